@@ -1,0 +1,122 @@
+// Starts a real Mosquitto broker on a free loopback port with its own config file, for one suite.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface MosquittoOptions {
+  /** username → password; when given, anonymous clients are refused. */
+  users?: Record<string, string>;
+  /** Largest packet the broker accepts (bytes). */
+  maxPacketSize?: number;
+  /** Also listen with TLS using these PEM files. */
+  tls?: { certFile: string; keyFile: string };
+  /** Keep sessions and retained messages across restart() (on disk in the broker's directory). */
+  persistence?: boolean;
+}
+
+export interface Mosquitto {
+  port: number;
+  tlsPort: number | undefined;
+  url: string;
+  /** Stops the broker; restart() brings it back on the same port. */
+  stop(): Promise<void>;
+  /** Stops the broker and removes its directory. */
+  close(): Promise<void>;
+  restart(): Promise<void>;
+  log(): string;
+}
+
+export function hasMosquitto(): boolean {
+  try {
+    execFileSync('mosquitto', ['-h'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    return (error as { status?: number }).status !== undefined; // it ran (and exits 3 for -h)
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, child: ChildProcess, output: () => string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (child.exitCode !== null) throw new Error(`mosquitto exited (${child.exitCode}): ${output()}`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`mosquitto did not open port ${port}: ${output()}`);
+}
+
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-mosquitto-'));
+  const port = await freePort();
+  const tlsPort = options.tls ? await freePort() : undefined;
+  const lines = [`listener ${port} 127.0.0.1`, `persistence ${options.persistence ? 'true' : 'false'}`];
+  if (options.persistence) lines.push(`persistence_location ${dir}/`);
+  if (options.maxPacketSize) lines.push(`max_packet_size ${options.maxPacketSize}`);
+  if (options.users) {
+    const passwordFile = path.join(dir, 'passwords');
+    writeFileSync(passwordFile, '');
+    for (const [user, password] of Object.entries(options.users)) {
+      execFileSync('mosquitto_passwd', ['-b', passwordFile, user, password]);
+    }
+    lines.push('allow_anonymous false', `password_file ${passwordFile}`);
+  } else {
+    lines.push('allow_anonymous true');
+  }
+  if (options.tls && tlsPort) {
+    lines.push(`listener ${tlsPort} 127.0.0.1`, `certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`);
+    if (!options.users) lines.push('allow_anonymous true');
+  }
+  const configFile = path.join(dir, 'mosquitto.conf');
+  writeFileSync(configFile, `${lines.join('\n')}\n`);
+  let output = '';
+  let child: ChildProcess;
+  const launch = async () => {
+    child = spawn('mosquitto', ['-c', configFile, '-v'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    await waitForPort(port, child, () => output);
+  };
+  await launch();
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  return {
+    port,
+    tlsPort,
+    url: `mqtt://127.0.0.1:${port}`,
+    stop,
+    async restart() {
+      await stop();
+      await launch();
+    },
+    async close() {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    log: () => output,
+  };
+}

@@ -1,0 +1,171 @@
+// Runs a scenario module (TypeScript that imports core modules and exports functions) on the real
+// XS engine, and the same module on Node, so a suite can compare the two. The module is bundled with
+// esbuild for a neutral platform: an import of node:* or of an npm package cannot be resolved, and a
+// Node-only global (Buffer, process, …) is an undefined variable on XS. Both are reported clearly.
+import { build } from 'esbuild';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { XsMachine, XS_SLOT_BYTES, type XsMeter } from './xs-machine';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export class XsScenarioError extends Error {
+  readonly code: 'NODE_ONLY_IMPORT' | 'NODE_ONLY_GLOBAL' | 'SCENARIO_THREW' | 'BUNDLE_FAILED';
+  constructor(code: XsScenarioError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+const NODE_ONLY_GLOBALS = ['Buffer', 'process', 'require', '__dirname', '__filename', 'setImmediate', 'global'];
+
+const bundleCache = new Map<string, Promise<string>>();
+
+/** Bundles `entry` into one script for XS; its exports become callable by name. */
+export function bundleForXs(entry: string): Promise<string> {
+  const absolute = path.resolve(entry);
+  let bundle = bundleCache.get(absolute);
+  if (!bundle) {
+    bundle = bundleUncached(absolute);
+    bundleCache.set(absolute, bundle);
+  }
+  return bundle;
+}
+
+async function bundleUncached(entry: string): Promise<string> {
+  const prelude = `
+import * as scenario from ${JSON.stringify(entry)};
+const describe = (e) => ({ name: e?.name ?? 'Error', message: String(e?.message ?? e), code: e?.code ?? null });
+globalThis.__xs = {
+  outcome: undefined,
+  call(name, args) {
+    let value;
+    try { value = scenario[name](...args); }
+    catch (e) { this.outcome = { ok: false, error: describe(e) }; return; }
+    Promise.resolve(value).then(
+      (v) => { this.outcome = { ok: true, value: v === undefined ? null : v }; },
+      (e) => { this.outcome = { ok: false, error: describe(e) }; });
+  },
+  repeat(name, times) { const step = scenario[name]; for (let i = 0; i < times; i++) step(i); },
+  take() {
+    const outcome = this.outcome ?? { ok: false, error: { name: 'Error', message: 'the scenario never settled (a promise that never resolved?)', code: null } };
+    this.outcome = undefined;
+    return new TextEncoder().encode(JSON.stringify(outcome)).buffer;
+  },
+};`;
+  try {
+    const result = await build({
+      stdin: { contents: prelude, resolveDir: path.dirname(entry), sourcefile: 'xs-prelude.js', loader: 'js' },
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'neutral',
+      target: 'es2022',
+      logLevel: 'silent',
+    });
+    return result.outputFiles[0].text;
+  } catch (error) {
+    const errors = (error as { errors?: { text: string }[] }).errors ?? [];
+    const nodeImport = errors.map((e) => /Could not resolve "([^"]+)"/.exec(e.text)?.[1]).find(Boolean);
+    if (nodeImport) {
+      throw new XsScenarioError(
+        'NODE_ONLY_IMPORT',
+        `${path.basename(entry)} imports "${nodeImport}", which does not exist on XS: core code may import only other core modules`,
+      );
+    }
+    throw new XsScenarioError('BUNDLE_FAILED', `could not bundle ${entry} for XS: ${errors.map((e) => e.text).join('; ')}`);
+  }
+}
+
+function explain(error: { name: string; message: string; code: string | null }): XsScenarioError {
+  const nodeGlobal = NODE_ONLY_GLOBALS.find((name) => new RegExp(`\\b${name}: undefined variable`).test(error.message));
+  if (nodeGlobal) {
+    return new XsScenarioError(
+      'NODE_ONLY_GLOBAL',
+      `the scenario uses ${nodeGlobal}, a Node-only global that does not exist on XS (XS said: ${error.message})`,
+    );
+  }
+  const thrown = new XsScenarioError('SCENARIO_THREW', `on XS: ${error.name}: ${error.message}`);
+  (thrown as { thrownCode?: string | null }).thrownCode = error.code;
+  return thrown;
+}
+
+async function takeOutcome(machine: XsMachine): Promise<Json> {
+  const { reply } = await machine.evaluate('__xs.take()');
+  const outcome = JSON.parse(new TextDecoder().decode(reply)) as
+    | { ok: true; value: Json }
+    | { ok: false; error: { name: string; message: string; code: string | null } };
+  if (!outcome.ok) throw explain(outcome.error);
+  return outcome.value;
+}
+
+export interface XsRun {
+  value: Json;
+  meter: XsMeter;
+  printed: string[];
+}
+
+/** Loads `entry` on a fresh XS machine, calls its export `name` with JSON arguments, and returns what it returned. */
+export async function runOnXs(entry: string, name = 'default', args: Json[] = []): Promise<XsRun> {
+  const script = await bundleForXs(entry);
+  const machine = XsMachine.start();
+  try {
+    await machine.evaluate(script);
+    const { meter } = await machine.evaluate(`__xs.call(${JSON.stringify(name)}, ${JSON.stringify(args)})`);
+    const value = await takeOutcome(machine);
+    return { value, meter, printed: machine.printed };
+  } finally {
+    await machine.close();
+  }
+}
+
+/** Calls the same export on Node, for comparison with runOnXs. */
+export async function runOnNode(entry: string, name = 'default', args: Json[] = []): Promise<Json> {
+  const module = (await import(pathToFileURL(path.resolve(entry)).href)) as Record<string, (...a: Json[]) => unknown>;
+  const value = await module[name](...args);
+  return JSON.parse(JSON.stringify(value ?? null)) as Json;
+}
+
+export interface SteadyState {
+  iterations: number;
+  computronsPerStep: number;
+  /** Heap slots allocated per step: 0 means the step allocates no objects at all. */
+  slotsPerStep: number;
+  bytesPerStep: number;
+}
+
+/**
+ * Measures a hot path on XS: calls `setup`, runs `step` `warmup` times, collects garbage, then runs
+ * `step` `iterations` times in one evaluation. XS counts every slot it hands out between two
+ * collections, so the growth of the live-slot count over the measured run is what the steps allocated.
+ * (String and ArrayBuffer bodies live in chunks, which this does not count; their handles are slots.)
+ */
+export async function measureSteadyStateOnXs(
+  entry: string,
+  options: { setup?: string; step?: string; setupArgs?: Json[]; warmup?: number; iterations?: number } = {},
+): Promise<SteadyState> {
+  const { setup = 'setup', step = 'step', setupArgs = [], warmup = 50, iterations = 200 } = options;
+  const script = await bundleForXs(entry);
+  const machine = XsMachine.start();
+  try {
+    await machine.evaluate(script);
+    await machine.evaluate(`__xs.call(${JSON.stringify(setup)}, ${JSON.stringify(setupArgs)})`);
+    await takeOutcome(machine);
+    await machine.evaluate(`__xs.repeat(${JSON.stringify(step)}, ${warmup}); gc();`);
+    // The evaluation itself (parsing the call) takes a few slots: measure that with zero steps first.
+    const repeat = (times: number) => machine.evaluate(`__xs.repeat(${JSON.stringify(step)}, ${times});`);
+    const baselineStart = await machine.evaluate('gc();');
+    const baseline = (await repeat(0)).meter.heapSlots - baselineStart.meter.heapSlots;
+    const start = await machine.evaluate('gc();');
+    const measured = await repeat(iterations);
+    const slots = Math.max(0, measured.meter.heapSlots - start.meter.heapSlots - baseline) / iterations;
+    return {
+      iterations,
+      computronsPerStep: Math.round(measured.meter.computrons / iterations),
+      slotsPerStep: slots,
+      bytesPerStep: slots * XS_SLOT_BYTES,
+    };
+  } finally {
+    await machine.close();
+  }
+}

@@ -1,0 +1,4 @@
+// Touches a Node-only global: must fail on XS with a message that says so.
+export default function usesProcess() {
+  return process.pid;
+}

@@ -1,0 +1,2 @@
+import config from "mc/config";
+trace(`altimeter ${config.deviceId} starting on ${config.board}\n`);
