@@ -1,0 +1,44 @@
+/**
+ * A packet or a peer broke a rule of MQTT 3.1.1. `code` is stable for programs; `rule` names the
+ * normative statement of the OASIS standard (e.g. "MQTT-2.2.3") or its section when the rule has no
+ * number; `message` says what was wrong and what was expected.
+ */
+export class ProtocolError extends Error {
+  readonly code: string;
+  readonly rule: string;
+  constructor(code: string, rule: string, message: string) {
+    super(`${message} [${rule}]`);
+    this.name = 'ProtocolError';
+    this.code = code;
+    this.rule = rule;
+  }
+}
+
+/** A call of the client API with arguments MQTT cannot carry (bad topic, QoS, payload size …). */
+export class UsageError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'UsageError';
+    this.code = code;
+  }
+}
+
+/** The broker refused the connection with a CONNACK return code (MQTT 3.1.1 §3.2.2.3). */
+export class ConnectionRefusedError extends Error {
+  readonly code = 'CONNECTION_REFUSED';
+  readonly returnCode: number;
+  constructor(returnCode: number) {
+    super(`the broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `unknown return code ${returnCode}`}`);
+    this.name = 'ConnectionRefusedError';
+    this.returnCode = returnCode;
+  }
+}
+
+const CONNACK_REASONS: Record<number, string> = {
+  1: 'unacceptable protocol version (the broker does not speak MQTT 3.1.1)',
+  2: 'client identifier rejected (choose another client id)',
+  3: 'server unavailable (the MQTT service is down; will retry)',
+  4: 'bad user name or password (check the credentials in the config)',
+  5: 'not authorized (the broker ACL does not allow this client)',
+};
