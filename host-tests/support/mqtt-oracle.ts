@@ -93,7 +93,7 @@ export function oracleDecode(bytes: Uint8Array): OraclePacket[] {
   const parser = mqttPacket.parser({ protocolVersion: 4 });
   const packets: OraclePacket[] = [];
   const errors: Error[] = [];
-  parser.on('packet', (p: OraclePacket) => packets.push(p));
+  parser.on('packet', (p) => packets.push(p as unknown as OraclePacket));
   parser.on('error', (e: Error) => errors.push(e));
   parser.parse(Buffer.from(bytes));
   if (errors.length) throw errors[0];

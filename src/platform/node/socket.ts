@@ -1,0 +1,49 @@
+// The socket port over node:net and node:tls, emulating ECMA-419's contract: the first onWritable
+// means connected, onReadable announces data that read() hands out, onError reports the end.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { StreamSocket, StreamSocketFactory } from '../../ports';
+
+/** Bytes we let the client queue in Node's socket before asking it to wait for a drain. */
+const WRITE_WINDOW = 64 * 1024;
+
+export const nodeSocketFactory: StreamSocketFactory = (options) => {
+  const received: Uint8Array[] = [];
+  let closed = false;
+  const socket = options.tls
+    ? tls.connect({ host: options.host, port: options.port, ca: options.tls.ca, servername: options.tls.serverName ?? options.host })
+    : net.connect({ host: options.host, port: options.port });
+  socket.setNoDelay(true);
+  const report = (message: string) => {
+    if (closed) return;
+    closed = true;
+    socket.destroy();
+    options.onError(message);
+  };
+  const writable = () => Math.max(0, WRITE_WINDOW - socket.writableLength);
+  socket.once(options.tls ? 'secureConnect' : 'connect', () => options.onWritable(writable()));
+  socket.on('drain', () => !closed && options.onWritable(writable()));
+  socket.on('data', (chunk: Buffer) => {
+    received.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    options.onReadable(chunk.byteLength);
+  });
+  socket.on('error', (error) => report(error.message));
+  socket.on('close', () => report('closed by the peer'));
+  const port: StreamSocket = {
+    read: () => received.shift(),
+    write(bytes, byteLength) {
+      if (closed) return;
+      socket.write(Buffer.from(bytes.subarray(0, byteLength))); // a copy: the caller reuses its buffer
+      // Tell the client how much more fits; if the window is full it waits for 'drain'.
+      const room = writable();
+      if (room > 0) queueMicrotask(() => !closed && options.onWritable(writable()));
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      socket.end();
+      socket.destroySoon?.();
+    },
+  };
+  return port;
+};

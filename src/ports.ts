@@ -1,0 +1,55 @@
+// The interfaces the core needs from the outside world. Each runtime provides them: the Moddable
+// adapters on the device and in the desktop simulator, the Node adapters on a computer, and fakes in
+// the tests. Shapes follow ECMA-419 (callbacks, read()/write() of bytes) so the adapters stay thin.
+
+/** Time in milliseconds, and one-shot timers. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch (timestamps in payloads use it). */
+  now(): number;
+  setTimer(callback: () => void, delayMs: number): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+export type TimerHandle = { readonly __timer: unique symbol } | object;
+
+export interface TlsOptions {
+  /** PEM certificate(s) of the authority that signed the broker's certificate. */
+  ca?: string;
+  /** Name to verify in the broker's certificate (defaults to the host). */
+  serverName?: string;
+}
+
+export interface StreamSocketOptions {
+  host: string;
+  port: number;
+  tls?: TlsOptions;
+  /** The first call means the connection is open; `count` bytes may be written now. */
+  onWritable(count: number): void;
+  /** Bytes arrived: call read() until it returns undefined. */
+  onReadable(count: number): void;
+  /** The connection failed or closed; the socket is unusable afterwards. */
+  onError(message: string): void;
+}
+
+/** A TCP (or TLS) byte stream, like ECMA-419's TCP socket. */
+export interface StreamSocket {
+  /** Next bytes received, or undefined when none are waiting. */
+  read(): Uint8Array | undefined;
+  /**
+   * Sends bytes[0, byteLength). The caller writes no more than the last onWritable count allows.
+   * The bytes are copied before write returns: the caller may reuse the buffer.
+   */
+  write(bytes: Uint8Array, byteLength: number): void;
+  close(): void;
+}
+
+export type StreamSocketFactory = (options: StreamSocketOptions) => StreamSocket;
+
+/** Small persistent key/value storage (Moddable Preference on the device, a JSON file on a computer). */
+export interface KeyValueStore {
+  get(key: string): string | undefined;
+  set(key: string, value: string): void;
+  delete(key: string): void;
+}
+
+/** Where diagnostics go (trace() on the device, the console on a computer). */
+export type Log = (line: string) => void;
