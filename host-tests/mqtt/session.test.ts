@@ -1,0 +1,139 @@
+// Session behaviour on a virtual clock (transcripts from host-tests/xs/scenarios/mqtt-session.ts),
+// checked on Node, and the same scenarios run on the real XS engine must give identical transcripts.
+import { describe, expect, it } from 'vitest';
+import * as scenarios from '../xs/scenarios/mqtt-session';
+import { runOnXs } from '../xs/run-scenario';
+
+const scenarioFile = new URL('../xs/scenarios/mqtt-session.ts', import.meta.url).pathname;
+
+describe('MQTT session (sans-I/O, virtual clock)', () => {
+  it('sends CONNECT with client id, clean-session flag, keepalive, credentials and a Last Will', () => {
+    expect(scenarios.connectWithWillAndCredentials()).toEqual([
+      'open transport',
+      '> CONNECT id=sensor1 clean=0 ka=30 user=crew pass=s3c will=sensor1/status:off:q1:r1',
+      'event connected sp=1',
+    ]);
+  });
+
+  it('reports CONNACK return codes 1–5 as clear errors and retries with exponential backoff', () => {
+    const log = scenarios.refusedConnections();
+    expect(log.filter((l) => l.startsWith('event error'))).toEqual([
+      'event error CONNECTION_REFUSED: the broker refused the connection: unacceptable protocol version (the broker does not speak MQTT 3.1.1)',
+      'event error CONNECTION_REFUSED: the broker refused the connection: client identifier rejected (choose another client id)',
+      'event error CONNECTION_REFUSED: the broker refused the connection: server unavailable (the MQTT service is down; will retry)',
+      'event error CONNECTION_REFUSED: the broker refused the connection: bad user name or password (check the credentials in the config)',
+      'event error CONNECTION_REFUSED: the broker refused the connection: not authorized (the broker ACL does not allow this client)',
+    ]);
+    expect(log.filter((l) => l.startsWith('wake in'))).toEqual(['wake in 1000', 'wake in 2000', 'wake in 4000', 'wake in 8000', 'wake in 8000']);
+  });
+
+  it('completes QoS 0 on write, QoS 1 on PUBACK and QoS 2 after PUBREC → PUBREL → PUBCOMP', () => {
+    expect(scenarios.qos0and1and2Publishes().slice(3)).toEqual([
+      '> PUBLISH q0 dup=0 t=sensor1/altitude p=1523.4',
+      'completed 1',
+      '> PUBLISH q1 id=1 dup=0 t=sensor1/telemetry p=one',
+      '> PUBLISH q2 id=2 dup=0 t=sensor1/emergency p=two',
+      'completed 2',
+      '> PUBREL id=2',
+      'completed 3',
+    ]);
+  });
+
+  it('acknowledges incoming QoS 1 and delivers incoming QoS 2 exactly once until PUBREL [MQTT-4.3.3]', () => {
+    expect(scenarios.incomingQos1AndExactlyOnceQos2().slice(3)).toEqual([
+      '> PUBACK id=7',
+      'event message q1 t=sensor1/cmd/ping p=a',
+      '> PUBREC id=8',
+      'event message q2 t=sensor1/cmd/ping p=b',
+      '> PUBREC id=8', // the DUP re-sent before PUBREL: acknowledged again, not delivered again
+      '> PUBCOMP id=8',
+      '> PUBREC id=8', // after PUBREL the id is free: a new message
+      'event message q2 t=sensor1/cmd/ping p=c',
+    ]);
+  });
+
+  it('resends unacknowledged QoS 1/2 publishes with DUP, in order, after reconnecting to a persistent session [MQTT-4.4.0-1]', () => {
+    expect(scenarios.resendAfterReconnectInOrder()).toEqual([
+      'event disconnected: cable cut',
+      'open transport',
+      '> CONNECT id=sensor1 clean=0 ka=60',
+      '> PUBLISH q1 id=1 dup=1 t=t/a p=1',
+      '> PUBREL id=2', // QoS 2 past PUBREC resumes with PUBREL, not a second PUBLISH
+      'event connected sp=1',
+    ]);
+  });
+
+  it('holds publishes beyond the in-flight window and sends them in order as acks free the window', () => {
+    const log = scenarios.windowFullQueuesInOrder();
+    expect(log).toContain('inflight=2 queued=2');
+    expect(log.filter((l) => l.startsWith('> PUBLISH')).map((l) => l.slice(-3))).toEqual(['p=1', 'p=2', 'p=3', 'p=4']);
+  });
+
+  it('drops the oldest queued publish on overflow (reported), or refuses the new one when so configured', () => {
+    const log = scenarios.offlineQueueOverflow();
+    expect(log[0]).toBe('event dropped 1 t=t');
+    expect(log.filter((l) => l.startsWith('> PUBLISH'))).toEqual(['> PUBLISH q1 id=1 dup=0 t=t p=2', '> PUBLISH q1 id=2 dup=0 t=t p=3']);
+    expect(log.at(-1)).toBe('threw QUEUE_FULL: the outgoing queue is full (2 messages); "t" was not queued');
+  });
+
+  it('sends PINGREQ after a silent keepalive period and detects a half-open link when PINGRESP does not come', () => {
+    expect(scenarios.keepaliveAndHalfOpenLink()).toEqual([
+      '-- at 9999',
+      '> PINGREQ',
+      '-- answered; next silence',
+      '> PINGREQ',
+      'event error PINGRESP_TIMEOUT: no PINGRESP within 3000 ms: the link is half-open [MQTT-3.1.2-24]',
+      'event disconnected: no PINGRESP within 3000 ms: the link is half-open [MQTT-3.1.2-24]',
+      'close transport',
+      'open transport',
+    ]);
+  });
+
+  it('backs off exponentially up to the maximum, with jitter, and starts again after a success', () => {
+    expect(scenarios.backoffGrowsAndResets()).toEqual(['100', '200', '400', '800', '1000', '1000', '100']);
+  });
+
+  it('reports granted QoS per filter, including the 0x80 failure, and acknowledges unsubscribe', () => {
+    const log = scenarios.subscribeUnsubscribeAndFailure();
+    expect(log).toContain('event subscribed 1 [1,128]');
+    expect(log).toContain('event unsubscribed 2');
+  });
+
+  it('restores subscriptions when the broker answers session-present = 0', () => {
+    expect(scenarios.resubscribesWhenBrokerLostSession()).toContain('> SUBSCRIBE id=18 sensor1/cmd/#:q1');
+  });
+
+  it('ends with DISCONNECT and stops all timers', () => {
+    expect(scenarios.cleanDisconnect()).toEqual(['> DISCONNECT', 'close transport', 'state ended wake Infinity']);
+  });
+
+  it('closes on malformed input with a typed error, reconnects, and loses nothing in flight', () => {
+    const log = scenarios.malformedInputReconnectsWithoutLoss();
+    expect(log[0]).toBe('event error INVALID_QOS: PUBLISH has both QoS bits set (QoS 3) [MQTT-3.3.1-4]');
+    expect(log).toContain('> PUBLISH q1 id=1 dup=1 t=t p=kept');
+  });
+
+  it('treats a packet before CONNACK and a missing CONNACK as errors and reconnects', () => {
+    const log = scenarios.packetBeforeConnackAndConnackTimeout();
+    expect(log).toContain('event error EXPECTED_CONNACK: the broker sent PINGRESP before CONNACK [MQTT-3.2.0-1]');
+    expect(log).toContain('event error CONNACK_TIMEOUT: no CONNACK within 5000 ms [MQTT-3.1.4]');
+  });
+
+  it('rejects invalid topics, filters and QoS with the rule they break', () => {
+    expect(scenarios.rejectsBadArguments()).toEqual([
+      'INVALID_TOPIC: cannot publish to "a/+/b": a topic name must not contain the wildcards + or # [MQTT-3.3.2-2]',
+      'INVALID_TOPIC: cannot publish to "": a topic name must be at least one character long [MQTT-4.7.3-1]',
+      'INVALID_QOS: QoS 3 is not 0, 1 or 2',
+      'INVALID_TOPIC_FILTER: cannot subscribe to "a/#/b": # must be the last character of a topic filter and stand alone in its level [MQTT-4.7.1-2]',
+      'EMPTY_SUBSCRIBE: subscribe needs at least one topic filter',
+    ]);
+  });
+});
+
+describe('the same session scenarios on the XS engine', () => {
+  it.each(Object.keys(scenarios))('%s gives the same transcript on XS as on Node', async (name) => {
+    const onNode = (scenarios as Record<string, () => string[]>)[name]();
+    const { value } = await runOnXs(scenarioFile, name);
+    expect(value).toEqual(onNode);
+  });
+});

@@ -1,0 +1,180 @@
+// MQTT session scenarios on a virtual clock. Each returns its transcript; the suite checks the
+// transcripts' content on Node and that XS produces the very same lines.
+import { SessionHarness } from '../../fakes/session-harness';
+import type { Packet } from '../../../src/mqtt/packets';
+
+const connack = (sessionPresent = false, returnCode = 0): Packet => ({ type: 'connack', sessionPresent, returnCode });
+
+export function connectWithWillAndCredentials(): string[] {
+  const h = new SessionHarness({
+    keepaliveS: 30,
+    cleanSession: false,
+    username: 'crew',
+    password: new Uint8Array([0x73, 0x33, 0x63]),
+    will: { topic: 'sensor1/status', payload: new Uint8Array([0x6f, 0x66, 0x66]), qos: 1, retain: true },
+  });
+  h.start().opened().receive(connack(true));
+  return h.take();
+}
+
+export function refusedConnections(): string[] {
+  const h = new SessionHarness({ reconnect: { minDelayMs: 1000, maxDelayMs: 8000, jitter: 0 } });
+  h.start().opened();
+  for (let code = 1; code <= 5; code++) {
+    h.receive(connack(false, code));
+    h.log.push(`wake in ${h.session.out.wakeAtMs - h.now}`);
+    h.advance(h.session.out.wakeAtMs - h.now).opened();
+  }
+  return h.take();
+}
+
+export function qos0and1and2Publishes(): string[] {
+  const h = new SessionHarness().connect();
+  h.publish('sensor1/altitude', '1523.4', 0);
+  h.publish('sensor1/telemetry', 'one', 1);
+  h.publish('sensor1/emergency', 'two', 2);
+  h.receive({ type: 'puback', packetId: 1 }, { type: 'pubrec', packetId: 2 }, { type: 'pubcomp', packetId: 2 });
+  return h.take();
+}
+
+export function incomingQos1AndExactlyOnceQos2(): string[] {
+  const h = new SessionHarness().connect();
+  const publish = (qos: 1 | 2, packetId: number, dup: boolean, p: string): Packet => ({
+    type: 'publish', topic: 'sensor1/cmd/ping', payload: new Uint8Array([...p].map((c) => c.charCodeAt(0))), qos, retain: false, dup, packetId,
+  });
+  h.receive(publish(1, 7, false, 'a'));
+  h.receive(publish(2, 8, false, 'b'), publish(2, 8, true, 'b'));
+  h.receive({ type: 'pubrel', packetId: 8 });
+  h.receive(publish(2, 8, false, 'c'));
+  return h.take();
+}
+
+export function resendAfterReconnectInOrder(): string[] {
+  const h = new SessionHarness({ cleanSession: false, reconnect: { minDelayMs: 100, jitter: 0 } }).connect();
+  h.publish('t/a', '1', 1);
+  h.publish('t/b', '2', 2);
+  h.publish('t/c', '3', 1);
+  h.receive({ type: 'pubrec', packetId: 2 }, { type: 'puback', packetId: 3 });
+  h.take();
+  h.closed('cable cut');
+  h.advance(100).opened().receive(connack(true));
+  return h.take();
+}
+
+export function windowFullQueuesInOrder(): string[] {
+  const h = new SessionHarness({ maxInflight: 2 }).connect();
+  for (let i = 1; i <= 4; i++) h.publish('t', String(i), 1);
+  h.log.push(`inflight=${h.session.inflightCount} queued=${h.session.queuedCount}`);
+  h.receive({ type: 'puback', packetId: 1 });
+  h.receive({ type: 'puback', packetId: 2 });
+  return h.take();
+}
+
+export function offlineQueueOverflow(): string[] {
+  const drop = new SessionHarness({ maxQueued: 2 });
+  for (let i = 1; i <= 3; i++) drop.publish('t', String(i), 1);
+  drop.connect();
+  const lines = drop.take();
+  const reject = new SessionHarness({ maxQueued: 2, overflow: 'reject-new' });
+  reject.publish('t', '1', 1);
+  reject.publish('t', '2', 1);
+  try {
+    reject.publish('t', '3', 1);
+  } catch (error) {
+    lines.push(`threw ${(error as Error & { code: string }).code}: ${(error as Error).message}`);
+  }
+  return lines;
+}
+
+export function keepaliveAndHalfOpenLink(): string[] {
+  const h = new SessionHarness({ keepaliveS: 10, pingTimeoutMs: 3000, reconnect: { minDelayMs: 500, jitter: 0 } }).connect();
+  h.take();
+  h.advance(9999);
+  h.log.push('-- at 9999');
+  h.advance(1);
+  h.receive({ type: 'pingresp' });
+  h.log.push('-- answered; next silence');
+  h.advance(10_000);
+  h.advance(3000);
+  h.advance(500);
+  return h.take();
+}
+
+export function backoffGrowsAndResets(): string[] {
+  const h = new SessionHarness({ reconnect: { minDelayMs: 100, maxDelayMs: 1000, jitter: 0.5 }, random: () => 0 });
+  h.start();
+  const delays: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    h.closed('refused');
+    delays.push(String(h.session.out.wakeAtMs - h.now));
+    h.advance(h.session.out.wakeAtMs - h.now);
+  }
+  h.opened().receive(connack());
+  h.closed('lost');
+  delays.push(String(h.session.out.wakeAtMs - h.now));
+  return delays;
+}
+
+export function subscribeUnsubscribeAndFailure(): string[] {
+  const h = new SessionHarness().connect();
+  const token = h.session.subscribe([{ filter: 'sensor1/cmd/+', qos: 1 }, { filter: 'forbidden/#', qos: 2 }], h.now);
+  h.apply(h.session.out);
+  h.receive({ type: 'suback', packetId: 17, granted: [1, 0x80] });
+  h.log.push(`token ${token}`);
+  h.unsubscribe('sensor1/cmd/+');
+  h.receive({ type: 'unsuback', packetId: 18 });
+  return h.take();
+}
+
+export function resubscribesWhenBrokerLostSession(): string[] {
+  const h = new SessionHarness({ cleanSession: false, reconnect: { minDelayMs: 10, jitter: 0 } }).connect();
+  h.subscribe('sensor1/cmd/#', 1);
+  h.receive({ type: 'suback', packetId: 17, granted: [1] });
+  h.take();
+  h.closed('reset').advance(10).opened().receive(connack(false));
+  return h.take();
+}
+
+export function cleanDisconnect(): string[] {
+  const h = new SessionHarness().connect();
+  h.take();
+  h.end();
+  h.log.push(`state ${h.session.state} wake ${h.session.out.wakeAtMs}`);
+  return h.take();
+}
+
+export function malformedInputReconnectsWithoutLoss(): string[] {
+  const h = new SessionHarness({ cleanSession: false, reconnect: { minDelayMs: 10, jitter: 0 } }).connect();
+  h.publish('t', 'kept', 1);
+  h.take();
+  h.receiveBytes(new Uint8Array([0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01])); // PUBLISH with QoS 3
+  h.advance(10).opened().receive(connack(true));
+  return h.take();
+}
+
+export function packetBeforeConnackAndConnackTimeout(): string[] {
+  const h = new SessionHarness({ connectTimeoutMs: 5000, reconnect: { minDelayMs: 10, jitter: 0 } });
+  h.start().opened().receive({ type: 'pingresp' });
+  h.advance(10).opened().advance(5000);
+  return h.take();
+}
+
+export function rejectsBadArguments(): string[] {
+  const h = new SessionHarness();
+  const lines: string[] = [];
+  for (const attempt of [
+    () => h.publish('a/+/b', 'x'),
+    () => h.publish('', 'x'),
+    () => h.session.publish('t', new Uint8Array(), 3 as 0, false, 0),
+    () => h.subscribe('a/#/b'),
+    () => h.session.subscribe([], 0),
+  ]) {
+    try {
+      attempt();
+      lines.push('accepted');
+    } catch (error) {
+      lines.push(`${(error as Error & { code: string }).code}: ${(error as Error).message}`);
+    }
+  }
+  return lines;
+}
