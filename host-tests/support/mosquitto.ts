@@ -1,6 +1,6 @@
 // Starts a real Mosquitto broker on a free loopback port with its own config file, for one suite.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,6 +68,8 @@ async function waitForPort(port: number, child: ChildProcess, output: () => stri
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-mosquitto-'));
+  // Started as root, mosquitto drops to its own user: it must still read its files and write its store.
+  chmodSync(dir, 0o777);
   const port = await freePort();
   const tlsPort = options.tls ? await freePort() : undefined;
   const lines = [`listener ${port} 127.0.0.1`, `persistence ${options.persistence ? 'true' : 'false'}`];
@@ -79,6 +81,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     for (const [user, password] of Object.entries(options.users)) {
       execFileSync('mosquitto_passwd', ['-b', passwordFile, user, password]);
     }
+    chmodSync(passwordFile, 0o644);
     lines.push('allow_anonymous false', `password_file ${passwordFile}`);
   } else {
     lines.push('allow_anonymous true');

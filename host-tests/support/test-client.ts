@@ -1,0 +1,72 @@
+// Our MQTT client on the Node adapters, with helpers to await its events in tests.
+import { MqttClient, type MqttClientEvents, type MqttClientOptions } from '../../src/mqtt/client';
+import type { IncomingMessage } from '../../src/mqtt/session';
+import { nodeClock } from '../../src/platform/node/clock';
+import { nodeSocketFactory } from '../../src/platform/node/socket';
+import type { StreamSocket } from '../../src/ports';
+
+export interface TestClient {
+  client: MqttClient;
+  messages: IncomingMessage[];
+  errors: Error[];
+  /** Resolves at the next `event` (or one already seen, for connect) whose arguments satisfy `test`. */
+  next<K extends keyof MqttClientEvents>(event: K, test?: (...args: Parameters<MqttClientEvents[K]>) => boolean): Promise<Parameters<MqttClientEvents[K]>>;
+  /** Waits until `count` messages have arrived. */
+  received(count: number): Promise<IncomingMessage[]>;
+  /** Cuts the TCP connection without DISCONNECT, as a crash or power loss would. */
+  killConnection(): void;
+}
+
+let counter = 0;
+
+export function testClient(port: number, options: Partial<MqttClientOptions> = {}): TestClient {
+  const sockets: StreamSocket[] = [];
+  const client = new MqttClient(
+    { host: '127.0.0.1', port, clientId: `test-${process.pid}-${++counter}`, reconnect: { minDelayMs: 50, maxDelayMs: 500 }, ...options },
+    {
+      clock: nodeClock,
+      socket: (socketOptions) => {
+        const socket = nodeSocketFactory(socketOptions);
+        sockets.push(socket);
+        return socket;
+      },
+    },
+  );
+  const messages: IncomingMessage[] = [];
+  const errors: Error[] = [];
+  const waiters: { event: string; test: (...a: unknown[]) => boolean; resolve: (a: unknown[]) => void }[] = [];
+  const fire = (event: string) => (...args: unknown[]) => {
+    for (const w of waiters.slice()) {
+      if (w.event === event && w.test(...args)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(args);
+      }
+    }
+  };
+  for (const event of ['connect', 'disconnect', 'published', 'subscribed', 'unsubscribed', 'dropped', 'close'] as const) {
+    client.on(event, fire(event) as never);
+  }
+  client.on('message', (m) => {
+    messages.push({ ...m, payload: m.payload.slice() });
+    fire('message')(m);
+  });
+  client.on('error', (e) => {
+    errors.push(e);
+    fire('error')(e);
+  });
+  return {
+    client,
+    messages,
+    errors,
+    next: (event, test = () => true) =>
+      new Promise((resolve) => waiters.push({ event, test: test as (...a: unknown[]) => boolean, resolve: resolve as (a: unknown[]) => void })),
+    received: async (count) => {
+      while (messages.length < count) await new Promise((r) => setTimeout(r, 5));
+      return messages;
+    },
+    // Closing the socket under the client, with no DISCONNECT: to the broker this is a crash.
+    killConnection: () => sockets.at(-1)?.close(),
+  };
+}
+
+export const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

@@ -1,0 +1,26 @@
+// A throwaway certificate authority and a broker certificate for 127.0.0.1, made with openssl.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface TestCertificates {
+  caFile: string;
+  ca: string;
+  certFile: string;
+  keyFile: string;
+}
+
+export function makeTestCertificates(): TestCertificates {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-tls-'));
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=Altimeter Test CA', '-keyout', file('ca.key'), '-out', file('ca.crt'));
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', file('server.key'), '-out', file('server.csr'));
+  writeFileSync(file('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl('x509', '-req', '-in', file('server.csr'), '-CA', file('ca.crt'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '2', '-extfile', file('san.ext'), '-out', file('server.crt'));
+  // mosquitto, dropped to its own user, reads these.
+  chmodSync(dir, 0o755);
+  chmodSync(file('server.key'), 0o644);
+  return { caFile: file('ca.crt'), ca: readFileSync(file('ca.crt'), 'utf8'), certFile: file('server.crt'), keyFile: file('server.key') };
+}
