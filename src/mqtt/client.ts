@@ -131,7 +131,8 @@ export class MqttClient {
     for (let i = 0; i < completedCount; i++) completed[i] = out.completed[i];
     this.#depth++;
     try {
-      for (let i = 0; i < completedCount; i++) this.#emit('published', completed[i]);
+      const published = this.#listeners.published;
+      for (let i = 0; i < completedCount; i++) for (let l = 0; l < published.length; l++) published[l](completed[i]);
       this.#dispatch(events);
     } finally {
       this.#depth--;
@@ -142,7 +143,8 @@ export class MqttClient {
   }
 
   #dispatch(events: SessionOutput['events']): void {
-    for (const event of events) {
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
       switch (event.type) {
         case 'connected': this.#emit('connect', { sessionPresent: event.sessionPresent }); break;
         case 'disconnected': this.#emit('disconnect', event.error); break;

@@ -20,6 +20,15 @@ export interface DecoderOptions {
 }
 
 const ACK_TYPES: Record<number, AckPacket['type']> = { 4: 'puback', 5: 'pubrec', 6: 'pubrel', 7: 'pubcomp', 11: 'unsuback' };
+const ACK_NAMES: Record<number, string> = { 4: 'PUBACK', 5: 'PUBREC', 6: 'PUBREL', 7: 'PUBCOMP', 11: 'UNSUBACK' };
+
+/** Packet types whose whole body is a packet identifier. */
+export function isAckType(type: number): boolean {
+  return (type >= 4 && type <= 7) || type === 11;
+}
+
+/** Called for PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK instead of building a packet object. */
+export type AckHandler = (type: number, packetId: number) => void;
 
 /** Cursor over one packet's variable header and payload. */
 class Reader {
@@ -188,6 +197,17 @@ function decodeUnsubscribe(r: Reader): Packet {
   return { type: 'unsubscribe', packetId, filters };
 }
 
+/** Validates an acknowledgement packet and returns its packet identifier. */
+function decodeAck(r: Reader, first: number, bytes: Uint8Array, bodyStart: number, bodyEnd: number): number {
+  const type = first >> 4;
+  const name = ACK_NAMES[type];
+  flagsMustBe(first, type === 6 ? 2 : 0, name, type === 6 ? 'MQTT-3.6.1-1' : 'MQTT-2.2.2-2');
+  r.reset(bytes, bodyStart, bodyEnd, name);
+  const packetId = r.packetId();
+  r.done();
+  return packetId;
+}
+
 /** Decodes one whole packet whose body is bytes[bodyStart, bodyEnd). */
 function decodeBody(r: Reader, first: number, bytes: Uint8Array, bodyStart: number, bodyEnd: number): Packet {
   const type = first >> 4;
@@ -216,14 +236,8 @@ function decodeBody(r: Reader, first: number, bytes: Uint8Array, bodyStart: numb
     case 5:
     case 6:
     case 7:
-    case 11: {
-      const name = ACK_TYPES[type];
-      flagsMustBe(first, type === 6 ? 2 : 0, name.toUpperCase(), type === 6 ? 'MQTT-3.6.1-1' : 'MQTT-2.2.2-2');
-      r.reset(bytes, bodyStart, bodyEnd, name.toUpperCase());
-      const packetId = r.packetId();
-      r.done();
-      return { type: name, packetId };
-    }
+    case 11:
+      return { type: ACK_TYPES[type], packetId: decodeAck(r, first, bytes, bodyStart, bodyEnd) };
     case 8:
       flagsMustBe(first, 2, 'SUBSCRIBE', 'MQTT-3.8.1-1');
       r.reset(bytes, bodyStart, bodyEnd, 'SUBSCRIBE');
@@ -278,11 +292,12 @@ export class PacketDecoder {
   }
 
   /**
-   * Feeds received bytes and calls `onPacket` for every complete packet, in order. On malformed
-   * input it throws a ProtocolError; the stream cannot be resynchronised, so the caller closes the
-   * connection and calls reset().
+   * Feeds received bytes and calls `onPacket` for every complete packet, in order. With `onAck`,
+   * acknowledgements go there as (type, packet id) and build no object: the hot path of a QoS 1
+   * publisher allocates nothing. On malformed input it throws a ProtocolError; the stream cannot be
+   * resynchronised, so the caller closes the connection and calls reset().
    */
-  push(chunk: Uint8Array, onPacket: (packet: Packet) => void): void {
+  push(chunk: Uint8Array, onPacket: (packet: Packet) => void, onAck?: AckHandler): void {
     let offset = 0;
     const end = chunk.length;
     while (offset < end) {
@@ -294,7 +309,7 @@ export class PacketDecoder {
         if (this.#partialFilled < this.#partial.length) return;
         const whole = this.#partial;
         this.#partial = undefined;
-        onPacket(decodeBody(this.#reader, whole[0], whole, this.#headerLength, whole.length));
+        this.#deliver(whole, this.#headerLength, whole.length, onPacket, onAck);
         this.#headerLength = 0;
         continue;
       }
@@ -305,7 +320,7 @@ export class PacketDecoder {
           const bodyStart = offset + this.#lengthBytes + 1;
           const bodyEnd = bodyStart + this.#remaining;
           if (bodyEnd <= end) {
-            onPacket(decodeBody(this.#reader, chunk[offset], chunk, bodyStart, bodyEnd));
+            this.#deliver(chunk, bodyStart, bodyEnd, onPacket, onAck, offset);
             offset = bodyEnd;
             continue;
           }
@@ -322,10 +337,16 @@ export class PacketDecoder {
       if (total === this.#headerLength) {
         const whole = this.#partial;
         this.#partial = undefined;
-        onPacket(decodeBody(this.#reader, whole[0], whole, this.#headerLength, total));
+        this.#deliver(whole, this.#headerLength, total, onPacket, onAck);
         this.#headerLength = 0;
       }
     }
+  }
+
+  #deliver(bytes: Uint8Array, bodyStart: number, bodyEnd: number, onPacket: (p: Packet) => void, onAck: AckHandler | undefined, at = 0): void {
+    const first = bytes[at];
+    if (onAck && isAckType(first >> 4)) onAck(first >> 4, decodeAck(this.#reader, first, bytes, bodyStart, bodyEnd));
+    else onPacket(decodeBody(this.#reader, first, bytes, bodyStart, bodyEnd));
   }
 
   #remaining = 0;

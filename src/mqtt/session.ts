@@ -9,7 +9,7 @@
 import { ConnectionRefusedError, ProtocolError, UsageError } from './errors';
 import { PacketDecoder } from './decode';
 import { encodeInto, encodedLength, encodePublishInto, publishLength } from './encode';
-import type { Packet, PublishPacket, QoS, Subscription, Will } from './packets';
+import { PacketType, type Packet, type PublishPacket, type QoS, type Subscription, type Will } from './packets';
 import { topicFilterProblem, topicNameProblem } from './topic';
 import { utf8Length } from './utf8';
 
@@ -115,6 +115,7 @@ export class MqttSession {
   #state: State = 'idle';
   readonly #decoder: PacketDecoder;
   readonly #onPacket: (packet: Packet) => void;
+  readonly #onAck: (type: number, packetId: number) => void;
   #now = 0;
   #nextToken = 1;
   #sendOrder = 0;
@@ -163,6 +164,7 @@ export class MqttSession {
     this.out = new SessionOutput(maxInflight + maxQueued + 1);
     this.#decoder = new PacketDecoder({ maxPacketBytes: this.options.maxPacketBytes });
     this.#onPacket = (packet) => this.#handlePacket(packet);
+    this.#onAck = (type, packetId) => this.#handleAck(type, packetId);
   }
 
   get state(): State {
@@ -209,7 +211,7 @@ export class MqttSession {
     this.#begin(now);
     if (this.#state !== 'connecting' && this.#state !== 'connected') return this.#finish();
     try {
-      this.#decoder.push(bytes, this.#onPacket);
+      this.#decoder.push(bytes, this.#onPacket, this.#onAck);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.#fail(error);
@@ -317,24 +319,33 @@ export class MqttSession {
       case 'publish':
         this.#onPublish(packet);
         return;
-      case 'pubrel':
-        this.#incomingQos2.delete(packet.packetId);
-        this.#write({ type: 'pubcomp', packetId: packet.packetId });
-        return;
-      case 'puback':
-      case 'pubrec':
-      case 'pubcomp':
-        this.#onPublishAck(packet.type, packet.packetId);
-        return;
       case 'suback':
-      case 'unsuback':
-        this.#onRequestAck(packet.packetId, packet.type === 'suback' ? packet.granted : undefined);
+        this.#onRequestAck(packet.packetId, packet.granted);
         return;
       case 'pingresp':
         this.#pingDeadline = Infinity;
         return;
       default:
         throw new ProtocolError('UNEXPECTED_PACKET', 'MQTT-3', `a broker must not send ${packet.type.toUpperCase()} to a client`);
+    }
+  }
+
+  /** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK, decoded without a packet object. */
+  #handleAck(type: number, packetId: number): void {
+    if (this.#state === 'connecting') {
+      throw new ProtocolError('EXPECTED_CONNACK', 'MQTT-3.2.0-1', 'the broker sent an acknowledgement before CONNACK');
+    }
+    if (this.#state !== 'connected') return;
+    switch (type) {
+      case PacketType.pubrel:
+        this.#incomingQos2.delete(packetId);
+        this.#write({ type: 'pubcomp', packetId });
+        return;
+      case PacketType.unsuback:
+        this.#onRequestAck(packetId, undefined);
+        return;
+      default:
+        this.#onPublishAck(type, packetId);
     }
   }
 
@@ -373,23 +384,24 @@ export class MqttSession {
     }
   }
 
-  #onPublishAck(type: 'puback' | 'pubrec' | 'pubcomp', packetId: number): void {
+  #onPublishAck(type: number, packetId: number): void {
     const slot = packetId <= this.#inflight.length ? this.#inflight[packetId - 1] : undefined;
     const expected = !slot
       ? false
-      : type === 'puback'
+      : type === PacketType.puback
         ? slot.phase === 'publish' && slot.qos === 1
-        : type === 'pubrec'
-          ? slot.qos === 2 // a PUBREC for a PUBREL already sent is answered again with PUBREL
+        : type === PacketType.pubrec
+          ? slot.qos === 2 && slot.phase !== 'free' // a PUBREC after PUBREL was sent is answered again
           : slot.phase === 'pubrel';
     if (!slot || !expected) {
+      const name = type === PacketType.puback ? 'PUBACK' : type === PacketType.pubrec ? 'PUBREC' : 'PUBCOMP';
       this.out.events.push({
         type: 'error',
-        error: new ProtocolError('UNSOLICITED_ACK', 'MQTT-4.3', `the broker sent ${type.toUpperCase()} for packet id ${packetId}, which is not awaiting it`),
+        error: new ProtocolError('UNSOLICITED_ACK', 'MQTT-4.3', `the broker sent ${name} for packet id ${packetId}, which is not awaiting it`),
       });
       return;
     }
-    if (type === 'pubrec') {
+    if (type === PacketType.pubrec) {
       slot.phase = 'pubrel';
       this.#write({ type: 'pubrel', packetId });
       return;
