@@ -2,7 +2,7 @@
 // own config) and against Aedes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionRefusedError, ProtocolError } from '../../src/mqtt/codec';
-import { startAedes, type EmbeddedBroker } from '../support/aedes';
+import { startAedes } from '../support/aedes';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { decode, testClient, type TestClient } from '../support/test-client';
 import { makeTestCertificates } from '../support/tls-certs';

@@ -73,24 +73,23 @@ export function publishLength(topicBytes: number, payloadBytes: number, qos: QoS
 }
 
 /**
- * Writes a PUBLISH at `offset` and returns the offset after it. `topicBytes` is utf8Length(topic),
- * which the caller has already computed and checked. The payload is copied once, into `target`.
+ * Writes a PUBLISH at `offset` and returns the offset after it. `topic` is the topic name already
+ * encoded as UTF-8 (see TopicCache). The topic and payload bytes are copied once, into `target`.
  */
 export function encodePublishInto(
   target: Uint8Array,
   offset: number,
-  topic: string,
-  topicBytes: number,
+  topic: Uint8Array,
   payload: Uint8Array,
   qos: QoS,
   retain: boolean,
   dup: boolean,
   packetId: number,
 ): number {
-  const remaining = 2 + topicBytes + (qos > 0 ? 2 : 0) + payload.length;
+  const remaining = 2 + topic.length + (qos > 0 ? 2 : 0) + payload.length;
   target[offset++] = (PacketType.publish << 4) | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 1 : 0);
   offset = writeVarint(target, offset, remaining);
-  offset = writeString(target, offset, topic, topicBytes);
+  offset = writeBinary(target, offset, topic);
   if (qos > 0) offset = writeUint16(target, offset, packetId);
   target.set(payload, offset);
   return offset + payload.length;
@@ -186,7 +185,9 @@ export function encodeInto(packet: Packet, target: Uint8Array, offset = 0): numb
       return offset;
     case 'publish': {
       const packetId = packet.qos > 0 ? checkPacketId(packet.packetId) : 0;
-      return encodePublishInto(target, offset, packet.topic, utf8Length(packet.topic), packet.payload, packet.qos, packet.retain, packet.dup, packetId);
+      const topic = new Uint8Array(utf8Length(packet.topic));
+      writeUtf8(packet.topic, topic, 0);
+      return encodePublishInto(target, offset, topic, packet.payload, packet.qos, packet.retain, packet.dup, packetId);
     }
     case 'puback':
     case 'pubrec':

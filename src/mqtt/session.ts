@@ -10,8 +10,7 @@ import { ConnectionRefusedError, ProtocolError, UsageError } from './errors';
 import { PacketDecoder } from './decode';
 import { encodeInto, encodedLength, encodePublishInto, publishLength } from './encode';
 import { PacketType, type Packet, type PublishPacket, type QoS, type Subscription, type Will } from './packets';
-import { topicFilterProblem, topicNameProblem } from './topic';
-import { utf8Length } from './utf8';
+import { TopicCache, topicFilterProblem } from './topic';
 
 export interface ReconnectOptions {
   /** First retry delay; it doubles on each failed attempt up to maxDelayMs. */
@@ -90,7 +89,7 @@ type State = 'idle' | 'waiting' | 'opening' | 'connecting' | 'connected' | 'ende
 class Message {
   token = 0;
   topic = '';
-  topicBytes = 0;
+  topicUtf8: Uint8Array = new Uint8Array(0);
   payload: Uint8Array = new Uint8Array(0);
   qos: QoS = 0;
   retain = false;
@@ -114,6 +113,7 @@ export class MqttSession {
   readonly out: SessionOutput;
   #state: State = 'idle';
   readonly #decoder: PacketDecoder;
+  readonly #topics = new TopicCache();
   readonly #onPacket: (packet: Packet) => void;
   readonly #onAck: (type: number, packetId: number) => void;
   #now = 0;
@@ -247,18 +247,16 @@ export class MqttSession {
    * is kept by reference until then: do not change it.
    */
   publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number): number {
-    const problem = topicNameProblem(topic);
-    if (problem) throw new UsageError('INVALID_TOPIC', `cannot publish to ${JSON.stringify(topic)}: ${problem}`);
+    const topicUtf8 = this.#topics.encode(topic);
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new UsageError('INVALID_QOS', `QoS ${qos} is not 0, 1 or 2`);
-    const topicBytes = utf8Length(topic);
-    publishLength(topicBytes, payload.length, qos); // throws when the packet would exceed MQTT's maximum
+    publishLength(topicUtf8.length, payload.length, qos); // throws when the packet would exceed MQTT's maximum
     this.#begin(now);
     const token = this.#nextToken++;
     const canSendNow = this.#state === 'connected' && this.#queueCount === 0 && (qos === 0 || this.#inflightCount < this.#inflight.length);
     if (canSendNow) {
-      this.#sendPublish(token, topic, topicBytes, payload, qos, retain);
+      this.#sendPublish(token, topic, topicUtf8, payload, qos, retain);
     } else {
-      this.#enqueue(token, topic, topicBytes, payload, qos, retain);
+      this.#enqueue(token, topic, topicUtf8, payload, qos, retain);
     }
     this.#finish();
     return token;
@@ -435,9 +433,9 @@ export class MqttSession {
 
   // ---- outgoing -----------------------------------------------------------------------------
 
-  #sendPublish(token: number, topic: string, topicBytes: number, payload: Uint8Array, qos: QoS, retain: boolean): void {
+  #sendPublish(token: number, topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean): void {
     if (qos === 0) {
-      this.#writePublish(topic, topicBytes, payload, 0, retain, false, 0);
+      this.#writePublish(topicUtf8, payload, 0, retain, false, 0);
       this.#complete(token);
       return;
     }
@@ -447,17 +445,17 @@ export class MqttSession {
     const slot = this.#inflight[index];
     slot.token = token;
     slot.topic = topic;
-    slot.topicBytes = topicBytes;
+    slot.topicUtf8 = topicUtf8;
     slot.payload = payload;
     slot.qos = qos;
     slot.retain = retain;
     slot.phase = 'publish';
     slot.order = ++this.#sendOrder;
     this.#inflightCount++;
-    this.#writePublish(topic, topicBytes, payload, qos, retain, false, index + 1);
+    this.#writePublish(topicUtf8, payload, qos, retain, false, index + 1);
   }
 
-  #enqueue(token: number, topic: string, topicBytes: number, payload: Uint8Array, qos: QoS, retain: boolean): void {
+  #enqueue(token: number, topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean): void {
     const capacity = this.#queue.length;
     if (this.#queueCount === capacity) {
       if (this.options.overflow === 'reject-new' || capacity === 0) {
@@ -471,7 +469,7 @@ export class MqttSession {
     const entry = this.#queue[(this.#queueHead + this.#queueCount) % capacity];
     entry.token = token;
     entry.topic = topic;
-    entry.topicBytes = topicBytes;
+    entry.topicUtf8 = topicUtf8;
     entry.payload = payload;
     entry.qos = qos;
     entry.retain = retain;
@@ -485,7 +483,7 @@ export class MqttSession {
       if (entry.qos > 0 && this.#inflightCount >= this.#inflight.length) return;
       this.#queueHead = (this.#queueHead + 1) % this.#queue.length;
       this.#queueCount--;
-      this.#sendPublish(entry.token, entry.topic, entry.topicBytes, entry.payload, entry.qos, entry.retain);
+      this.#sendPublish(entry.token, entry.topic, entry.topicUtf8, entry.payload, entry.qos, entry.retain);
       entry.payload = EMPTY;
     }
   }
@@ -496,7 +494,7 @@ export class MqttSession {
     const waiting = this.#inflight.filter((slot) => slot.phase !== 'free').sort((a, b) => a.order - b.order);
     for (const slot of waiting) {
       const packetId = this.#inflight.indexOf(slot) + 1;
-      if (slot.phase === 'publish') this.#writePublish(slot.topic, slot.topicBytes, slot.payload, slot.qos, slot.retain, true, packetId);
+      if (slot.phase === 'publish') this.#writePublish(slot.topicUtf8, slot.payload, slot.qos, slot.retain, true, packetId);
       else this.#write({ type: 'pubrel', packetId });
     }
   }
@@ -524,9 +522,9 @@ export class MqttSession {
     else this.#write({ type: 'unsubscribe', packetId, filters: request.filters });
   }
 
-  #writePublish(topic: string, topicBytes: number, payload: Uint8Array, qos: QoS, retain: boolean, dup: boolean, packetId: number): void {
-    this.#reserve(publishLength(topicBytes, payload.length, qos));
-    this.out.txLength = encodePublishInto(this.out.tx, this.out.txLength, topic, topicBytes, payload, qos, retain, dup, packetId);
+  #writePublish(topic: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean, dup: boolean, packetId: number): void {
+    this.#reserve(publishLength(topic.length, payload.length, qos));
+    this.out.txLength = encodePublishInto(this.out.tx, this.out.txLength, topic, payload, qos, retain, dup, packetId);
     this.#lastSentMs = this.#now;
   }
 

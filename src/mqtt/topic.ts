@@ -1,7 +1,7 @@
 // Topic names, topic filters and matching (MQTT 3.1.1 §4.7). Matching walks both strings in place:
 // no split, no allocation, so a node can route every incoming message cheaply.
 import { UsageError } from './errors';
-import { utf8Length } from './utf8';
+import { utf8Length, writeUtf8 } from './utf8';
 
 const MAX_STRING_BYTES = 65535;
 
@@ -74,4 +74,29 @@ export function topicMatches(filter: string, topic: string): boolean {
     }
   }
   return t === topic.length;
+}
+
+/**
+ * Validated topic names and their UTF-8 bytes. A node publishes to the same few topics again and
+ * again: with the cache, a repeat costs no validation, no encoding and no allocation (on XS even
+ * reading a string's length allocates a wrapper, so per-character work is worth avoiding).
+ */
+export class TopicCache {
+  readonly capacity: number;
+  readonly #entries = new Map<string, Uint8Array>();
+  constructor(capacity = 32) {
+    this.capacity = capacity;
+  }
+  /** The topic's UTF-8 bytes; throws a UsageError when it cannot be a PUBLISH topic. */
+  encode(topic: string): Uint8Array {
+    const cached = this.#entries.get(topic);
+    if (cached) return cached;
+    const problem = topicNameProblem(topic);
+    if (problem) throw new UsageError('INVALID_TOPIC', `cannot publish to ${JSON.stringify(topic)}: ${problem}`);
+    const bytes = new Uint8Array(utf8Length(topic));
+    writeUtf8(topic, bytes, 0);
+    if (this.#entries.size >= this.capacity) this.#entries.clear();
+    this.#entries.set(topic, bytes);
+    return bytes;
+  }
 }

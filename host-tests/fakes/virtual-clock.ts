@@ -1,0 +1,44 @@
+// A clock port whose time moves only when a test says so. Core-compatible (runs on XS too).
+import type { Clock, TimerHandle } from '../../src/ports';
+
+interface Timer {
+  at: number;
+  callback: () => void;
+  cancelled: boolean;
+}
+
+export class VirtualClock implements Clock {
+  #now: number;
+  #timers: Timer[] = [];
+  constructor(startMs = Date.UTC(2026, 10, 27, 9, 0, 0)) {
+    this.#now = startMs;
+  }
+  now(): number {
+    return this.#now;
+  }
+  setTimer(callback: () => void, delayMs: number): TimerHandle {
+    const timer: Timer = { at: this.#now + Math.max(0, delayMs), callback, cancelled: false };
+    this.#timers.push(timer);
+    return timer;
+  }
+  clearTimer(handle: TimerHandle): void {
+    (handle as Timer).cancelled = true;
+  }
+  get pendingTimers(): number {
+    return this.#timers.filter((t) => !t.cancelled).length;
+  }
+  /** Advances time by `ms`, running due timers in time order (timers they set run too if due). */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      this.#timers = this.#timers.filter((t) => !t.cancelled);
+      let next: Timer | undefined;
+      for (const t of this.#timers) if (t.at <= end && (!next || t.at < next.at)) next = t;
+      if (!next) break;
+      this.#now = Math.max(this.#now, next.at);
+      next.cancelled = true;
+      next.callback();
+    }
+    this.#now = end;
+  }
+}
