@@ -10,6 +10,8 @@ const WRITE_WINDOW = 64 * 1024;
 export const nodeSocketFactory: StreamSocketFactory = (options) => {
   const received: Uint8Array[] = [];
   let closed = false;
+  let corked = false;
+  let refreshScheduled = false;
   const socket = options.tls
     ? tls.connect({ host: options.host, port: options.port, ca: options.tls.ca, servername: options.tls.serverName ?? options.host })
     : net.connect({ host: options.host, port: options.port });
@@ -21,6 +23,16 @@ export const nodeSocketFactory: StreamSocketFactory = (options) => {
     options.onError(message);
   };
   const writable = () => Math.max(0, WRITE_WINDOW - socket.writableLength);
+  // Writes made in one turn of the event loop leave in one writev; the client then hears, once, how
+  // much more fits (or waits for 'drain' when the window is full).
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  const refresh = () => {
+    refreshScheduled = false;
+    if (!closed && writable() > 0) options.onWritable(writable());
+  };
   socket.once(options.tls ? 'secureConnect' : 'connect', () => options.onWritable(writable()));
   socket.on('drain', () => !closed && options.onWritable(writable()));
   socket.on('data', (chunk: Buffer) => {
@@ -33,10 +45,16 @@ export const nodeSocketFactory: StreamSocketFactory = (options) => {
     read: () => received.shift(),
     write(bytes, byteLength) {
       if (closed) return;
+      if (!corked) {
+        corked = true;
+        socket.cork();
+        process.nextTick(uncork);
+      }
       socket.write(Buffer.from(bytes.subarray(0, byteLength))); // a copy: the caller reuses its buffer
-      // Tell the client how much more fits; if the window is full it waits for 'drain'.
-      const room = writable();
-      if (room > 0) queueMicrotask(() => !closed && options.onWritable(writable()));
+      if (!refreshScheduled) {
+        refreshScheduled = true;
+        queueMicrotask(refresh);
+      }
     },
     close() {
       if (closed) return;

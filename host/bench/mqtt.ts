@@ -1,0 +1,163 @@
+// npm run bench:mqtt — our MQTT client against the ones people use, measured in the same run:
+//   codec: PUBLISH decode/encode throughput vs mqtt-packet (the codec inside MQTT.js)
+//   end to end: QoS 0 / QoS 1 publish rate to one Mosquitto vs MQTT.js
+//   on XS: computrons and heap slots per steady-state publish (target: nothing beyond the payload)
+import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
+import path from 'node:path';
+import { encode, encodeInto, encodePublishInto, PacketDecoder, type Packet } from '../../src/mqtt/codec';
+import { MqttClient } from '../../src/mqtt/client';
+import { TopicCache } from '../../src/mqtt/topic';
+import { nodeClock } from '../../src/platform/node/clock';
+import { nodeSocketFactory } from '../../src/platform/node/socket';
+import { startMosquitto } from '../../host-tests/support/mosquitto';
+import { measureSteadyStateOnXs } from '../../host-tests/xs/run-scenario';
+import { interleaved, printTable, rate, type Row } from './report';
+
+const ROUNDS = 5;
+const TELEMETRY = Buffer.from(JSON.stringify({ seq: 123456, ts: 1795795200000, alt: 1523.4, vs: -2.31, p: 84512.3, t: 12.5, q: 'ok' }));
+const SMALL_PUBLISH: Packet = { type: 'publish', topic: 'sensor1/telemetry', payload: new Uint8Array(TELEMETRY), qos: 1, retain: false, dup: false, packetId: 42 };
+
+async function codecRows(): Promise<Row[]> {
+  const batch = 1000;
+  const one = encode(SMALL_PUBLISH);
+  const stream = new Uint8Array(Buffer.concat(Array.from({ length: batch }, () => one)));
+  const streamBuffer = Buffer.from(stream);
+  const decoder = new PacketDecoder();
+  let sink = 0;
+  const onPacket = () => sink++;
+  const parser = mqttPacket.parser({ protocolVersion: 4 });
+  parser.on('packet', onPacket);
+  const decode = await interleaved(
+    ROUNDS,
+    () => rate(batch, () => decoder.push(stream, onPacket)),
+    () => rate(batch, () => parser.parse(streamBuffer)),
+  );
+
+  const oracle = { cmd: 'publish', topic: 'sensor1/telemetry', payload: TELEMETRY, qos: 1, retain: false, dup: false, messageId: 42 } as const;
+  const target = new Uint8Array(4096);
+  const encodeObject = await interleaved(
+    ROUNDS,
+    () => rate(batch, () => { for (let i = 0; i < batch; i++) encodeInto(SMALL_PUBLISH, target, 0); }),
+    () => rate(batch, () => { for (let i = 0; i < batch; i++) mqttPacket.generate(oracle); }),
+  );
+  const topics = new TopicCache();
+  const payload = new Uint8Array(TELEMETRY);
+  const encodeHot = await interleaved(
+    ROUNDS,
+    () => rate(batch, () => { for (let i = 0; i < batch; i++) encodePublishInto(target, 0, topics.encode('sensor1/telemetry'), payload, 1, false, false, 42); }),
+    () => rate(batch, () => { for (let i = 0; i < batch; i++) mqttPacket.generate(oracle); }),
+  );
+  if (sink < 0) throw new Error('unreachable');
+  return [
+    { name: 'PUBLISH decode (103 B, QoS 1)', ours: decode.ours, reference: decode.reference, unit: 'pkt/s', better: 'higher', goal: '≥ 3×' },
+    { name: 'PUBLISH encode, packet object', ours: encodeObject.ours, reference: encodeObject.reference, unit: 'pkt/s', better: 'higher', goal: '≥ 2×' },
+    { name: 'PUBLISH encode, hot path (cached topic)', ours: encodeHot.ours, reference: encodeHot.reference, unit: 'pkt/s', better: 'higher', goal: '≥ 2×' },
+  ];
+}
+
+interface PublisherHooks {
+  /** Call when connected, just before the first publish. */
+  began(): void;
+  /** Call for each QoS 1 publish acknowledged. */
+  acked(): void;
+}
+/** Starts a publisher of `count` messages on `topic`; returns how to stop it. */
+type Publisher = (topic: string, hooks: PublisherHooks) => () => void;
+
+/**
+ * One timed run. QoS 1 ends when the publisher has every PUBACK; QoS 0 has no ack, so it ends when
+ * one subscriber (the same MQTT.js subscriber for both clients) has received them all.
+ */
+async function timedRun(port: number, qos: 0 | 1, count: number, publisher: Publisher): Promise<number> {
+  const topic = `bench/${qos}/${Date.now()}/${Math.random()}`;
+  const subscriber = qos === 0 ? mqtt.connect({ host: '127.0.0.1', port, protocolVersion: 4 }) : undefined;
+  if (subscriber) await new Promise<void>((resolve) => subscriber.on('connect', () => subscriber.subscribe(topic, { qos: 0 }, () => resolve())));
+  return new Promise((resolve) => {
+    let began = 0n;
+    let received = 0;
+    let acked = 0;
+    const finish = () => {
+      const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+      stop();
+      subscriber?.end(true);
+      resolve(count / seconds);
+    };
+    subscriber?.on('message', () => ++received === count && finish());
+    const stop = publisher(topic, {
+      began: () => (began = process.hrtime.bigint()),
+      acked: () => qos === 1 && ++acked === count && finish(),
+    });
+  });
+}
+
+function oursPublisher(port: number, qos: 0 | 1, count: number): Publisher {
+  return (topic, hooks) => {
+    const client = new MqttClient(
+      { host: '127.0.0.1', port, clientId: `bench-ours-${Date.now()}`, maxInflight: 1000, maxQueued: count },
+      { socket: nodeSocketFactory, clock: nodeClock },
+    );
+    client.on('published', hooks.acked);
+    client.on('connect', () => {
+      hooks.began();
+      for (let i = 0; i < count; i++) client.publish(topic, TELEMETRY, qos);
+    });
+    client.connect();
+    return () => client.end();
+  };
+}
+
+function mqttJsPublisher(port: number, qos: 0 | 1, count: number): Publisher {
+  return (topic, hooks) => {
+    const client = mqtt.connect({ host: '127.0.0.1', port, protocolVersion: 4 });
+    client.on('connect', () => {
+      hooks.began();
+      for (let i = 0; i < count; i++) client.publish(topic, TELEMETRY, { qos }, hooks.acked);
+    });
+    return () => client.end(true);
+  };
+}
+
+async function endToEndRows(): Promise<Row[]> {
+  const broker = await startMosquitto();
+  try {
+    const rows: Row[] = [];
+    for (const qos of [0, 1] as const) {
+      const count = qos === 0 ? 50_000 : 20_000;
+      const result = await interleaved(
+        3,
+        () => timedRun(broker.port, qos, count, oursPublisher(broker.port, qos, count)),
+        () => timedRun(broker.port, qos, count, mqttJsPublisher(broker.port, qos, count)),
+      );
+      rows.push({ name: `end to end QoS ${qos} publishes to Mosquitto`, ours: result.ours, reference: result.reference, unit: 'msg/s', better: 'higher', goal: '≥ 1.5×' });
+    }
+    return rows;
+  } finally {
+    await broker.close();
+  }
+}
+
+async function xsRows(): Promise<Row[]> {
+  const scenario = path.resolve(import.meta.dirname, '../../host-tests/xs/scenarios/publish-steady-state.ts');
+  const rows: Row[] = [];
+  for (const qos of [0, 1] as const) {
+    const measured = await measureSteadyStateOnXs(scenario, { setupArgs: [qos], iterations: 500 });
+    rows.push({ name: `XS: computrons per QoS ${qos} publish${qos ? ' + PUBACK' : ''}`, ours: measured.computronsPerStep, reference: undefined, unit: '', better: 'lower' });
+    rows.push({ name: `XS: heap bytes per QoS ${qos} publish${qos ? ' + PUBACK' : ''}`, ours: measured.bytesPerStep, reference: undefined, unit: 'B', better: 'lower', goal: '0 beyond the payload' });
+  }
+  return rows;
+}
+
+export async function benchMqtt(): Promise<Row[]> {
+  const codec = await codecRows();
+  printTable('MQTT codec (reference: mqtt-packet 9)', codec);
+  const endToEnd = await endToEndRows();
+  printTable('MQTT end to end on loopback (reference: MQTT.js 5, same broker, same run)', endToEnd);
+  const xs = await xsRows();
+  printTable('MQTT hot path on the XS engine (payload buffer reused, so every byte counted is ours)', xs);
+  return [...codec, ...endToEnd, ...xs];
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  await benchMqtt();
+}
