@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEsp32XsStage, buildForSimulator, startSimulator, type ModdableSdk } from '../../host/moddable/sdk';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { decode, testClient } from '../support/test-client';
 import { moddableSdkForTests } from './moddable-sdk';
 
 const sdk: ModdableSdk | undefined = await moddableSdkForTests();
@@ -24,14 +25,25 @@ describe.skipIf(!sdk)('firmware on the Moddable desktop simulator', () => {
     rmSync(outDir, { recursive: true, force: true });
   });
 
-  it('boots the app built from manifest.json with the sim board', async () => {
+  it('boots, connects to the broker with its own MQTT client, announces itself, and leaves a will when killed', async () => {
+    const ground = testClient(broker.port);
+    ground.client.connect();
+    await ground.next('connect');
+    ground.client.subscribe('simnode/#', 1);
+    await ground.next('subscribed');
     const simulator = startSimulator(sdk!, mcSo, { headless: true });
     try {
-      const line = await simulator.waitForTrace(/starting/);
-      expect(line).toBe('altimeter simnode starting on sim');
+      expect(await simulator.waitForTrace(/starting/)).toBe('altimeter simnode starting on sim');
+      expect(await simulator.waitForTrace(/mqtt connected/)).toBe(`mqtt connected to 127.0.0.1:${broker.port}`);
+      const [online] = await ground.received(1);
+      expect({ topic: online.topic, text: decode(online.payload) }).toEqual({ topic: 'simnode/status', text: 'online' });
     } finally {
       await simulator.stop();
     }
+    // The simulator was killed without DISCONNECT: the broker publishes the node's Last Will.
+    const messages = await ground.received(2);
+    expect(decode(messages[1].payload)).toBe('offline');
+    ground.client.end();
   });
 });
 

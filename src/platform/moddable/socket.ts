@@ -1,0 +1,63 @@
+// The socket port over ECMA-419 TCP (embedded:io/socket/tcp).
+// ECMA-419 sockets take an IPv4 address, so a host name is resolved first with Net.resolve.
+// Backpressure: we pass the socket's own onWritable counts through unchanged; the MQTT client never
+// writes more than the last count allows.
+import TCP from "embedded:io/socket/tcp";
+import Net from "net";
+import type { StreamSocket, StreamSocketFactory, StreamSocketOptions } from "../../ports";
+
+const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+function resolve(host: string, then: (address: string | undefined) => void): void {
+  if (IPV4.test(host)) then(host);
+  else Net.resolve(host, (_name: string, address?: string) => then(address));
+}
+
+function openTcp(options: StreamSocketOptions, address: string): StreamSocket {
+  const tcp = new TCP({
+    address,
+    port: options.port,
+    nodelay: true,
+    format: "buffer",
+    onWritable: (count: number) => options.onWritable(count),
+    onReadable: (count: number) => options.onReadable(count),
+    onError: () => options.onError(`TCP connection to ${address}:${options.port} failed or closed`),
+  });
+  return {
+    read() {
+      const bytes = tcp.read() as ArrayBuffer | undefined;
+      return bytes === undefined ? undefined : new Uint8Array(bytes);
+    },
+    write(bytes, byteLength) {
+      tcp.write(byteLength === bytes.length ? bytes : bytes.subarray(0, byteLength));
+    },
+    close: () => tcp.close(),
+  };
+}
+
+export const moddableSocketFactory: StreamSocketFactory = (options) => {
+  // Until the name is resolved the port is a shell that forwards to the real socket once it exists.
+  let socket: StreamSocket | undefined;
+  let closed = false;
+  if (options.tls) {
+    // Not yet: the firmware speaks plain TCP only (TLS is done and tested on the host side).
+    options.onError("TLS is not available in this firmware build; use a plain mqtt:// broker");
+    return { read: () => undefined, write: () => {}, close: () => {} };
+  }
+  resolve(options.host, (address) => {
+    if (closed) return;
+    if (!address) {
+      options.onError(`cannot resolve ${options.host}`);
+      return;
+    }
+    socket = openTcp(options, address);
+  });
+  return {
+    read: () => socket?.read(),
+    write: (bytes, byteLength) => socket?.write(bytes, byteLength),
+    close() {
+      closed = true;
+      socket?.close();
+    },
+  };
+};
