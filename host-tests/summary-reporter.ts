@@ -1,4 +1,5 @@
 // Ends every test run with the plain line CI reads: "N passed, N failed, N skipped".
+// A failed hook or a file that cannot load counts as a failure too, even though no test "failed".
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class SummaryReporter implements Reporter {
@@ -7,7 +8,8 @@ export default class SummaryReporter implements Reporter {
     let failed = unhandledErrors.length;
     let skipped = 0;
     for (const testModule of testModules) {
-      if (testModule.state() === 'failed' && [...testModule.children.allTests()].length === 0) failed++;
+      failed += testModule.errors().length;
+      for (const suite of testModule.children.allSuites()) failed += suite.errors().length;
       for (const test of testModule.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') passed++;
