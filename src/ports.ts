@@ -53,3 +53,26 @@ export interface KeyValueStore {
 
 /** Where diagnostics go (trace() on the device, the console on a computer). */
 export type Log = (line: string) => void;
+
+/**
+ * One I2C device at one address (the ECMA-419 I2C shape, with bytes as Uint8Array). Methods throw
+ * an Error whose `code` is "NACK" when the device does not acknowledge and "TIMEOUT" when the bus
+ * hangs; drivers turn those into SensorFaults.
+ */
+export interface I2cDevice {
+  /** Reads buffer.length bytes into buffer. */
+  read(buffer: Uint8Array): void;
+  /** Writes bytes; with `stop` false the bus is kept for a repeated start (a register read). */
+  write(bytes: Uint8Array, stop?: boolean): void;
+  close(): void;
+}
+
+export type I2cOpener = (address: number) => I2cDevice;
+
+/** What a sensor driver needs: the bus, time, and a short blocking delay (conversions, reset). */
+export interface SensorIo {
+  i2c: I2cOpener;
+  clock: Clock;
+  /** Blocks for `ms` milliseconds (Timer.delay on the device; a virtual clock in tests). */
+  delayMs(ms: number): void;
+}
