@@ -68,6 +68,16 @@ export class Registers {
     }
   }
 
+  /** A one-byte command (MS5611 style: reset, start conversion). */
+  command(code: number): void {
+    this.#one[0] = code;
+    try {
+      this.#device.write(this.#one, true);
+    } catch (error) {
+      throw SensorFault.fromBus(error, `${this.#chip}: command 0x${code.toString(16)}`);
+    }
+  }
+
   close(): void {
     this.#device.close();
   }
