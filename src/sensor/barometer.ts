@@ -3,7 +3,7 @@
 import type { I2cDevice, SensorIo } from '../ports';
 import { SensorFault } from './errors';
 
-export type ChipName = 'BMP280' | 'BME280' | 'BMP388' | 'BMP390' | 'MS5611';
+export type ChipName = 'BMP280' | 'BME280' | 'BMP388' | 'BMP390' | 'MS5611' | 'SIMULATED';
 
 export interface BarometerSample {
   /** Pa */
