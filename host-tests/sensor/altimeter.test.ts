@@ -23,11 +23,11 @@ describe('altimeter: from chip to a reading you can trust', () => {
   it('zeroes at the launch site and then tracks a climb', () => {
     const { rig, step } = bmp280Altimeter();
     for (let i = 0; i < 5; i++) expect(Math.abs(step().altitudeM)).toBeLessThan(0.5);
+    let reading = step();
     for (let t = 1; t <= 60; t++) {
       rig.air = { pressurePa: pressureAtAltitudePa(3 * t, 100_000), temperatureC: 15 };
-      step();
+      reading = step();
     }
-    const reading = step();
     expect(reading.quality).toBe('ok');
     expect(reading.altitudeM).toBeGreaterThan(175);
     expect(reading.verticalSpeedMps).toBeGreaterThan(2.5);

@@ -162,7 +162,8 @@ export class Altimeter {
     }
     this.#lastPressurePa = pressure;
     const kalman = this.#kalman;
-    const measured = this.#median.push(altitudeM(pressure, this.#referencePa));
+    const measured = altitudeM(pressure, this.#referencePa);
+    const median = this.#median.push(measured);
     const dtS = this.#lastSampleMs ? (now - this.#lastSampleMs) / 1000 : 0;
     this.#lastSampleMs = now;
     if (dtS > MAX_PREDICTION_GAP_S) {
@@ -173,11 +174,11 @@ export class Altimeter {
     kalman.predict(dtS);
     let quality: Quality = this.#settling > 0 ? 'degraded' : 'ok';
     if (this.#settling > 0) this.#settling--;
-    if (kalman.initialized && checkRate(measured, kalman.altitudeM, dtS, this.#limits) === 'too-fast') {
+    if (kalman.initialized && this.#implausible(measured, median, dtS)) {
       quality = 'degraded';
       if (++this.#rejected >= (this.#options.reanchorAfter ?? 3)) {
         // The sensor insists: believe it and start the estimate again from there.
-        kalman.reset(measured);
+        kalman.reset(median);
         this.#median.reset();
         this.#rejected = 0;
       }
@@ -193,6 +194,19 @@ export class Altimeter {
     reading.fault = undefined;
     reading.faultMessage = '';
     return reading;
+  }
+
+  /**
+   * A spike stands out from the median of the last three readings by more than the balloon's own
+   * motion explains (the median itself lags a climb by one sample, so it only judges, never feeds
+   * the filter); a jump no balloon can make fails the rate gate against the prediction.
+   */
+  #implausible(measured: number, median: number, dtS: number): boolean {
+    const limits = this.#limits;
+    // How far the balloon itself may have moved between samples, with room for it to speed up.
+    const motionM = 2 * (Math.abs(this.#kalman.verticalSpeedMps) * dtS + 0.5 * limits.maxAccelerationMps2 * dtS * dtS);
+    if (Math.abs(measured - median) > limits.noiseAllowanceM + motionM) return true;
+    return checkRate(measured, this.#kalman.altitudeM, dtS, limits) === 'too-fast';
   }
 
   #fail(now: number, fault: SensorFault): AltitudeReading {

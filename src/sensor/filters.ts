@@ -49,6 +49,8 @@ export interface PlausibilityLimits {
   maxTemperatureC: number;
   /** Fastest climb or fall believed (a balloon in free fall reaches ~30 m/s; 100 m/s is a glitch). */
   maxVerticalSpeedMps: number;
+  /** Hardest change of climb rate believed (m/s²): an envelope failure is about 2. */
+  maxAccelerationMps2: number;
   /** Allowance for sensor noise on top of the speed limit (m). */
   noiseAllowanceM: number;
 }
@@ -59,6 +61,7 @@ export const DEFAULT_LIMITS: PlausibilityLimits = {
   minTemperatureC: -60,
   maxTemperatureC: 85,
   maxVerticalSpeedMps: 40,
+  maxAccelerationMps2: 3,
   noiseAllowanceM: 3,
 };
 
