@@ -7,6 +7,8 @@ export interface Clock {
   /** Milliseconds since the Unix epoch (timestamps in payloads use it). */
   now(): number;
   setTimer(callback: () => void, delayMs: number): TimerHandle;
+  /** Calls `callback` every `intervalMs` until cleared (one timer for a sampling loop, not one per tick). */
+  setRepeatingTimer(callback: () => void, intervalMs: number): TimerHandle;
   clearTimer(handle: TimerHandle): void;
 }
 export type TimerHandle = { readonly __timer: unique symbol } | object;
@@ -75,4 +77,21 @@ export interface SensorIo {
   clock: Clock;
   /** Blocks for `ms` milliseconds (Timer.delay on the device; a virtual clock in tests). */
   delayMs(ms: number): void;
+}
+
+/** The network link under the broker connection (Wi-Fi on the device). */
+export interface NetworkLink {
+  readonly up: boolean;
+  /** Starts connecting (and reconnecting with backoff after a loss). */
+  start(): void;
+  onChange(listener: (up: boolean, reason: string) => void): void;
+}
+
+/** What the node needs from the device itself. */
+export interface SystemPort {
+  firmwareVersion: string;
+  board: string;
+  /** Why the device last started: "power-on", "software", "watchdog", "brown-out", "ota" … */
+  resetReason: string;
+  reboot(): void;
 }

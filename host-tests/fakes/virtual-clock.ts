@@ -5,6 +5,8 @@ interface Timer {
   at: number;
   callback: () => void;
   cancelled: boolean;
+  /** Repeats every intervalMs when set. */
+  intervalMs?: number;
 }
 
 export class VirtualClock implements Clock {
@@ -18,6 +20,11 @@ export class VirtualClock implements Clock {
   }
   setTimer(callback: () => void, delayMs: number): TimerHandle {
     const timer: Timer = { at: this.#now + Math.max(0, delayMs), callback, cancelled: false };
+    this.#timers.push(timer);
+    return timer;
+  }
+  setRepeatingTimer(callback: () => void, intervalMs: number): TimerHandle {
+    const timer: Timer = { at: this.#now + intervalMs, callback, cancelled: false, intervalMs };
     this.#timers.push(timer);
     return timer;
   }
@@ -36,7 +43,8 @@ export class VirtualClock implements Clock {
       for (const t of this.#timers) if (t.at <= end && (!next || t.at < next.at)) next = t;
       if (!next) break;
       this.#now = Math.max(this.#now, next.at);
-      next.cancelled = true;
+      if (next.intervalMs) next.at += next.intervalMs;
+      else next.cancelled = true;
       next.callback();
     }
     this.#now = end;

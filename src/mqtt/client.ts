@@ -87,6 +87,11 @@ export class MqttClient {
     this.#apply(this.session.start(this.#ports.clock.now()));
   }
 
+  /** Reconnects at once instead of waiting out the backoff (call it when the network comes back). */
+  reconnectNow(): void {
+    this.#apply(this.session.retryNow(this.#ports.clock.now()));
+  }
+
   /** Publishes; returns a token that the 'published' event reports when delivery is done. */
   publish(topic: string, payload: Uint8Array | string, qos: QoS = 0, retain = false): number {
     const bytes = typeof payload === 'string' ? utf8Payload(payload) : payload;

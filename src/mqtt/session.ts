@@ -241,6 +241,16 @@ export class MqttSession {
     return this.#finish();
   }
 
+  /** Skips what is left of the reconnect backoff (the network just came back). */
+  retryNow(now: number): SessionOutput {
+    this.#begin(now);
+    if (this.#state === 'waiting') {
+      this.#reconnectAt = Infinity;
+      this.#open();
+    }
+    return this.#finish();
+  }
+
   /**
    * Publishes a message and returns its token; the token appears in `out.completed` when the
    * delivery is done. Offline, or with the window full, the message waits in the queue. The payload

@@ -4,5 +4,6 @@ import type { Clock, TimerHandle } from '../../ports';
 export const nodeClock: Clock = {
   now: () => Date.now(),
   setTimer: (callback, delayMs) => setTimeout(callback, delayMs) as TimerHandle,
-  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  setRepeatingTimer: (callback, intervalMs) => setInterval(callback, intervalMs) as TimerHandle,
+  clearTimer: (handle) => clearTimeout(handle as NodeJS.Timeout), // clears intervals too
 };

@@ -1,0 +1,145 @@
+// The sensor node end to end on loopback: our node (Node adapters, simulated flight, virtual clock)
+// publishing to a real Mosquitto, with ground clients subscribed as the crew and the news desk.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { nodeRig, settle, type NodeRig } from '../support/node-rig';
+import { decode, testClient, type TestClient } from '../support/test-client';
+import { MemoryStore } from '../fakes/memory-store';
+
+let broker: Mosquitto;
+const cleanup: (() => void)[] = [];
+let idCounter = 0;
+
+async function ground(filter: string): Promise<TestClient> {
+  const c = testClient(broker.port);
+  const up = c.next('connect');
+  c.client.connect();
+  await up;
+  c.client.subscribe(filter, 1);
+  await c.next('subscribed');
+  cleanup.push(() => c.client.end());
+  return c;
+}
+
+function startNode(options: Parameters<typeof nodeRig>[1] = {}): NodeRig {
+  const deviceId = options.config?.deviceId ?? `node${process.pid}x${++idCounter}`;
+  const rig = nodeRig(broker.port, { ...options, config: { deviceId, ...options.config } });
+  rig.node.start();
+  cleanup.push(() => rig.node.stop());
+  return rig;
+}
+
+const text = (c: TestClient, topic: string) => c.messages.filter((m) => m.topic === topic).map((m) => decode(m.payload));
+const json = (c: TestClient, topic: string) => text(c, topic).map((t) => JSON.parse(t));
+
+async function command(crew: TestClient, id: string, name: string, payload: unknown): Promise<Record<string, unknown>> {
+  const before = json(crew, `${id}/reply`).length;
+  crew.client.publish(`${id}/cmd/${name}`, typeof payload === 'string' ? payload : JSON.stringify(payload), 1);
+  for (let i = 0; i < 200 && json(crew, `${id}/reply`).length === before; i++) await settle(5);
+  return json(crew, `${id}/reply`)[before];
+}
+
+beforeAll(async () => {
+  broker = await startMosquitto({ persistence: true });
+});
+afterEach(() => {
+  while (cleanup.length) cleanup.pop()!();
+});
+afterAll(async () => {
+  await broker.close();
+});
+
+describe('sensor node', () => {
+  it('publishes status, info, the plain altitude and telemetry JSON with seq, ts and quality', async () => {
+    const rig = startNode();
+    const id = rig.node.config.deviceId;
+    const crew = await ground(`${id}/#`);
+    await rig.fly(400); // inflation, then the first 100 s of the climb
+    expect(text(crew, `${id}/status`)).toContain('online');
+    const info = json(crew, `${id}/info`).at(-1);
+    expect(info).toMatchObject({ fw: '0.1.0', board: 'test', chip: 'SIMULATED', resetReason: 'power-on', dropped: 0 });
+    const altitudes = text(crew, `${id}/altitude`);
+    expect(altitudes.every((a) => /^-?\d+(\.\d)?$/.test(a))).toBe(true);
+    expect(Number(altitudes.at(-1))).toBeGreaterThan(200);
+    const telemetry = json(crew, `${id}/telemetry`);
+    expect(telemetry.map((t) => t.seq)).toEqual(Array.from({ length: telemetry.length }, (_, i) => i + 1));
+    expect(telemetry.at(-1)).toMatchObject({ q: 'ok' });
+    expect(Object.keys(telemetry.at(-1))).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(telemetry.at(-1).vs).toBeGreaterThan(2);
+  });
+
+  it('answers every command on reply: ping, config (whole or nothing, persisted), zero, and errors in words', async () => {
+    const rig = startNode();
+    const id = rig.node.config.deviceId;
+    const crew = await ground(`${id}/#`);
+    await rig.fly(5);
+    expect(await command(crew, id, 'ping', { id: 7 })).toMatchObject({ cmd: 'ping', id: 7, ok: true });
+    expect(await command(crew, id, 'config', { id: 'a', sampleIntervalMs: 500, emergency: { rapidDescentMps: 5 } })).toMatchObject({ ok: true, id: 'a' });
+    expect(rig.node.config.sampleIntervalMs).toBe(500);
+    expect(JSON.parse(rig.store.get('config')!)).toMatchObject({ sampleIntervalMs: 500, emergency: { rapidDescentMps: 5 } });
+    const storedBefore = rig.store.get('config');
+    const refused = await command(crew, id, 'config', { id: 'b', sampleIntervalMs: 20, colour: 'red' });
+    expect(refused).toMatchObject({ cmd: 'config', id: 'b', ok: false });
+    expect(refused.error).toContain('sampleIntervalMs must be between 100 and 3600000, not 20');
+    expect(refused.error).toContain('unknown setting colour');
+    expect(rig.store.get('config')).toBe(storedBefore);
+    expect(rig.node.config.sampleIntervalMs).toBe(500);
+    const zero = await command(crew, id, 'zero', { qnh: 101_000 });
+    expect(zero).toMatchObject({ ok: true, referencePa: 101_000 });
+    expect(await command(crew, id, 'launch', {})).toMatchObject({ ok: false, error: 'unknown command "launch"; the commands are config, zero, ota, reboot, ping' });
+    expect((await command(crew, id, 'ping', '{not json')).error).toMatch(/not valid JSON/);
+    expect(await command(crew, id, 'ota', { version: '2.0.0' })).toMatchObject({ ok: false, error: 'over-the-air update is not available in this build' });
+    expect(await command(crew, id, 'reboot', { id: 9 })).toMatchObject({ ok: true, id: 9 });
+    await rig.fly(2);
+    expect(rig.reboots).toBe(1);
+  });
+
+  it('keeps its config across a restart', async () => {
+    const store = new MemoryStore();
+    const first = startNode({ store });
+    const id = first.node.config.deviceId;
+    const crew = await ground(`${id}/#`);
+    await first.fly(2);
+    await command(crew, id, 'config', { altitudeRetain: true, outboxSize: 50 });
+    first.node.stop();
+    const second = startNode({ store, config: { deviceId: id } });
+    expect(second.node.config).toMatchObject({ altitudeRetain: true, outboxSize: 50 });
+  });
+
+  it('loses no reading through a broker outage: the backlog arrives in order with original seq and ts', async () => {
+    const rig = startNode();
+    const id = rig.node.config.deviceId;
+    const crew = testClient(broker.port, { clientId: `crew-${id}`, cleanSession: false });
+    const up = crew.next('connect');
+    crew.client.connect();
+    await up;
+    crew.client.subscribe(`${id}/telemetry`, 1);
+    await crew.next('subscribed');
+    cleanup.push(() => crew.client.end());
+    await rig.fly(30);
+    await broker.stop();
+    await rig.fly(120); // two minutes without a broker
+    expect(rig.node.outbox.size).toBeGreaterThan(100);
+    await broker.restart();
+    await rig.fly(60); // reconnect (backoff) and drain
+    for (let i = 0; i < 100 && rig.node.outbox.size > 0; i++) await settle(10);
+    const seqs = json(crew, `${id}/telemetry`).map((t) => t.seq);
+    expect(seqs.length).toBeGreaterThanOrEqual(210);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    const ts = json(crew, `${id}/telemetry`).map((t) => t.ts);
+    expect(ts.every((t, i) => i === 0 || t - ts[i - 1] === 1000)).toBe(true);
+  });
+
+  it('raises a crash emergency that the news desk, subscribed to emergencies only, receives (retained)', async () => {
+    const rig = startNode({ scenario: 'crash' });
+    const id = rig.node.config.deviceId;
+    const news = await ground(`${id}/emergency`);
+    await rig.fly(360);
+    const emergencies = json(news, `${id}/emergency`);
+    expect(emergencies.map((e) => `${e.kind}:${e.active}`)).toContain('crash:true');
+    expect(emergencies.find((e) => e.kind === 'crash')).toMatchObject({ active: true, msg: expect.stringContaining('impact') });
+    const late = await ground(`${id}/emergency`); // a subscriber arriving later still learns of it
+    await settle(50);
+    expect(json(late, `${id}/emergency`).at(-1)).toMatchObject({ kind: 'crash', active: true });
+  });
+});

@@ -1,0 +1,304 @@
+// The sensor node: samples the altimeter on the clock, publishes altitude and telemetry, raises and
+// clears emergencies, answers commands, and keeps every reading through outages (the outbox). It is
+// built from ports only, so the same class runs on the ESP32, in the desktop simulator, in
+// `npm start` and on a virtual clock in the tests.
+import { MqttClient, utf8Payload } from '../mqtt/client';
+import { readUtf8 } from '../mqtt/utf8';
+import type { Clock, KeyValueStore, Log, NetworkLink, StreamSocketFactory, SystemPort, TlsOptions } from '../ports';
+import { Altimeter, type AltitudeReading } from '../sensor/altimeter';
+import type { Barometer } from '../sensor/barometer';
+import { parseCommand, replyPayload, type Command } from './commands';
+import { DEFAULT_CONFIG, loadConfig, mergeConfig, saveConfig, type NodeConfig } from './config';
+import { EmergencyMonitor, type EmergencyKind } from './emergency';
+import { discoveryMessages } from './home-assistant';
+import { Outbox } from './outbox';
+import { altitudePayload, emergencyPayload, telemetryPayload, topicsFor, type Topics } from './topics';
+
+export interface BrokerOptions {
+  host: string;
+  port: number;
+  tls?: TlsOptions;
+  username?: string;
+  password?: string;
+}
+
+/** Starts an over-the-air update from an `ota` command; reports progress and the outcome through `progress`. */
+export type OtaStarter = (manifest: Record<string, unknown>, progress: (status: string) => void) => { ok: true } | { ok: false; error: string };
+
+export interface NodeOptions {
+  broker: BrokerOptions;
+  clock: Clock;
+  socket: StreamSocketFactory;
+  store: KeyValueStore;
+  /** Opens the barometer (probe on the device, the simulated flight elsewhere). */
+  openBarometer: () => Barometer;
+  system: SystemPort;
+  network?: NetworkLink;
+  ota?: OtaStarter;
+  /** Config before the stored one is applied (board defaults, a --id option). */
+  defaults?: NodeConfig;
+  log?: Log;
+  /** Called after each sample with the reading (the simulator's live view uses it). */
+  onReading?: (reading: AltitudeReading) => void;
+}
+
+const INFO_EVERY_MS = 5 * 60_000;
+const OUTBOX_STORE_KEY = 'outbox';
+
+export class SensorNode {
+  readonly options: NodeOptions;
+  config: NodeConfig;
+  readonly client: MqttClient;
+  readonly altimeter: Altimeter;
+  readonly outbox: Outbox;
+  readonly topics: Topics;
+  readonly #emergencies: EmergencyMonitor;
+  readonly #log: Log;
+  readonly #startedMs: number;
+  #seq = 0;
+  #sampler: ReturnType<Clock['setRepeatingTimer']> | undefined;
+  #lastInfoMs = 0;
+  /** The chip the last info message named (info goes out again when the sensor is found or changes). */
+  #infoChip: string | undefined;
+  /** The reading each active emergency was raised with, to re-assert it after another clears. */
+  readonly #activeEmergencies = new Map<EmergencyKind, string>();
+  #stopped = false;
+
+  constructor(options: NodeOptions) {
+    this.options = options;
+    this.#log = options.log ?? (() => {});
+    this.#startedMs = options.clock.now();
+    const { config, warning } = loadConfig(options.store, options.defaults ?? DEFAULT_CONFIG);
+    if (warning) this.#log(warning);
+    this.config = config;
+    this.topics = topicsFor(config.deviceId);
+    this.outbox = new Outbox(config.outboxSize);
+    this.#restoreOutbox();
+    this.#emergencies = new EmergencyMonitor(config.emergency);
+    this.altimeter = new Altimeter({
+      open: options.openBarometer,
+      clock: options.clock,
+      referencePa: config.referencePa ?? undefined,
+      kalman: { processNoise: config.processNoise },
+      log: this.#log,
+    });
+    const { broker } = options;
+    this.client = new MqttClient(
+      {
+        host: broker.host,
+        port: broker.port,
+        tls: broker.tls,
+        clientId: config.deviceId,
+        cleanSession: false, // the broker keeps our command subscription and in-flight messages across drops
+        keepaliveS: 30,
+        pingTimeoutMs: 8000,
+        username: broker.username,
+        password: broker.password === undefined ? undefined : utf8Payload(broker.password),
+        will: { topic: this.topics.status, payload: utf8Payload('offline'), qos: 1, retain: true },
+        reconnect: { minDelayMs: 1000, maxDelayMs: 30_000, jitter: 0.3 },
+      },
+      { socket: options.socket, clock: options.clock },
+    );
+    this.#wireClient();
+  }
+
+  start(): void {
+    const { clock, network } = this.options;
+    this.client.subscribe(this.topics.commands, 1);
+    if (network) {
+      network.onChange((up, reason) => {
+        this.#log(`network ${up ? 'up' : 'down'}: ${reason}`);
+        if (up) this.client.reconnectNow();
+      });
+      network.start();
+    }
+    this.client.connect();
+    this.#sampler = clock.setRepeatingTimer(() => this.sample(), this.config.sampleIntervalMs);
+  }
+
+  /** Stops cleanly: the last readings go out if they can, `offline` is published, the link closes. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    if (this.#sampler !== undefined) this.options.clock.clearTimer(this.#sampler);
+    this.#saveOutbox();
+    if (this.client.connected) this.client.publish(this.topics.status, 'offline', 1, true);
+    this.client.end();
+  }
+
+  get uptimeS(): number {
+    return Math.round((this.options.clock.now() - this.#startedMs) / 1000);
+  }
+
+  /** One sampling cycle (the timer calls it; tests may too). */
+  sample(): void {
+    const reading = this.altimeter.read();
+    const seq = ++this.#seq;
+    const { client, outbox, topics } = this;
+    if (reading.quality !== 'fault' && client.connected) {
+      client.publish(topics.altitude, altitudePayload(reading), this.config.altitudeQos, this.config.altitudeRetain);
+    }
+    outbox.add('telemetry', topics.telemetry, utf8Payload(telemetryPayload(seq, reading)), 1, false);
+    const changes = this.#emergencies.update(reading);
+    for (let i = 0; i < changes.length; i++) {
+      const { kind, active, message } = changes[i];
+      const payload = emergencyPayload(kind, active, seq, reading, message);
+      this.#log(`emergency ${active ? 'RAISED' : 'cleared'}: ${kind}: ${message}`);
+      outbox.add('emergency', topics.emergency, utf8Payload(payload), 1, true);
+      if (active) this.#activeEmergencies.set(kind, payload);
+      else {
+        this.#activeEmergencies.delete(kind);
+        // One retained message per topic: put an emergency that is still active back on top.
+        for (const still of this.#activeEmergencies.values()) outbox.add('emergency', topics.emergency, utf8Payload(still), 1, true);
+      }
+    }
+    outbox.pump(client);
+    const infoStale = reading.timestampMs - this.#lastInfoMs >= INFO_EVERY_MS || this.altimeter.chip !== this.#infoChip;
+    if (infoStale && client.connected) this.#publishInfo();
+    this.options.onReading?.(reading);
+  }
+
+  #wireClient(): void {
+    const client = this.client;
+    client.on('connect', ({ sessionPresent }) => {
+      this.#log(`connected to ${this.options.broker.host}:${this.options.broker.port} (session ${sessionPresent ? 'resumed' : 'new'})`);
+      client.publish(this.topics.status, 'online', 1, true);
+      this.#publishInfo();
+      this.#publishDiscovery();
+      this.outbox.pump(client);
+    });
+    client.on('disconnect', (error) => this.#log(`disconnected${error ? `: ${error.message}` : ''}; the outbox holds ${this.outbox.size}`));
+    client.on('error', (error) => this.#log(`mqtt: ${error.message}`));
+    client.on('published', (token) => {
+      if (this.outbox.delivered(token)) this.outbox.pump(client);
+    });
+    client.on('message', (message) => {
+      if (!message.topic.startsWith(this.topics.commandPrefix)) return;
+      const name = message.topic.slice(this.topics.commandPrefix.length);
+      let text: string;
+      try {
+        text = readUtf8(message.payload, 0, message.payload.length, 'the command payload');
+      } catch (error) {
+        this.#reply(name, null, { ok: false, error: (error as Error).message });
+        return;
+      }
+      this.#onCommand(name, text);
+    });
+  }
+
+  #reply(name: string, id: string | number | null, result: Parameters<typeof replyPayload>[2]): void {
+    this.client.publish(this.topics.reply, replyPayload(name, id, result), 1, false);
+  }
+
+  #onCommand(name: string, payload: string): void {
+    const parsed = parseCommand(name, payload);
+    if (!parsed.ok) {
+      this.#log(`command ${name} refused: ${parsed.error}`);
+      this.#reply(parsed.name, parsed.id, { ok: false, error: parsed.error });
+      return;
+    }
+    const command = parsed.command;
+    try {
+      this.#run(command);
+    } catch (error) {
+      this.#reply(command.name, command.id, { ok: false, error: (error as Error).message });
+    }
+  }
+
+  #run(command: Command): void {
+    const { name, id, args } = command;
+    switch (name) {
+      case 'ping':
+        this.#reply(name, id, { ok: true, uptimeS: this.uptimeS, seq: this.#seq, outbox: this.outbox.size });
+        return;
+      case 'config': {
+        const next = mergeConfig(this.config, args); // throws with every problem: nothing changes
+        const restartRequired = next.deviceId !== this.config.deviceId;
+        saveConfig(this.options.store, next, this.options.defaults ?? DEFAULT_CONFIG);
+        this.#apply(next);
+        this.#reply(name, id, { ok: true, config: next, ...(restartRequired ? { restartRequired: true, note: 'the new deviceId takes effect after a reboot' } : {}) });
+        this.#publishInfo();
+        return;
+      }
+      case 'zero': {
+        const qnh = args.qnh;
+        if (qnh !== undefined && typeof qnh !== 'number') throw new Error(`"qnh" must be a pressure in Pa, not ${JSON.stringify(qnh)}`);
+        const referencePa = qnh === undefined ? this.altimeter.zero() : (this.altimeter.setReference(qnh), qnh);
+        const next = { ...this.config, referencePa: Math.round(referencePa * 10) / 10 };
+        saveConfig(this.options.store, next, this.options.defaults ?? DEFAULT_CONFIG);
+        this.config = next;
+        this.#reply(name, id, { ok: true, referencePa: next.referencePa });
+        this.#publishInfo();
+        return;
+      }
+      case 'reboot':
+        this.#reply(name, id, { ok: true, note: 'rebooting in 1 s' });
+        this.#saveOutbox();
+        this.options.clock.setTimer(() => this.options.system.reboot(), 1000);
+        return;
+      case 'ota': {
+        if (!this.options.ota) throw new Error('over-the-air update is not available in this build');
+        const started = this.options.ota(args, (status) => this.client.publish(`${this.config.deviceId}/ota`, status, 1, false));
+        this.#reply(name, id, started);
+        return;
+      }
+    }
+  }
+
+  #apply(next: NodeConfig): void {
+    const previous = this.config;
+    this.config = next;
+    this.outbox.resize(next.outboxSize);
+    this.#emergencies.configure(next.emergency);
+    if (next.referencePa !== null && next.referencePa !== previous.referencePa) this.altimeter.setReference(next.referencePa);
+    if (next.sampleIntervalMs !== previous.sampleIntervalMs && this.#sampler !== undefined) {
+      this.options.clock.clearTimer(this.#sampler);
+      this.#sampler = this.options.clock.setRepeatingTimer(() => this.sample(), next.sampleIntervalMs);
+    }
+    if (next.homeAssistant !== previous.homeAssistant) this.#publishDiscovery(!next.homeAssistant);
+  }
+
+  #publishInfo(): void {
+    this.#lastInfoMs = this.options.clock.now();
+    if (!this.client.connected) return;
+    const { system } = this.options;
+    this.#infoChip = this.altimeter.chip;
+    const info = {
+      fw: system.firmwareVersion,
+      board: system.board,
+      chip: this.altimeter.chip ?? null,
+      referencePa: this.altimeter.referencePa === undefined ? null : Math.round(this.altimeter.referencePa * 10) / 10,
+      intervalMs: this.config.sampleIntervalMs,
+      uptimeS: this.uptimeS,
+      resetReason: system.resetReason,
+      outbox: this.outbox.size,
+      dropped: this.outbox.dropped,
+      emergencies: this.#emergencies.active,
+    };
+    this.client.publish(this.topics.info, JSON.stringify(info), 1, true);
+  }
+
+  /** Home Assistant discovery: retained entity configs, or empty retained messages to remove them. */
+  #publishDiscovery(remove = false): void {
+    if (!this.config.homeAssistant && !remove) return;
+    for (const { topic, payload } of discoveryMessages(this.config.deviceId, this.options.system)) {
+      this.client.publish(topic, remove ? '' : payload, 1, true);
+    }
+  }
+
+  #saveOutbox(): void {
+    this.options.store.set(OUTBOX_STORE_KEY, JSON.stringify(this.outbox.snapshot()));
+  }
+
+  #restoreOutbox(): void {
+    const saved = this.options.store.get(OUTBOX_STORE_KEY);
+    if (saved === undefined) return;
+    try {
+      this.outbox.restore(JSON.parse(saved));
+      this.#log(`outbox: ${this.outbox.size} readings kept from before the restart`);
+    } catch (error) {
+      this.#log(`outbox from before the restart unreadable, dropped: ${(error as Error).message}`);
+    }
+    this.options.store.delete(OUTBOX_STORE_KEY);
+  }
+}
