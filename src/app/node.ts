@@ -27,7 +27,11 @@ export type OtaStarter = (manifest: Record<string, unknown>, progress: (status: 
 
 export interface NodeOptions {
   broker: BrokerOptions;
+  /** Time for sampling, timestamps and the flight. */
   clock: Clock;
+  /** Time for the network (keepalive, reconnects); defaults to `clock`. A simulation running faster
+   *  than real time keeps the network on real time. */
+  networkClock?: Clock;
   socket: StreamSocketFactory;
   store: KeyValueStore;
   /** Opens the barometer (probe on the device, the simulated flight elsewhere). */
@@ -97,7 +101,7 @@ export class SensorNode {
         will: { topic: this.topics.status, payload: utf8Payload('offline'), qos: 1, retain: true },
         reconnect: { minDelayMs: 1000, maxDelayMs: 30_000, jitter: 0.3 },
       },
-      { socket: options.socket, clock: options.clock },
+      { socket: options.socket, clock: options.networkClock ?? options.clock },
     );
     this.#wireClient();
   }
@@ -116,14 +120,32 @@ export class SensorNode {
     this.#sampler = clock.setRepeatingTimer(() => this.sample(), this.config.sampleIntervalMs);
   }
 
-  /** Stops cleanly: the last readings go out if they can, `offline` is published, the link closes. */
-  stop(): void {
-    if (this.#stopped) return;
+  /**
+   * Stops cleanly: sampling stops, the outbox is saved, `offline` is published and acknowledged (or
+   * `waitMs` passes), then DISCONNECT. Resolves when the link is closed.
+   */
+  stop(waitMs = 1000): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
     this.#stopped = true;
     if (this.#sampler !== undefined) this.options.clock.clearTimer(this.#sampler);
     this.#saveOutbox();
-    if (this.client.connected) this.client.publish(this.topics.status, 'offline', 1, true);
-    this.client.end();
+    if (!this.client.connected) {
+      this.client.end();
+      return Promise.resolve();
+    }
+    const token = this.client.publish(this.topics.status, 'offline', 1, true);
+    return new Promise((resolve) => {
+      const clock = this.options.networkClock ?? this.options.clock;
+      let done = false;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        this.client.end();
+        resolve();
+      };
+      this.client.on('published', (t) => t === token && finish());
+      clock.setTimer(finish, waitMs);
+    });
   }
 
   get uptimeS(): number {

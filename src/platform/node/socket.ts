@@ -59,8 +59,13 @@ export const nodeSocketFactory: StreamSocketFactory = (options) => {
     close() {
       if (closed) return;
       closed = true;
+      // Half-close: our last bytes (DISCONNECT) leave with a FIN, and we keep reading until the broker
+      // closes too. Destroying at once would make the kernel answer late acks with a reset, and a
+      // reset can throw away our last packets on the broker's side before it has read them.
+      socket.removeAllListeners('data');
+      socket.resume();
       socket.end();
-      socket.destroySoon?.();
+      setTimeout(() => socket.destroy(), 2000).unref();
     },
   };
   return port;

@@ -1,0 +1,139 @@
+// What `npm start` shows: on a terminal, one screen redrawn in place (the flight, an altitude trace,
+// what each party on the ground has received, the last events); piped, a line every 30 simulated
+// seconds; with --json, one JSON line per message received, for scripts.
+import type { AltitudeReading } from '../src/sensor/altimeter';
+import type { IncomingMessage } from '../src/mqtt/session';
+import type { Subscriber } from './ground-station';
+
+export type ViewMode = 'screen' | 'lines' | 'json';
+
+const BARS = '▁▂▃▄▅▆▇█';
+const TRACE_POINTS = 60;
+
+const clockText = (ms: number) => {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+};
+
+export class LiveView {
+  readonly mode: ViewMode;
+  readonly #header: string;
+  readonly #startMs: number;
+  readonly #trace: number[] = [];
+  #traceEveryMs: number;
+  #lastTraceMs = -Infinity;
+  #lastLineMs = -Infinity;
+  #reading: AltitudeReading | undefined;
+  #phase = '';
+  #outbox = { size: 0, dropped: 0 };
+  #broker = 'starting';
+  readonly #events: string[] = [];
+  #subscribers: Subscriber[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(mode: ViewMode, header: string, startMs: number, traceEveryMs: number) {
+    this.mode = mode;
+    this.#header = header;
+    this.#startMs = startMs;
+    this.#traceEveryMs = traceEveryMs;
+    if (mode === 'screen') {
+      process.stdout.write('\x1b[?25l'); // hide the cursor while we redraw
+      this.#timer = setInterval(() => this.#draw(), 200);
+    }
+  }
+
+  watch(subscribers: Subscriber[]): void {
+    this.#subscribers = subscribers;
+  }
+
+  broker(state: string): void {
+    this.#broker = state;
+    this.event(`broker ${state}`);
+  }
+
+  event(text: string): void {
+    const at = this.#reading ? clockText(this.#reading.timestampMs - this.#startMs) : '--:--:--';
+    this.#events.push(`${at}  ${text}`);
+    if (this.#events.length > 6) this.#events.shift();
+    if (this.mode === 'lines') process.stdout.write(`${at}  ${text}\n`);
+  }
+
+  reading(reading: AltitudeReading, phase: string, outbox: { size: number; dropped: number }): void {
+    this.#reading = reading;
+    this.#phase = phase;
+    this.#outbox = outbox;
+    if (reading.timestampMs - this.#lastTraceMs >= this.#traceEveryMs) {
+      this.#lastTraceMs = reading.timestampMs;
+      this.#trace.push(reading.altitudeM);
+      if (this.#trace.length > TRACE_POINTS) this.#trace.shift();
+    }
+    if (this.mode === 'lines' && reading.timestampMs - this.#lastLineMs >= 30_000) {
+      this.#lastLineMs = reading.timestampMs;
+      process.stdout.write(`${this.#statusLine()}  outbox ${outbox.size}\n`);
+    }
+  }
+
+  message(subscriber: Subscriber, message: IncomingMessage): void {
+    const text = new TextDecoder().decode(message.payload);
+    if (this.mode === 'json') {
+      let payload: unknown = text;
+      try {
+        payload = JSON.parse(text);
+      } catch {
+        // a plain payload (altitude, status): keep the text
+      }
+      process.stdout.write(`${JSON.stringify({ subscriber: subscriber.name, topic: message.topic, retain: message.retain, payload })}\n`);
+      return;
+    }
+    if (message.topic.endsWith('/emergency') && subscriber.name === 'news station') {
+      const e = JSON.parse(text) as { kind: string; active: boolean; msg: string };
+      this.event(`${e.active ? 'EMERGENCY' : 'cleared'} ${e.kind}: ${e.msg} (news station notified)`);
+    } else if (message.topic.endsWith('/reply') && subscriber.name === 'crew') {
+      this.event(`reply to the crew: ${text}`);
+    }
+  }
+
+  #statusLine(): string {
+    const r = this.#reading;
+    if (!r) return 'waiting for the first reading';
+    const time = clockText(r.timestampMs - this.#startMs);
+    if (r.quality === 'fault') return `${time}  ${this.#phase.padEnd(16)} SENSOR FAULT ${r.fault}`;
+    const vs = `${r.verticalSpeedMps >= 0 ? '+' : ''}${r.verticalSpeedMps.toFixed(2)}`;
+    return `${time}  ${this.#phase.padEnd(16)} altitude ${r.altitudeM.toFixed(1).padStart(7)} m  vs ${vs.padStart(6)} m/s  ${r.quality}`;
+  }
+
+  #sparkline(): string {
+    if (this.#trace.length === 0) return '';
+    const top = Math.max(10, ...this.#trace.filter((x) => x === x));
+    return this.#trace.map((x) => (x === x ? BARS[Math.min(7, Math.max(0, Math.round((x / top) * 7)))] : '·')).join('') + `  (0–${top.toFixed(0)} m)`;
+  }
+
+  #draw(): void {
+    const lines = [
+      this.#header,
+      `broker: ${this.#broker}   outbox: ${this.#outbox.size} waiting, ${this.#outbox.dropped} dropped`,
+      '',
+      this.#statusLine(),
+      `altitude trace ${this.#sparkline()}`,
+      '',
+      ...this.#subscribers.map((s) => {
+        const last = s.last ? `${s.last.topic}: ${new TextDecoder().decode(s.last.payload).slice(0, 70)}` : '';
+        return `${s.name.padEnd(20)} ${String(s.count).padStart(6)} msgs   ${last}`;
+      }),
+      '',
+      'events:',
+      ...this.#events.map((e) => `  ${e}`),
+      '',
+      'Ctrl-C stops the node (it publishes "offline"), the ground station and the broker.',
+    ];
+    process.stdout.write(`\x1b[H\x1b[2J${lines.map((l) => l.slice(0, process.stdout.columns || 120)).join('\n')}\n`);
+  }
+
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.mode === 'screen') {
+      this.#draw();
+      process.stdout.write('\x1b[?25h');
+    }
+  }
+}
