@@ -1,27 +1,41 @@
-// Firmware entry point: builds the node from the Moddable adapters and the board's config.
+// Firmware entry point: builds the sensor node from the Moddable adapters and the board's config
+// (boards/<board>/manifest.json, overridable on the mcconfig command line: key=value).
 import config from "mc/config";
-import { MqttClient } from "./mqtt/client";
+import { createBarometerOpener } from "board/barometer";
+import { createNetworkLink } from "board/network";
+import { moddableSystem } from "board/system";
+import { SensorNode } from "./app/node";
+import { DEFAULT_CONFIG } from "./app/config";
 import { moddableClock } from "./platform/moddable/clock";
+import { preferenceStore } from "./platform/moddable/preference-store";
 import { moddableSocketFactory } from "./platform/moddable/socket";
+import type { BoardConfig } from "./platform/moddable/board-config";
 
-const deviceId: string = config.deviceId;
-trace(`altimeter ${deviceId} starting on ${config.board}\n`);
+const board: string = config.board;
+const log = (line: string) => trace(`${line}\n`);
+log(`altimeter ${config.deviceId} ${config.firmwareVersion} starting on ${board}`);
 
-const statusTopic = `${deviceId}/status`;
-const client = new MqttClient(
-  {
-    host: config.brokerHost,
-    port: Number(config.brokerPort),
-    clientId: deviceId,
-    keepaliveS: 30,
-    will: { topic: statusTopic, payload: new Uint8Array([0x6f, 0x66, 0x66, 0x6c, 0x69, 0x6e, 0x65]), qos: 1, retain: true },
-  },
-  { socket: moddableSocketFactory, clock: moddableClock },
-);
-client.on("connect", () => {
-  trace(`mqtt connected to ${config.brokerHost}:${config.brokerPort}\n`);
-  client.publish(statusTopic, "online", 1, true);
+const boardConfig: BoardConfig = {
+  i2cSda: config.i2cSda,
+  i2cScl: config.i2cScl,
+  i2cHz: config.i2cHz,
+  sensorChip: config.sensorChip,
+  flightScenario: config.flightScenario,
+  wifiSsid: config.wifiSsid,
+  wifiPassword: config.wifiPassword,
+};
+
+const node = new SensorNode({
+  broker: { host: config.brokerHost, port: Number(config.brokerPort) },
+  clock: moddableClock,
+  socket: moddableSocketFactory,
+  store: preferenceStore("altimeter"),
+  openBarometer: createBarometerOpener(boardConfig, moddableClock),
+  network: createNetworkLink(boardConfig),
+  system: moddableSystem(config.firmwareVersion, board, "power-on"),
+  defaults: { ...DEFAULT_CONFIG, deviceId: config.deviceId },
+  log,
+  onReading: (reading) =>
+    log(`reading ${reading.quality} alt=${reading.altitudeM === reading.altitudeM ? reading.altitudeM.toFixed(1) : "-"} m vs=${reading.verticalSpeedMps === reading.verticalSpeedMps ? reading.verticalSpeedMps.toFixed(2) : "-"} m/s`),
 });
-client.on("disconnect", (error) => trace(`mqtt disconnected${error ? `: ${error.message}` : ""}\n`));
-client.on("error", (error) => trace(`mqtt error: ${error.message}\n`));
-client.connect();
+node.start();

@@ -25,24 +25,35 @@ describe.skipIf(!sdk)('firmware on the Moddable desktop simulator', () => {
     rmSync(outDir, { recursive: true, force: true });
   });
 
-  it('boots, connects to the broker with its own MQTT client, announces itself, and leaves a will when killed', async () => {
+  it('flies the simulated balloon in the simulator: status, info, altitude, telemetry, commands, and a will when killed', async () => {
     const ground = testClient(broker.port);
     ground.client.connect();
     await ground.next('connect');
     ground.client.subscribe('simnode/#', 1);
     await ground.next('subscribed');
     const simulator = startSimulator(sdk!, mcSo, { headless: true });
+    const payloads = (topic: string) => ground.messages.filter((m) => m.topic === topic).map((m) => decode(m.payload));
     try {
-      expect(await simulator.waitForTrace(/starting/)).toBe('altimeter simnode starting on sim');
-      expect(await simulator.waitForTrace(/mqtt connected/)).toBe(`mqtt connected to 127.0.0.1:${broker.port}`);
-      const [online] = await ground.received(1);
-      expect({ topic: online.topic, text: decode(online.payload) }).toEqual({ topic: 'simnode/status', text: 'online' });
+      expect(await simulator.waitForTrace(/starting/)).toBe('altimeter simnode 0.1.0 starting on sim');
+      await simulator.waitForTrace(/^connected to 127\.0\.0\.1/);
+      while (payloads('simnode/telemetry').length < 4) await new Promise((r) => setTimeout(r, 100));
+      ground.client.publish('simnode/cmd/ping', '{"id":"from-test"}', 1);
+      while (payloads('simnode/reply').length < 1) await new Promise((r) => setTimeout(r, 100));
     } finally {
       await simulator.stop();
     }
+    expect(payloads('simnode/status')[0]).toBe('online');
+    expect(JSON.parse(payloads('simnode/info').at(-1)!)).toMatchObject({ board: 'sim', chip: 'SIMULATED', fw: '0.1.0' });
+    const telemetry = payloads('simnode/telemetry').map((p) => JSON.parse(p));
+    expect(Object.keys(telemetry[0])).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(telemetry.map((t) => t.seq).slice(0, 4)).toEqual([1, 2, 3, 4]);
+    expect(telemetry.every((t) => Math.abs(t.alt) < 5)).toBe(true); // on the ground, inflating
+    expect(payloads('simnode/altitude').every((a) => /^-?\d+(\.\d)?$/.test(a))).toBe(true);
+    expect(JSON.parse(payloads('simnode/reply')[0])).toMatchObject({ cmd: 'ping', id: 'from-test', ok: true });
+    expect(simulator.traces.some((line) => /^reading (ok|degraded) alt=/.test(line))).toBe(true);
     // The simulator was killed without DISCONNECT: the broker publishes the node's Last Will.
-    const messages = await ground.received(2);
-    expect(decode(messages[1].payload)).toBe('offline');
+    while (payloads('simnode/status').length < 2) await new Promise((r) => setTimeout(r, 50));
+    expect(payloads('simnode/status')[1]).toBe('offline');
     ground.client.end();
   });
 });

@@ -2,7 +2,7 @@
 // throws a plain Error when a transfer fails; we tag it "NACK" so drivers report it as such.
 import I2C from "embedded:io/i2c";
 import Timer from "timer";
-import type { Clock, I2cDevice, SensorIo } from "../../ports";
+import type { Clock, I2cDevice, SensorIo } from "ports";
 
 export interface I2cPins {
   data: number;
