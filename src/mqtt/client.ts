@@ -9,7 +9,7 @@
 import type { Clock, StreamSocket, StreamSocketFactory, TimerHandle, TlsOptions } from '../ports';
 import type { QoS, Subscription } from './packets';
 import { MqttSession, type IncomingMessage, type SessionOptions, type SessionOutput } from './session';
-import { utf8Length, writeUtf8 } from './utf8';
+import { encodeUtf8 } from './utf8';
 
 export interface MqttClientOptions extends SessionOptions {
   host: string;
@@ -39,11 +39,7 @@ export interface ClientPorts {
 }
 
 /** Encodes a string payload as UTF-8 (a new buffer: the payload is the one allocation of a publish). */
-export function utf8Payload(text: string): Uint8Array {
-  const bytes = new Uint8Array(utf8Length(text));
-  writeUtf8(text, bytes, 0);
-  return bytes;
-}
+export const utf8Payload = encodeUtf8;
 
 export class MqttClient {
   readonly session: MqttSession;

@@ -115,3 +115,36 @@ function continuation(byte: number, what: string): number {
   if ((byte & 0xc0) !== 0x80) throw malformed(what);
   return byte & 0x3f;
 }
+
+type Encoder = (text: string) => Uint8Array;
+
+/**
+ * The engine's own UTF-8 encoder when it has one: ArrayBuffer.fromString on Moddable's XS,
+ * TextEncoder on Node and xsnap. Walking a string in JavaScript costs an allocation per character
+ * on XS (each charCodeAt wraps the string), so payloads go through the native path.
+ */
+const nativeEncoder: Encoder | undefined = (() => {
+  const fromString = (ArrayBuffer as unknown as { fromString?: (text: string) => ArrayBuffer }).fromString;
+  if (typeof fromString === 'function') return (text: string) => new Uint8Array(fromString.call(ArrayBuffer, text));
+  const TextEncoderClass = (globalThis as unknown as { TextEncoder?: new () => { encode(text: string): Uint8Array } }).TextEncoder;
+  if (typeof TextEncoderClass === 'function') {
+    const encoder = new TextEncoderClass();
+    return (text: string) => encoder.encode(text);
+  }
+  return undefined;
+})();
+
+/** Encodes a payload string as UTF-8 into a new buffer (a lone surrogate becomes U+FFFD). */
+export function encodeUtf8(text: string): Uint8Array {
+  if (nativeEncoder) return nativeEncoder(text);
+  const length = utf8Length(text);
+  const safe = length < 0 ? text.replace(/[\ud800-\udfff]/g, (c, i: number) => (isPaired(text, i) ? c : '\ufffd')) : text;
+  const bytes = new Uint8Array(utf8Length(safe));
+  writeUtf8(safe, bytes, 0);
+  return bytes;
+}
+
+function isPaired(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  return c <= 0xdbff ? (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00 : (text.charCodeAt(i - 1) & 0xfc00) === 0xd800;
+}
