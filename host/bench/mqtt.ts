@@ -111,6 +111,7 @@ function mqttJsPublisher(port: number, qos: 0 | 1, count: number): Publisher {
   return (topic, hooks) => {
     const client = mqtt.connect({ host: '127.0.0.1', port, protocolVersion: 4 });
     client.on('connect', () => {
+      client.stream.setMaxListeners(0); // MQTT.js adds a 'drain' listener per waiting publish
       hooks.began();
       for (let i = 0; i < count; i++) client.publish(topic, TELEMETRY, { qos }, hooks.acked);
     });
