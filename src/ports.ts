@@ -95,3 +95,42 @@ export interface SystemPort {
   resetReason: string;
   reboot(): void;
 }
+
+/** The firmware slot an update is written to (the ESP32's inactive OTA partition on the device). */
+export interface FirmwareSlot {
+  readonly capacityBytes: number;
+  /** Erases the slot and prepares it for an image of `sizeBytes`. The running image is never touched. */
+  begin(sizeBytes: number): void;
+  write(offset: number, bytes: Uint8Array): void;
+  /** Makes the written image the one to boot next; it boots "pending verification". */
+  commit(): void;
+  abort(): void;
+}
+
+/** The bootloader's view of the running image (ESP-IDF app rollback on the device). */
+export interface BootState {
+  /** This image booted for the first time after an update and has not confirmed itself yet. */
+  readonly pendingVerify: boolean;
+  /** Confirms the running image: no rollback any more. */
+  markValid(): void;
+  /** Gives up on the running image: the previous one boots (the device restarts). */
+  rollback(): void;
+}
+
+export interface HttpHandlers {
+  /** Status, total length of the resource when known, and where a 206 response starts. */
+  onResponse(status: number, rangeStart: number): void;
+  onData(bytes: Uint8Array): void;
+  onEnd(): void;
+  /** The connection failed or dropped. */
+  onError(message: string): void;
+}
+
+/** GET `url` from byte `fromByte` on (a Range request when it is not 0). */
+export type HttpGet = (url: string, fromByte: number, handlers: HttpHandlers) => { abort(): void };
+
+/** An incremental SHA-256 (the native digest on the device). */
+export interface Hasher {
+  update(bytes: Uint8Array): void;
+  digest(): Uint8Array;
+}

@@ -22,8 +22,17 @@ export interface BrokerOptions {
   password?: string;
 }
 
-/** Starts an over-the-air update from an `ota` command; reports progress and the outcome through `progress`. */
-export type OtaStarter = (manifest: Record<string, unknown>, progress: (status: string) => void) => { ok: true } | { ok: false; error: string };
+/** The over-the-air updater as the node sees it (src/ota/updater.ts). */
+export interface OtaHandler {
+  /** Starts an update from the manifest an `ota` command carries. */
+  start(manifest: unknown): { ok: true; version: string } | { ok: false; error: string };
+  /** Where the updater's progress goes: the node points it at <id>/ota. */
+  report: (status: string) => void;
+  /** At start-up: a freshly updated image starts its self-test; an old one reports a rollback. */
+  checkAfterBoot(): void;
+  /** The node is healthy (good reading, broker connected, info published with its version). */
+  healthy(): void;
+}
 
 export interface NodeOptions {
   broker: BrokerOptions;
@@ -38,7 +47,7 @@ export interface NodeOptions {
   openBarometer: () => Barometer;
   system: SystemPort;
   network?: NetworkLink;
-  ota?: OtaStarter;
+  ota?: OtaHandler;
   /** Config before the stored one is applied (board defaults, a --id option). */
   defaults?: NodeConfig;
   log?: Log;
@@ -67,6 +76,7 @@ export class SensorNode {
   /** The reading each active emergency was raised with, to re-assert it after another clears. */
   readonly #activeEmergencies = new Map<EmergencyKind, string>();
   #stopped = false;
+  #healthy = false;
 
   constructor(options: NodeOptions) {
     this.options = options;
@@ -104,6 +114,7 @@ export class SensorNode {
       { socket: options.socket, clock: options.networkClock ?? options.clock },
     );
     this.#wireClient();
+    if (options.ota) options.ota.report = (status) => this.client.publish(`${config.deviceId}/ota`, status, 1, false);
   }
 
   start(): void {
@@ -117,6 +128,7 @@ export class SensorNode {
       network.start();
     }
     this.client.connect();
+    this.options.ota?.checkAfterBoot();
     this.#sampler = clock.setRepeatingTimer(() => this.sample(), this.config.sampleIntervalMs);
   }
 
@@ -128,7 +140,7 @@ export class SensorNode {
     if (this.#stopped) return Promise.resolve();
     this.#stopped = true;
     if (this.#sampler !== undefined) this.options.clock.clearTimer(this.#sampler);
-    this.#saveOutbox();
+    this.saveState();
     if (!this.client.connected) {
       this.client.end();
       return Promise.resolve();
@@ -177,6 +189,10 @@ export class SensorNode {
     outbox.pump(client);
     const infoStale = reading.timestampMs - this.#lastInfoMs >= INFO_EVERY_MS || this.altimeter.chip !== this.#infoChip;
     if (infoStale && client.connected) this.#publishInfo();
+    if (!this.#healthy && reading.quality !== 'fault' && client.connected && this.#infoChip !== undefined) {
+      this.#healthy = true; // sensor, broker and info with this version: what an update's self-test needs
+      this.options.ota?.healthy();
+    }
     this.options.onReading?.(reading);
   }
 
@@ -255,13 +271,12 @@ export class SensorNode {
       }
       case 'reboot':
         this.#reply(name, id, { ok: true, note: 'rebooting in 1 s' });
-        this.#saveOutbox();
+        this.saveState();
         this.options.clock.setTimer(() => this.options.system.reboot(), 1000);
         return;
       case 'ota': {
         if (!this.options.ota) throw new Error('over-the-air update is not available in this build');
-        const started = this.options.ota(args, (status) => this.client.publish(`${this.config.deviceId}/ota`, status, 1, false));
-        this.#reply(name, id, started);
+        this.#reply(name, id, this.options.ota.start(args));
         return;
       }
     }
@@ -308,8 +323,13 @@ export class SensorNode {
     }
   }
 
-  #saveOutbox(): void {
-    this.options.store.set(OUTBOX_STORE_KEY, JSON.stringify(this.outbox.snapshot()));
+  /** Keeps what must survive a restart (the outbox); call before rebooting, e.g. into an update. */
+  saveState(): void {
+    try {
+      this.options.store.set(OUTBOX_STORE_KEY, JSON.stringify(this.outbox.snapshot()));
+    } catch (error) {
+      this.#log(`outbox not saved (${(error as Error).message}): its ${this.outbox.size} readings will not survive the restart`);
+    }
   }
 
   #restoreOutbox(): void {

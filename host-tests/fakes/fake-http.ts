@@ -1,0 +1,46 @@
+// An image server behind the HTTP port: honours Range, sends in chunks on the clock, and can answer
+// 404/500, drop the connection after some bytes, or ignore Range. Core-compatible.
+import type { Clock, HttpGet } from '../../src/ports';
+
+export class FakeImageServer {
+  readonly files = new Map<string, Uint8Array>();
+  chunkBytes = 1024;
+  /** Status to answer instead of serving (404, 500 …). */
+  status: number | undefined;
+  /** Drop the connection after sending this many bytes in one response (each entry used once). */
+  dropAfter: number[] = [];
+  ignoreRange = false;
+  /** Every request: the byte it asked to start from. */
+  readonly requests: number[] = [];
+  readonly #clock: Clock;
+
+  constructor(clock: Clock) {
+    this.#clock = clock;
+  }
+
+  readonly get: HttpGet = (url, fromByte, handlers) => {
+    this.requests.push(fromByte);
+    let aborted = false;
+    const later = (action: () => void) => this.#clock.setTimer(() => !aborted && action(), 1);
+    const file = this.files.get(url);
+    const status = this.status ?? (file ? (fromByte > 0 && !this.ignoreRange ? 206 : 200) : 404);
+    later(() => {
+      handlers.onResponse(status, status === 206 ? fromByte : 0);
+      if (!file || (status !== 200 && status !== 206)) return;
+      let offset = status === 206 ? fromByte : 0;
+      const dropAt = this.dropAfter.shift();
+      let sent = 0;
+      const pump = () => {
+        if (dropAt !== undefined && sent >= dropAt) return handlers.onError('connection reset by peer');
+        if (offset >= file.length) return handlers.onEnd();
+        const size = Math.min(this.chunkBytes, file.length - offset, dropAt === undefined ? Infinity : dropAt - sent);
+        handlers.onData(file.slice(offset, offset + size));
+        offset += size;
+        sent += size;
+        later(pump);
+      };
+      later(pump);
+    });
+    return { abort: () => (aborted = true) };
+  };
+}

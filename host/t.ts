@@ -1,0 +1,14 @@
+import crypto from 'node:crypto';
+import { runOnXs } from '../host-tests/xs/run-scenario';
+const f = new URL('../host-tests/xs/scenarios/ota-crypto.ts', import.meta.url).pathname;
+const msg = Buffer.from('{"board":"esp32","size":1048576,"version":"1.2.3"}');
+const ed = crypto.generateKeyPairSync('ed25519');
+const edPub = ed.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('hex');
+const edSig = crypto.sign(null, msg, ed.privateKey).toString('hex');
+const ec = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const ecPub = ec.publicKey.export({ format: 'der', type: 'spki' }).subarray(-65).toString('hex');
+const ecSig = crypto.sign('sha256', msg, { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }).toString('hex');
+const a = await runOnXs(f, 'verifyEd', [edPub, msg.toString('hex'), edSig]); console.log('ed', a.value, a.meter.computrons);
+const b = await runOnXs(f, 'verifyEc', [ecPub, msg.toString('hex'), ecSig]); console.log('ec', b.value, b.meter.computrons);
+const c = await runOnXs(f, 'hashPattern', [64]); console.log('sha 64KiB', c.value, c.meter.computrons);
+const chunk = Buffer.alloc(1024).map((_, i) => (i * 7) & 0xff); const h = crypto.createHash('sha256'); for (let i = 0; i < 64; i++) h.update(chunk); console.log(h.digest('hex'));
