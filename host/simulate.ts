@@ -1,6 +1,6 @@
 // npm start — the whole system on one computer: an embedded broker (or --broker), the sensor node on
 // the Node adapters flying a simulated balloon, and the people on the ground as separate MQTT clients.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,6 +9,9 @@ import { DEFAULT_CONFIG } from '../src/app/config';
 import { nodeClock, scaledClock } from '../src/platform/node/clock';
 import { JsonFileStore } from '../src/platform/node/file-store';
 import { nodeSocketFactory } from '../src/platform/node/socket';
+import { HostFlash } from '../src/platform/node/host-flash';
+import { nodeHttpGet } from '../src/platform/node/http';
+import { Updater } from '../src/ota/updater';
 import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 import { startGroundStation } from './ground-station';
@@ -27,10 +30,19 @@ station on <id>/emergency), showing what each receives.
   --speed N         simulated time runs N times faster than real time (default 10)
   --duration S      stop by itself after S wall-clock seconds, as Ctrl-C would
   --json            print one JSON line per message received, nothing else
+  --ota-key HEX     accept over-the-air updates signed with this P-256 public key (npm run ota -- keygen);
+                    the simulated device then keeps two firmware slots under its state directory
+  --state DIR       keep the node's settings and firmware slots here across runs (default: a fresh
+                    temporary directory, removed at exit)
   --help            this text
 `;
 
 class UsageError extends Error {}
+
+/** The version in package.json: the firmware version of a fresh simulated device. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 function parse() {
   try {
@@ -42,6 +54,8 @@ function parse() {
         speed: { type: 'string', default: '10' },
         duration: { type: 'string' },
         json: { type: 'boolean', default: false },
+        'ota-key': { type: 'string' },
+        state: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -68,7 +82,9 @@ function options() {
     broker = { host: match[2], port: Number(match[3] ?? (match[1] === 'mqtts' ? 8883 : 1883)), tls: match[1] === 'mqtts' };
   }
   if (scenario === 'outage' && broker) throw new UsageError('the outage scenario needs the embedded broker (it switches it off and on): drop --broker');
-  return { help: values.help!, json: values.json!, id: values.id!, scenario, speed, duration, broker };
+  const otaKey = values['ota-key'];
+  if (otaKey !== undefined && !/^04[0-9a-f]{128}$/.test(otaKey)) throw new UsageError('--ota-key must be an uncompressed P-256 public key: 130 hex digits starting 04 (ota-public.hex)');
+  return { help: values.help!, json: values.json!, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state };
 }
 
 async function main(): Promise<void> {
@@ -87,11 +103,49 @@ async function main(): Promise<void> {
   const view = new LiveView(mode, `Balloon altimeter ${opts.id} — scenario ${opts.scenario} — ${opts.speed}× — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
   view.broker(embedded ? 'up (embedded)' : `external ${url}`);
 
-  const storeDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
+  const storeDir = opts.state ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
   const store = new JsonFileStore(path.join(storeDir, `${opts.id}.json`));
+  const flash = new HostFlash(path.join(storeDir, 'flash'), packageVersion());
   const barometer = new SimulatedBarometer({ clock, scenario: flightScenario, startMs });
   let node: SensorNode;
+  // A restart of the simulated device: the node stops, the "bootloader" picks the image, a new node starts.
+  const restart = (resetReason: string) => {
+    void node.stop().then(() => {
+      flash.restart();
+      startNode(resetReason);
+    });
+  };
+  const updaterFor = (currentVersion: string) =>
+    opts.otaKey === undefined
+      ? undefined
+      : new Updater({
+          device: { publicKey: new Uint8Array(Buffer.from(opts.otaKey, 'hex')), board: 'host-simulation', currentVersion, partitionBytes: flash.capacityBytes },
+          slot: flash.slot,
+          boot: {
+            get pendingVerify() {
+              return flash.boot.pendingVerify;
+            },
+            markValid: () => flash.boot.markValid(),
+            rollback: () => {
+              view.event('new firmware failed its self-test: rolling back');
+              void node.stop().then(() => {
+                flash.boot.rollback(); // marks it aborted and boots the previous image
+                startNode('rollback');
+              });
+            },
+          },
+          http: nodeHttpGet,
+          clock: nodeClock,
+          store,
+          reboot: () => {
+            node.saveState();
+            view.event('rebooting into the new firmware');
+            restart('ota');
+          },
+          log: (line) => view.event(line),
+        });
   const startNode = (resetReason: string) => {
+    const firmwareVersion = flash.runningVersion;
     node = new SensorNode({
       broker: { host: broker.host, port: broker.port, tls: broker.tls ? {} : undefined },
       clock,
@@ -100,14 +154,15 @@ async function main(): Promise<void> {
       store,
       openBarometer: () => barometer,
       system: {
-        firmwareVersion: process.env.npm_package_version ?? '0.0.0',
+        firmwareVersion,
         board: 'host-simulation',
         resetReason,
         reboot: () => {
           view.event('node rebooting (reboot command)');
-          void node.stop().then(() => startNode('software'));
+          restart('software');
         },
       },
+      ota: updaterFor(firmwareVersion),
       defaults: { ...DEFAULT_CONFIG, deviceId: opts.id },
       log: (line) => (line.startsWith('sensor fault') ? view.event(`node: ${line}`) : undefined),
       onReading: (reading) => view.reading(reading, barometer.flight.at(reading.timestampMs).phase, { size: node.outbox.size, dropped: node.outbox.dropped }),
@@ -141,7 +196,7 @@ async function main(): Promise<void> {
     for (const s of subscribers) s.client.end();
     view.close();
     await embedded?.close();
-    rmSync(storeDir, { recursive: true, force: true });
+    if (!opts.state) rmSync(storeDir, { recursive: true, force: true });
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

@@ -1,12 +1,12 @@
 // Two firmware slots and the bootloader's rollback logic, as ESP-IDF runs them, with power loss that
 // can strike after any write. An "image" here is bytes beginning "FIRMWARE <version>\n".
 import type { BootState, FirmwareSlot } from '../../src/ports';
+import { bootloaderChoice, type SlotState } from '../../src/platform/node/host-flash';
 
 export class PowerLoss extends Error {
   readonly code = 'POWER_LOSS';
 }
 
-type SlotState = 'empty' | 'valid' | 'pending-verify' | 'aborted';
 
 export function firmwareImage(version: string, size = 4096): Uint8Array {
   const image = new Uint8Array(size);
@@ -104,13 +104,7 @@ export class FakeFlash {
     this.dead = false;
     this.boots++;
     this.powerLossAfterWrites = undefined;
-    let next = this.bootNext;
-    // An image still pending verification from an earlier boot did not confirm itself: roll back.
-    if (this.states[next] === 'pending-verify' && this.running === next) {
-      this.states[next] = 'aborted';
-      next = 1 - next;
-    }
-    if (this.states[next] === 'aborted' || this.states[next] === 'empty') next = 1 - next;
+    const next = bootloaderChoice(this.states, this.running, this.bootNext);
     this.running = next;
     this.bootNext = next;
   }

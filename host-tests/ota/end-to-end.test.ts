@@ -1,0 +1,79 @@
+// The whole update path as an operator runs it: `npm run ota -- keygen`, `sign`, `serve`, and
+// `push` through a real Mosquitto to the host simulation's node, which downloads, verifies, reboots
+// into the new firmware, passes its self-test and reports the new version.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firmwareHeader } from '../../src/platform/node/host-flash';
+import { freePort, startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { decode, testClient } from '../support/test-client';
+
+const run = promisify(execFile);
+const tsx = 'node_modules/.bin/tsx';
+let broker: Mosquitto;
+const children: ChildProcess[] = [];
+
+beforeAll(async () => {
+  broker = await startMosquitto();
+});
+afterAll(async () => {
+  for (const child of children) child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 500));
+  await broker.close();
+});
+
+describe('over-the-air update, end to end', () => {
+  it('updates the host simulation node from `npm run ota -- serve` through a real broker', async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'altimeter-ota-e2e-'));
+    await run(tsx, ['host/ota/cli.ts', 'keygen', '--out', work]);
+    const publicKey = readFileSync(path.join(work, 'ota-public.hex'), 'utf8').trim();
+    const images = path.join(work, 'images');
+    mkdirSync(images);
+    const image = path.join(images, 'altimeter-0.2.0.bin');
+    writeFileSync(image, Buffer.concat([Buffer.from(firmwareHeader('0.2.0')), Buffer.alloc(200_000, 0x5a)]));
+    const port = await freePort();
+    await run(tsx, ['host/ota/cli.ts', 'sign', image, '--version', '0.2.0', '--board', 'host-simulation', '--url', `http://127.0.0.1:${port}/altimeter-0.2.0.bin`, '--key', path.join(work, 'ota-private.pem')]);
+
+    const server = spawn(tsx, ['host/ota/cli.ts', 'serve', images, '--port', String(port)], { stdio: 'ignore' });
+    children.push(server);
+    const ground = testClient(broker.port);
+    const up = ground.next('connect');
+    ground.client.connect();
+    await up;
+    ground.client.subscribe('sensor1/#', 1);
+    await ground.next('subscribed');
+    const node = spawn(tsx, ['host/simulate.ts', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--ota-key', publicKey, '--state', path.join(work, 'device'), '--speed', '10', '--json'], { stdio: 'ignore' });
+    children.push(node);
+    const texts = (topic: string) => ground.messages.filter((m) => m.topic === topic).map((m) => decode(m.payload));
+    while (!texts('sensor1/info').some((t) => JSON.parse(t).chip === 'SIMULATED')) await new Promise((r) => setTimeout(r, 100));
+    expect(JSON.parse(texts('sensor1/info').at(-1)!).fw).toBe('0.1.0');
+
+    const pushed = await run(tsx, ['host/ota/cli.ts', 'push', `${image}.manifest.json`, '--broker', `mqtt://127.0.0.1:${broker.port}`, '--timeout', '60'], { timeout: 90_000 });
+    expect(pushed.stdout).toContain('sensor1/ota: updated to 0.2.0');
+    while (!texts('sensor1/ota').includes('updated to 0.2.0')) await new Promise((r) => setTimeout(r, 50));
+    const progress = texts('sensor1/ota');
+    expect(progress[0]).toMatch(/^downloading \d+%$/);
+    expect(progress).toEqual(expect.arrayContaining(['downloading 100%', 'verifying', 'rebooting', 'updated to 0.2.0']));
+    const infos = texts('sensor1/info').map((t) => JSON.parse(t));
+    expect(infos.at(-1)).toMatchObject({ fw: '0.2.0', resetReason: 'ota' });
+  });
+
+  it('refuses a manifest signed with another key, with the reason on the reply topic', async () => {
+    const work = mkdtempSync(path.join(os.tmpdir(), 'altimeter-ota-e2e-'));
+    await run(tsx, ['host/ota/cli.ts', 'keygen', '--out', path.join(work, 'device-key')]);
+    await run(tsx, ['host/ota/cli.ts', 'keygen', '--out', path.join(work, 'attacker-key')]);
+    const image = path.join(work, 'evil.bin');
+    writeFileSync(image, firmwareHeader('9.9.9'));
+    await run(tsx, ['host/ota/cli.ts', 'sign', image, '--version', '9.9.9', '--board', 'host-simulation', '--url', 'http://127.0.0.1:9/evil.bin', '--key', path.join(work, 'attacker-key', 'ota-private.pem')]);
+    const publicKey = readFileSync(path.join(work, 'device-key', 'ota-public.hex'), 'utf8').trim();
+    const node = spawn(tsx, ['host/simulate.ts', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'victim', '--ota-key', publicKey, '--speed', '10', '--json'], { stdio: 'ignore' });
+    children.push(node);
+    await new Promise((r) => setTimeout(r, 2500));
+    const pushed = await run(tsx, ['host/ota/cli.ts', 'push', `${image}.manifest.json`, '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'victim', '--timeout', '30']).catch((e: { stdout: string; code: number }) => e);
+    expect((pushed as { code: number }).code).toBe(1);
+    expect((pushed as { stdout: string }).stdout).toMatch(/victim\/reply: .*"ok":false.*signature does not verify/);
+  });
+});
