@@ -4,6 +4,7 @@ import config from "mc/config";
 import { createBarometerOpener } from "board/barometer";
 import { createNetworkLink } from "board/network";
 import { moddableSystem } from "board/system";
+import { createUpdater } from "board/ota";
 import { SensorNode } from "./app/node";
 import { DEFAULT_CONFIG } from "./app/config";
 import { moddableClock } from "./platform/moddable/clock";
@@ -23,16 +24,33 @@ const boardConfig: BoardConfig = {
   flightScenario: config.flightScenario,
   wifiSsid: config.wifiSsid,
   wifiPassword: config.wifiPassword,
+  otaPublicKey: config.otaPublicKey,
+  otaPartitionBytes: config.otaPartitionBytes,
 };
+
+const store = preferenceStore("altimeter");
+const system = moddableSystem(config.firmwareVersion, board, "power-on");
+const updater = createUpdater(boardConfig, {
+  board,
+  currentVersion: config.firmwareVersion,
+  clock: moddableClock,
+  store,
+  reboot: () => {
+    node.saveState(); // called long after `node` exists: keep the outbox across the reboot
+    system.reboot();
+  },
+  log,
+});
 
 const node = new SensorNode({
   broker: { host: config.brokerHost, port: Number(config.brokerPort) },
   clock: moddableClock,
   socket: moddableSocketFactory,
-  store: preferenceStore("altimeter"),
+  store,
   openBarometer: createBarometerOpener(boardConfig, moddableClock),
   network: createNetworkLink(boardConfig),
-  system: moddableSystem(config.firmwareVersion, board, "power-on"),
+  system,
+  ota: updater,
   defaults: { ...DEFAULT_CONFIG, deviceId: config.deviceId },
   log,
   onReading: (reading) =>

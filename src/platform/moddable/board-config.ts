@@ -7,4 +7,7 @@ export interface BoardConfig {
   flightScenario?: string;
   wifiSsid?: string;
   wifiPassword?: string;
+  /** Hex of the uncompressed P-256 public key updates must be signed with ('' refuses updates). */
+  otaPublicKey?: string;
+  otaPartitionBytes?: number;
 }
