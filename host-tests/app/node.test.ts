@@ -143,3 +143,60 @@ describe('sensor node', () => {
     expect(json(late, `${id}/emergency`).at(-1)).toMatchObject({ kind: 'crash', active: true });
   });
 });
+
+describe('sensor node during an over-the-air update', () => {
+  it('keeps publishing telemetry while the image downloads, and keeps its readings and sequence across the reboot', async () => {
+    const { Updater } = await import('../../src/ota/updater');
+    const { FakeFlash, firmwareImage } = await import('../fakes/fake-flash');
+    const { FakeImageServer } = await import('../fakes/fake-http');
+    const { generateKeyPair, manifestFor } = await import('../../host/ota/signing');
+    const keys = generateKeyPair();
+    const store = new MemoryStore();
+    const flash = new FakeFlash('0.1.0', 1 << 20);
+    const rigRef: { rig?: NodeRig } = {};
+    const { VirtualClock } = await import('../fakes/virtual-clock');
+    const clock = new VirtualClock();
+    const server = new FakeImageServer(clock);
+    server.chunkDelayMs = 200; // a slow link: 100 chunks take 20 s
+    const image = firmwareImage('0.2.0', 100 * 1024);
+    server.files.set('http://images.local/a.bin', image);
+    let rebooted = false;
+    const updater = new Updater({
+      device: { publicKey: Buffer.from(keys.publicKeyHex, 'hex'), board: 'test', currentVersion: '0.1.0', partitionBytes: flash.capacityBytes },
+      slot: flash.slot,
+      boot: flash.boot,
+      http: server.get,
+      clock,
+      store,
+      reboot: () => {
+        rigRef.rig!.node.saveState();
+        rebooted = true;
+      },
+    });
+    const rig = startNode({ store, clock, overrides: { ota: updater } });
+    rigRef.rig = rig;
+    const id = rig.node.config.deviceId;
+    const crew = await ground(`${id}/#`);
+    await rig.fly(10);
+    const manifest = manifestFor(image, { version: '0.2.0', board: 'test', url: 'http://images.local/a.bin' }, keys.privateKeyPem);
+    crew.client.publish(`${id}/cmd/ota`, JSON.stringify({ id: 'u1', ...manifest }), 1);
+    await settle(100);
+    await rig.fly(30);
+    expect(json(crew, `${id}/reply`).at(-1)).toMatchObject({ cmd: 'ota', id: 'u1', ok: true, version: '0.2.0' });
+    const progress = text(crew, `${id}/ota`);
+    expect(progress).toEqual(expect.arrayContaining(['downloading 100%', 'verifying', 'rebooting']));
+    expect(progress.filter((p) => p.startsWith('downloading')).length).toBeGreaterThanOrEqual(10);
+    for (let i = 0; i < 200 && json(crew, `${id}/telemetry`).length < 40; i++) await settle(10); // let the last ones arrive
+    const seqs = json(crew, `${id}/telemetry`).map((t) => t.seq);
+    expect(seqs.length).toBeGreaterThanOrEqual(40); // one a second, download or not
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    expect(rebooted).toBe(true);
+    const lastSeq = seqs.at(-1)!;
+    rig.node.stop();
+    const after = startNode({ store, config: { deviceId: id } });
+    await after.fly(3);
+    const later = json(crew, `${id}/telemetry`).map((t) => t.seq).filter((s) => s > lastSeq);
+    expect(later[0]).toBeLessThanOrEqual(lastSeq + 3); // the sequence continues instead of starting again at 1
+    expect(json(crew, `${id}/telemetry`).map((t) => t.seq).filter((s) => s === 1)).toHaveLength(1);
+  });
+});

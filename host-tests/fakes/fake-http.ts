@@ -10,6 +10,8 @@ export class FakeImageServer {
   /** Drop the connection after sending this many bytes in one response (each entry used once). */
   dropAfter: number[] = [];
   ignoreRange = false;
+  /** Time between chunks (ms on the clock). */
+  chunkDelayMs = 1;
   /** Every request: the byte it asked to start from. */
   readonly requests: number[] = [];
   readonly #clock: Clock;
@@ -21,7 +23,7 @@ export class FakeImageServer {
   readonly get: HttpGet = (url, fromByte, handlers) => {
     this.requests.push(fromByte);
     let aborted = false;
-    const later = (action: () => void) => this.#clock.setTimer(() => !aborted && action(), 1);
+    const later = (action: () => void) => this.#clock.setTimer(() => !aborted && action(), this.chunkDelayMs);
     const file = this.files.get(url);
     const status = this.status ?? (file ? (fromByte > 0 && !this.ignoreRange ? 206 : 200) : 404);
     later(() => {

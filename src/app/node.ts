@@ -56,7 +56,8 @@ export interface NodeOptions {
 }
 
 const INFO_EVERY_MS = 5 * 60_000;
-const OUTBOX_STORE_KEY = 'outbox';
+/** Saved before a deliberate restart: the outbox and the sequence number, so readings keep their order. */
+const STATE_STORE_KEY = 'state';
 
 export class SensorNode {
   readonly options: NodeOptions;
@@ -87,7 +88,7 @@ export class SensorNode {
     this.config = config;
     this.topics = topicsFor(config.deviceId);
     this.outbox = new Outbox(config.outboxSize);
-    this.#restoreOutbox();
+    this.#restoreState();
     this.#emergencies = new EmergencyMonitor(config.emergency);
     this.altimeter = new Altimeter({
       open: options.openBarometer,
@@ -326,21 +327,23 @@ export class SensorNode {
   /** Keeps what must survive a restart (the outbox); call before rebooting, e.g. into an update. */
   saveState(): void {
     try {
-      this.options.store.set(OUTBOX_STORE_KEY, JSON.stringify(this.outbox.snapshot()));
+      this.options.store.set(STATE_STORE_KEY, JSON.stringify({ seq: this.#seq, outbox: this.outbox.snapshot() }));
     } catch (error) {
-      this.#log(`outbox not saved (${(error as Error).message}): its ${this.outbox.size} readings will not survive the restart`);
+      this.#log(`state not saved (${(error as Error).message}): the outbox's ${this.outbox.size} readings will not survive the restart`);
     }
   }
 
-  #restoreOutbox(): void {
-    const saved = this.options.store.get(OUTBOX_STORE_KEY);
+  #restoreState(): void {
+    const saved = this.options.store.get(STATE_STORE_KEY);
     if (saved === undefined) return;
     try {
-      this.outbox.restore(JSON.parse(saved));
-      this.#log(`outbox: ${this.outbox.size} readings kept from before the restart`);
+      const state = JSON.parse(saved) as { seq: number; outbox: Parameters<Outbox['restore']>[0] };
+      this.#seq = state.seq;
+      this.outbox.restore(state.outbox);
+      this.#log(`restored from before the restart: ${this.outbox.size} readings waiting, sequence continues after ${state.seq}`);
     } catch (error) {
-      this.#log(`outbox from before the restart unreadable, dropped: ${(error as Error).message}`);
+      this.#log(`state from before the restart unreadable, dropped: ${(error as Error).message}`);
     }
-    this.options.store.delete(OUTBOX_STORE_KEY);
+    this.options.store.delete(STATE_STORE_KEY);
   }
 }
