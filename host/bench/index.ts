@@ -1,6 +1,8 @@
 // npm run bench — every benchmark, each printing our figure beside a reference from the same run.
 import { benchMqtt } from './mqtt';
 import { benchNode } from './node';
+import { benchOta } from './ota';
 
 await benchMqtt();
 await benchNode();
+await benchOta();
