@@ -13,6 +13,7 @@ import {
 } from '../../src/mqtt/codec';
 import { anyPacket } from '../fakes/mqtt-arbitraries';
 import { feedInChunks, mutatedStream, randomStream, splits } from '../fakes/decoder-fuzz';
+import { thrown } from '../support/thrown';
 
 const hex = (s: string) => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
@@ -23,15 +24,7 @@ function decodeAll(chunks: Uint8Array[], maxPacketBytes?: number): Packet[] {
   return packets;
 }
 
-function protocolErrorOf(bytes: Uint8Array, maxPacketBytes?: number): ProtocolError {
-  try {
-    decodeAll([bytes], maxPacketBytes);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProtocolError);
-    return error as ProtocolError;
-  }
-  throw new Error('expected a ProtocolError');
-}
+const protocolErrorOf = (bytes: Uint8Array, maxPacketBytes?: number) => thrown(() => decodeAll([bytes], maxPacketBytes), ProtocolError);
 
 describe('streaming decoder', () => {
   it('decodes a stream split at every byte boundary to the same packets', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Bmp280, bmp280PressureQ24_8, bmp280Temperature } from '../../src/sensor/bmp280';
 import { SensorFault } from '../../src/sensor/errors';
+import { thrown } from '../support/thrown';
 import { Bmp280Emulator, DATASHEET_BMP280_CALIBRATION, pressureDouble, temperatureDouble } from '../fakes/bmp280-emulator';
 import { sensorRig } from '../fakes/sensor-rig';
 
@@ -11,15 +12,7 @@ function rigWithChip(chipId = 0x58, air = { pressurePa: 90_000, temperatureC: 15
   return { rig, chip };
 }
 
-function faultOf(action: () => unknown): SensorFault {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SensorFault);
-    return error as SensorFault;
-  }
-  throw new Error('expected a SensorFault');
-}
+const faultOf = (action: () => unknown) => thrown(action, SensorFault);
 
 describe('BMP280 compensation (datasheet integer paths)', () => {
   it('reproduces the datasheet worked example: 25.08 °C and 100653.27 Pa', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Bmp3xx } from '../../src/sensor/bmp3xx';
 import { SensorFault } from '../../src/sensor/errors';
+import { thrown } from '../support/thrown';
 import { Ms5611, ms5611Compensate, ms5611Crc4 } from '../../src/sensor/ms5611';
 import { probeBarometer } from '../../src/sensor/probe';
 import { Bmp280Emulator } from '../fakes/bmp280-emulator';
@@ -8,15 +9,7 @@ import { Bmp3Emulator } from '../fakes/bmp3-emulator';
 import { DATASHEET_MS5611_COEFFICIENTS, Ms5611Emulator, ms5611Prom } from '../fakes/ms5611-emulator';
 import { sensorRig } from '../fakes/sensor-rig';
 
-function faultOf(action: () => unknown): SensorFault {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SensorFault);
-    return error as SensorFault;
-  }
-  throw new Error('expected a SensorFault');
-}
+const faultOf = (action: () => unknown) => thrown(action, SensorFault);
 
 describe('BMP388 / BMP390', () => {
   it.each([
