@@ -86,6 +86,11 @@ describe('sensor node', () => {
     expect(rig.node.config.sampleIntervalMs).toBe(500);
     const zero = await command(crew, id, 'zero', { qnh: 101_000 });
     expect(zero).toMatchObject({ ok: true, referencePa: 101_000 });
+    const field = await command(crew, id, 'zero', { fieldElevationM: 250 });
+    expect(field.ok).toBe(true);
+    await rig.fly(2);
+    expect(Number(text(crew, `${id}/altitude`).at(-1))).toBeCloseTo(250, -1); // on the ground, reading the field elevation
+    expect((await command(crew, id, 'zero', { fieldElevationM: 'high' })).error).toMatch(/must be the launch site's elevation/);
     expect(await command(crew, id, 'launch', {})).toMatchObject({ ok: false, error: 'unknown command "launch"; the commands are config, zero, ota, reboot, ping' });
     expect((await command(crew, id, 'ping', '{not json')).error).toMatch(/not valid JSON/);
     expect(await command(crew, id, 'ota', { version: '2.0.0' })).toMatchObject({ ok: false, error: 'over-the-air update is not available in this build' });

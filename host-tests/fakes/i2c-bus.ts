@@ -22,20 +22,14 @@ export class FakeI2cBus {
   readonly #peripherals = new Map<number, I2cPeripheral>();
   /** A chip holds SDA low: every transfer times out until released. */
   hung = false;
-  transfers = 0;
 
   attach(peripheral: I2cPeripheral): this {
     this.#peripherals.set(peripheral.address, peripheral);
     return this;
   }
 
-  detach(address: number): void {
-    this.#peripherals.delete(address);
-  }
-
   readonly open: I2cOpener = (address: number): I2cDevice => {
     const transfer = (): I2cPeripheral => {
-      this.transfers++;
       if (this.hung) throw new I2cBusError('TIMEOUT', 'I2C bus timeout: SDA held low');
       const peripheral = this.#peripherals.get(address);
       if (!peripheral) throw new I2cBusError('NACK', `no acknowledge from 0x${address.toString(16)}`);

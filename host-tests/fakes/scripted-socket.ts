@@ -1,13 +1,9 @@
-// A socket port whose far end is the test: it records what the client writes and lets the test
-// answer. Core-compatible (runs on XS too). `autoAck` makes it act as a minimal broker for
-// CONNECT and QoS 1/2 publishes, for steady-state measurements.
+// A socket port whose far end is the test: what the client writes is dropped (the test already
+// knows), and the test delivers the broker's side. Core-compatible (runs on XS too).
 import type { StreamSocket, StreamSocketFactory, StreamSocketOptions } from '../../src/ports';
 
 export class ScriptedSocket implements StreamSocket {
   readonly options: StreamSocketOptions;
-  written = 0;
-  writes = 0;
-  closed = false;
   #inbox: Uint8Array[] = [];
   constructor(options: StreamSocketOptions) {
     this.options = options;
@@ -15,13 +11,8 @@ export class ScriptedSocket implements StreamSocket {
   read(): Uint8Array | undefined {
     return this.#inbox.shift();
   }
-  write(_bytes: Uint8Array, byteLength: number): void {
-    this.written += byteLength;
-    this.writes++;
-  }
-  close(): void {
-    this.closed = true;
-  }
+  write(): void {}
+  close(): void {}
   /** The far end sends bytes. */
   deliver(bytes: Uint8Array): void {
     this.#inbox.push(bytes);

@@ -31,9 +31,6 @@ export class VirtualClock implements Clock {
   clearTimer(handle: TimerHandle): void {
     (handle as Timer).cancelled = true;
   }
-  get pendingTimers(): number {
-    return this.#timers.filter((t) => !t.cancelled).length;
-  }
   /** Advances time by `ms`, running due timers in time order (timers they set run too if due). */
   advance(ms: number): void {
     const end = this.#now + ms;

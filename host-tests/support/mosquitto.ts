@@ -28,15 +28,6 @@ export interface Mosquitto {
   log(): string;
 }
 
-export function hasMosquitto(): boolean {
-  try {
-    execFileSync('mosquitto', ['-h'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    return (error as { status?: number }).status !== undefined; // it ran (and exits 3 for -h)
-  }
-}
-
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

@@ -12,10 +12,6 @@ export interface Command {
   args: Record<string, unknown>;
 }
 
-export class CommandError extends Error {
-  readonly code = 'INVALID_COMMAND';
-}
-
 export type ParsedCommand = { ok: true; command: Command } | { ok: false; name: string; id: string | number | null; error: string };
 
 /** Parses a command message; never throws. */

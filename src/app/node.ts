@@ -260,9 +260,13 @@ export class SensorNode {
         return;
       }
       case 'zero': {
-        const qnh = args.qnh;
+        const { qnh, fieldElevationM } = args;
+        if (qnh !== undefined && fieldElevationM !== undefined) throw new Error('give "qnh" or "fieldElevationM", not both');
         if (qnh !== undefined && typeof qnh !== 'number') throw new Error(`"qnh" must be a pressure in Pa, not ${JSON.stringify(qnh)}`);
-        const referencePa = qnh === undefined ? this.altimeter.zero() : (this.altimeter.setReference(qnh), qnh);
+        if (fieldElevationM !== undefined && !(typeof fieldElevationM === 'number' && fieldElevationM >= -500 && fieldElevationM <= 9000)) {
+          throw new Error(`"fieldElevationM" must be the launch site's elevation in metres (-500 to 9000), not ${JSON.stringify(fieldElevationM)}`);
+        }
+        const referencePa = qnh === undefined ? this.altimeter.zero((fieldElevationM as number | undefined) ?? 0) : (this.altimeter.setReference(qnh), qnh);
         const next = { ...this.config, referencePa: Math.round(referencePa * 10) / 10 };
         saveConfig(this.options.store, next, this.options.defaults ?? DEFAULT_CONFIG);
         this.config = next;

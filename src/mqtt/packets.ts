@@ -97,8 +97,5 @@ export type Packet =
   | UnsubscribePacket
   | EmptyPacket;
 
-/** The SUBACK return code for a refused subscription (§3.9.3). */
-export const SUBACK_FAILURE = 0x80;
-
 /** Largest remaining length the four-byte variable integer can carry (§2.2.3). */
 export const MAX_REMAINING_LENGTH = 268_435_455;

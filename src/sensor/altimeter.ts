@@ -6,7 +6,7 @@
 //
 // Faults re-initialise the chip (or probe the bus again) with exponential backoff.
 import type { Clock, Log } from '../ports';
-import { altitudeM } from './altitude';
+import { altitudeM, qnhFor } from './altitude';
 import type { Barometer } from './barometer';
 import { SensorFault, type SensorFaultCode } from './errors';
 import { checkRange, checkRate, DEFAULT_LIMITS, MedianFilter, type PlausibilityLimits } from './filters';
@@ -98,12 +98,16 @@ export class Altimeter {
     this.#median.reset();
   }
 
-  /** Makes the current pressure the reference: altitude reads 0 here (the launch site). */
-  zero(): number {
+  /**
+   * Sets the reference so that altitude reads `elevationM` here: 0 (the default) zeroes at the launch
+   * site; a field elevation gives altitude above sea level (the QNH that makes it so). Returns it.
+   */
+  zero(elevationM = 0): number {
     const pressure = this.#lastPressurePa;
     if (pressure !== pressure) throw new SensorFault('NOT_READY', 'cannot zero: no good pressure reading yet');
-    this.setReference(pressure);
-    return pressure;
+    const reference = elevationM === 0 ? pressure : qnhFor(pressure, elevationM);
+    this.setReference(reference);
+    return reference;
   }
 
   /** Takes one reading. The returned object is reused by the next call. */

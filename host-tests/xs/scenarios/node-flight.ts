@@ -85,7 +85,3 @@ export function step() {
   socketOptions.onReadable(4);
   socketOptions.onWritable(1 << 20);
 }
-
-export function summary() {
-  return { outbox: node.outbox.size, connected: node.client.connected };
-}
