@@ -45,3 +45,18 @@ describe('the XS engine runner', () => {
     expect(allocating.slotsPerStep).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('core error classes on a frozen Error.prototype (as Moddable preloads them)', () => {
+  it('construct without assigning over the frozen name', async () => {
+    const { value } = await runOnXs(new URL('./scenarios/frozen-errors.ts', import.meta.url).pathname);
+    expect(value).toEqual([
+      'ProtocolError: bad [MQTT-1]',
+      'UsageError: bad',
+      'ConnectionRefusedError: the broker refused the connection: not authorized (the broker ACL does not allow this client)',
+      'Error: full',
+      'SensorFault: gone',
+      'OtaError: no',
+      'Error: bad config',
+    ]);
+  });
+});

@@ -4,11 +4,13 @@
  * number; `message` says what was wrong and what was expected.
  */
 export class ProtocolError extends Error {
+  // A field, not `this.name = …`: on Moddable's XS Error.prototype is frozen, and assigning over
+  // its read-only `name` would throw (the override mistake).
+  override readonly name = 'ProtocolError';
   readonly code: string;
   readonly rule: string;
   constructor(code: string, rule: string, message: string) {
     super(`${message} [${rule}]`);
-    this.name = 'ProtocolError';
     this.code = code;
     this.rule = rule;
   }
@@ -16,21 +18,25 @@ export class ProtocolError extends Error {
 
 /** A call of the client API with arguments MQTT cannot carry (bad topic, QoS, payload size …). */
 export class UsageError extends Error {
+  // A field, not `this.name = …`: on Moddable's XS Error.prototype is frozen, and assigning over
+  // its read-only `name` would throw (the override mistake).
+  override readonly name = 'UsageError';
   readonly code: string;
   constructor(code: string, message: string) {
     super(message);
-    this.name = 'UsageError';
     this.code = code;
   }
 }
 
 /** The broker refused the connection with a CONNACK return code (MQTT 3.1.1 §3.2.2.3). */
 export class ConnectionRefusedError extends Error {
+  // A field, not `this.name = …`: on Moddable's XS Error.prototype is frozen, and assigning over
+  // its read-only `name` would throw (the override mistake).
+  override readonly name = 'ConnectionRefusedError';
   readonly code = 'CONNECTION_REFUSED';
   readonly returnCode: number;
   constructor(returnCode: number) {
     super(`the broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `unknown return code ${returnCode}`}`);
-    this.name = 'ConnectionRefusedError';
     this.returnCode = returnCode;
   }
 }

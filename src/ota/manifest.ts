@@ -34,10 +34,12 @@ export type OtaErrorCode =
   | 'SELF_TEST_FAILED';
 
 export class OtaError extends Error {
+  // A field, not `this.name = …`: on Moddable's XS Error.prototype is frozen, and assigning over
+  // its read-only `name` would throw (the override mistake).
+  override readonly name = 'OtaError';
   readonly code: OtaErrorCode;
   constructor(code: OtaErrorCode, message: string) {
     super(message);
-    this.name = 'OtaError';
     this.code = code;
   }
 }

@@ -15,10 +15,12 @@ export type SensorFaultCode =
   | 'NOT_READY'; // no conversion finished yet
 
 export class SensorFault extends Error {
+  // A field, not `this.name = …`: on Moddable's XS Error.prototype is frozen, and assigning over
+  // its read-only `name` would throw (the override mistake).
+  override readonly name = 'SensorFault';
   readonly code: SensorFaultCode;
   constructor(code: SensorFaultCode, message: string) {
     super(message);
-    this.name = 'SensorFault';
     this.code = code;
   }
 
