@@ -38,7 +38,8 @@ describe.skipIf(!sdk)('firmware on the Moddable desktop simulator', () => {
       await simulator.waitForTrace(/^connected to 127\.0\.0\.1/);
       while (payloads('simnode/telemetry').length < 4) await new Promise((r) => setTimeout(r, 100));
       ground.client.publish('simnode/cmd/ping', '{"id":"from-test"}', 1);
-      while (payloads('simnode/reply').length < 1) await new Promise((r) => setTimeout(r, 100));
+      ground.client.publish('simnode/cmd/config', '{"id":"bad","sampleIntervalMs":5}', 1); // an error built and answered on the device runtime
+      while (payloads('simnode/reply').length < 2) await new Promise((r) => setTimeout(r, 100));
     } finally {
       await simulator.stop();
     }
@@ -50,6 +51,7 @@ describe.skipIf(!sdk)('firmware on the Moddable desktop simulator', () => {
     expect(telemetry.every((t) => Math.abs(t.alt) < 5)).toBe(true); // on the ground, inflating
     expect(payloads('simnode/altitude').every((a) => /^-?\d+(\.\d)?$/.test(a))).toBe(true);
     expect(JSON.parse(payloads('simnode/reply')[0])).toMatchObject({ cmd: 'ping', id: 'from-test', ok: true });
+    expect(JSON.parse(payloads('simnode/reply')[1])).toMatchObject({ cmd: 'config', id: 'bad', ok: false, error: 'invalid config: sampleIntervalMs must be between 100 and 3600000, not 5' });
     expect(simulator.traces.some((line) => /^reading (ok|degraded) alt=/.test(line))).toBe(true);
     // The simulator was killed without DISCONNECT: the broker publishes the node's Last Will.
     while (payloads('simnode/status').length < 2) await new Promise((r) => setTimeout(r, 50));
