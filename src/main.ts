@@ -43,7 +43,13 @@ const updater = createUpdater(boardConfig, {
 });
 
 const node = new SensorNode({
-  broker: { host: config.brokerHost, port: Number(config.brokerPort) },
+  // brokerTls: true (or 1) for mqtts; brokerCa: the CA that signed the broker's certificate as base64
+  // DER on one line (it fits on the mcconfig command line); without it the SDK's built-in CAs apply.
+  broker: {
+    host: config.brokerHost,
+    port: Number(config.brokerPort),
+    tls: [true, 1, "true", "1"].includes(config.brokerTls) ? (config.brokerCa ? { ca: `-----BEGIN CERTIFICATE-----\n${config.brokerCa}\n-----END CERTIFICATE-----` } : {}) : undefined,
+  },
   clock: moddableClock,
   socket: moddableSocketFactory,
   store,

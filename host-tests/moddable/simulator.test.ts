@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEsp32XsStage, buildForSimulator, startSimulator, type ModdableSdk } from '../../host/moddable/sdk';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { decode, testClient } from '../support/test-client';
+import { makeTestCertificates } from '../support/tls-certs';
 import { moddableSdkForTests } from './moddable-sdk';
 
 const sdk: ModdableSdk | undefined = await moddableSdkForTests();
@@ -57,6 +58,62 @@ describe.skipIf(!sdk)('firmware on the Moddable desktop simulator', () => {
     while (payloads('simnode/status').length < 2) await new Promise((r) => setTimeout(r, 50));
     expect(payloads('simnode/status')[1]).toBe('offline');
     ground.client.end();
+  });
+});
+
+describe.skipIf(!sdk)('firmware on the Moddable desktop simulator, over TLS', () => {
+  const certificates = makeTestCertificates();
+  let broker: Mosquitto;
+  let mcSo: string;
+
+  beforeAll(async () => {
+    // The broker sends its chain (leaf, then CA): the SDK's TLS verifies the path from it.
+    broker = await startMosquitto({ tls: { certFile: certificates.chainFile, keyFile: certificates.keyFile } });
+    mcSo = await buildForSimulator(sdk!, path.join(outDir, 'sim-tls'), {
+      brokerPort: broker.tlsPort!,
+      deviceId: 'simtls',
+      brokerTls: 1,
+      brokerCa: certificates.caDerBase64,
+    });
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+
+  it('refuses a broker whose certificate another CA signed, and says why', async () => {
+    const stranger = await buildForSimulator(sdk!, path.join(outDir, 'sim-tls-stranger'), {
+      brokerPort: broker.tlsPort!,
+      deviceId: 'simstranger',
+      brokerTls: 1,
+      brokerCa: makeTestCertificates().caDerBase64,
+    });
+    const simulator = startSimulator(sdk!, stranger, { headless: true });
+    try {
+      const line = await simulator.waitForTrace(/^disconnected: /);
+      expect(line).toMatch(/TLS with 127\.0\.0\.1:\d+ failed: certificate: auth err \(is the broker's certificate, for this host name, signed by the configured CA\?\)/);
+      expect(simulator.traces.some((l) => l.startsWith('connected to'))).toBe(false);
+    } finally {
+      await simulator.stop();
+    }
+  });
+
+  it('connects with TLS, verifying the broker against the CA in its config, and publishes', async () => {
+    const ground = testClient(broker.port);
+    ground.client.connect();
+    await ground.next('connect');
+    ground.client.subscribe('simtls/#', 1);
+    await ground.next('subscribed');
+    const simulator = startSimulator(sdk!, mcSo, { headless: true });
+    try {
+      await simulator.waitForTrace(/^connected to 127\.0\.0\.1/);
+      const telemetry = () => ground.messages.filter((m) => m.topic === 'simtls/telemetry');
+      while (telemetry().length < 2) await new Promise((r) => setTimeout(r, 100));
+      expect(ground.messages.find((m) => m.topic === 'simtls/status') && decode(ground.messages.find((m) => m.topic === 'simtls/status')!.payload)).toBe('online');
+      expect(JSON.parse(decode(telemetry()[0].payload))).toMatchObject({ seq: 1 });
+    } finally {
+      await simulator.stop();
+      ground.client.end();
+    }
   });
 });
 

@@ -8,7 +8,11 @@ export interface TestCertificates {
   caFile: string;
   ca: string;
   certFile: string;
+  /** The server certificate followed by the CA: the chain a client that verifies the path needs. */
+  chainFile: string;
   keyFile: string;
+  /** The CA certificate as base64 DER on one line. */
+  caDerBase64: string;
 }
 
 export function makeTestCertificates(): TestCertificates {
@@ -22,5 +26,15 @@ export function makeTestCertificates(): TestCertificates {
   // mosquitto, dropped to its own user, reads these.
   chmodSync(dir, 0o755);
   chmodSync(file('server.key'), 0o644);
-  return { caFile: file('ca.crt'), ca: readFileSync(file('ca.crt'), 'utf8'), certFile: file('server.crt'), keyFile: file('server.key') };
+  writeFileSync(file('chain.crt'), readFileSync(file('server.crt'), 'utf8') + readFileSync(file('ca.crt'), 'utf8'));
+  chmodSync(file('chain.crt'), 0o644);
+  const ca = readFileSync(file('ca.crt'), 'utf8');
+  return {
+    caFile: file('ca.crt'),
+    ca,
+    certFile: file('server.crt'),
+    chainFile: file('chain.crt'),
+    keyFile: file('server.key'),
+    caDerBase64: ca.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''),
+  };
 }

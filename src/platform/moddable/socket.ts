@@ -1,10 +1,12 @@
-// The socket port over ECMA-419 TCP (embedded:io/socket/tcp).
+// The socket port over ECMA-419 TCP (embedded:io/socket/tcp), with TLS when the options ask for it
+// (tls-socket.ts).
 // ECMA-419 sockets take an IPv4 address, so a host name is resolved first with Net.resolve.
 // Backpressure: we pass the socket's own onWritable counts through unchanged; the MQTT client never
 // writes more than the last count allows.
 import TCP from "embedded:io/socket/tcp";
 import Net from "net";
 import type { StreamSocket, StreamSocketFactory, StreamSocketOptions } from "../../ports";
+import { openTlsSocket } from "./tls-socket";
 
 const IPV4 = /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
@@ -39,18 +41,13 @@ export const moddableSocketFactory: StreamSocketFactory = (options) => {
   // Until the name is resolved the port is a shell that forwards to the real socket once it exists.
   let socket: StreamSocket | undefined;
   let closed = false;
-  if (options.tls) {
-    // Not yet: the firmware speaks plain TCP only (TLS is done and tested on the host side).
-    options.onError("TLS is not available in this firmware build; use a plain mqtt:// broker");
-    return { read: () => undefined, write: () => {}, close: () => {} };
-  }
   resolve(options.host, (address) => {
     if (closed) return;
     if (!address) {
       options.onError(`cannot resolve ${options.host}`);
       return;
     }
-    socket = openTcp(options, address);
+    socket = options.tls ? openTlsSocket(options, address) : openTcp(options, address);
   });
   return {
     read: () => socket?.read(),

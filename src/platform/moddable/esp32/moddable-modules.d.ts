@@ -41,3 +41,8 @@ declare module "http" {
     static readonly responseComplete: number;
   }
 }
+
+declare module "ssl/session" {
+  const Session: unknown;
+  export default Session;
+}
