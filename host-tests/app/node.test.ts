@@ -99,6 +99,29 @@ describe('sensor node', () => {
     expect(rig.reboots).toBe(1);
   });
 
+  it('publishes Home Assistant discovery when enabled, and removes it when disabled', async () => {
+    const rig = startNode();
+    const id = rig.node.config.deviceId;
+    const crew = await ground(`${id}/#`);
+    const hass = await ground(`homeassistant/sensor/${id}/+/config`);
+    await rig.fly(2);
+    await command(crew, id, 'config', { homeAssistant: true });
+    for (let i = 0; i < 100 && hass.messages.length < 4; i++) await settle(10);
+    const configs = Object.fromEntries(hass.messages.map((m) => [m.topic.split('/')[3], JSON.parse(decode(m.payload))]));
+    expect(Object.keys(configs).sort()).toEqual(['altitude', 'pressure', 'temperature', 'vertical_speed']);
+    expect(configs.altitude).toMatchObject({
+      state_topic: `${id}/telemetry`,
+      value_template: '{{ value_json.alt }}',
+      unit_of_measurement: 'm',
+      availability_topic: `${id}/status`,
+      payload_available: 'online',
+      unique_id: `${id}_altitude`,
+    });
+    await command(crew, id, 'config', { homeAssistant: false });
+    for (let i = 0; i < 100 && hass.messages.length < 8; i++) await settle(10);
+    expect(hass.messages.slice(4).map((m) => m.payload.length)).toEqual([0, 0, 0, 0]); // empty retained: removed
+  });
+
   it('keeps its config across a restart', async () => {
     const store = new MemoryStore();
     const first = startNode({ store });
