@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { verifyP256 } from '../../src/ota/p256';
 import { Sha256, sha256, toHex } from '../../src/ota/sha256';
-import { decodeBase64 } from '../../src/ota/manifest';
+import { decodeBase64 } from '../../src/ota/base64';
 import { sha512, verifyEd25519 } from '../../host/bench/ed25519-reference';
 import { runOnXs } from '../xs/run-scenario';
 

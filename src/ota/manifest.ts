@@ -3,6 +3,7 @@
 // changed size, URL, hash, board, version or rollback flag breaks it. The public key is built into
 // the firmware; nothing in the message can choose it.
 import { verifyP256 } from './p256';
+import { decodeBase64 } from './base64';
 import { sha256 } from './sha256';
 
 export interface UpdateManifest {
@@ -111,25 +112,4 @@ export function checkManifest(input: unknown, device: DeviceIdentity): UpdateMan
     throw new OtaError('TOO_LARGE', `the image is ${manifest.size} bytes; the update partition holds ${device.partitionBytes}`);
   }
   return manifest;
-}
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Standard base64 (with or without padding) to bytes, or undefined when it is not base64. */
-export function decodeBase64(text: string): Uint8Array | undefined {
-  const clean = text.replace(/=+$/, '');
-  if (!/^[A-Za-z0-9+/]*$/.test(clean) || clean.length % 4 === 1) return undefined;
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let index = 0;
-  for (let i = 0; i < clean.length; i++) {
-    value = (value << 6) | BASE64.indexOf(clean[i]);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index++] = (value >> bits) & 0xff;
-    }
-  }
-  return out;
 }

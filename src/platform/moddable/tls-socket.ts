@@ -9,6 +9,7 @@ import TCP from "embedded:io/socket/tcp";
 // @ts-ignore TS7016
 import Session from "ssl/session";
 import type { StreamSocket, StreamSocketOptions } from "../../ports";
+import { decodeBase64 } from "../../ota/base64";
 
 /** Allowance for the TLS record overhead when telling the client how much it may write. */
 const RECORD_OVERHEAD = 96;
@@ -35,22 +36,9 @@ interface TlsSession {
 
 /** The DER bytes inside a PEM certificate. */
 function pemToDer(pem: string): ArrayBuffer {
-  const base64 = pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "");
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const clean = base64.replace(/=+$/, "");
-  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let index = 0;
-  for (let i = 0; i < clean.length; i++) {
-    value = (value << 6) | alphabet.indexOf(clean[i]);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[index++] = (value >> bits) & 0xff;
-    }
-  }
-  return out.buffer;
+  const der = decodeBase64(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""));
+  if (!der) throw new Error("the broker CA is not a PEM certificate");
+  return der.buffer as ArrayBuffer;
 }
 
 export function openTlsSocket(options: StreamSocketOptions, address: string): StreamSocket {
