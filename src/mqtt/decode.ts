@@ -144,9 +144,17 @@ function decodePublish(r: Reader, first: number): Packet {
   const dup = (first & 0x08) !== 0;
   if (qos === 3) throw new ProtocolError('INVALID_QOS', 'MQTT-3.3.1-4', 'PUBLISH has both QoS bits set (QoS 3)');
   if (qos === 0 && dup) throw new ProtocolError('INVALID_FLAGS', 'MQTT-3.3.1-2', 'PUBLISH with QoS 0 sets DUP');
+  // Check the topic on its bytes (no wildcards, not empty) before decoding it: cheaper than a pass
+  // over the decoded string, and UTF-8 never encodes '+' or '#' inside another character.
+  const start = r.offset + 2;
   const topic = r.string('topic name');
-  const problem = topicNameProblem(topic);
-  if (problem) throw new ProtocolError('INVALID_TOPIC', 'MQTT-3.3.2-2', `PUBLISH topic: ${problem}`);
+  if (topic.length === 0) throw new ProtocolError('INVALID_TOPIC', 'MQTT-3.3.2-2', 'PUBLISH topic: a topic name must be at least one character long [MQTT-4.7.3-1]');
+  for (let i = start; i < r.offset; i++) {
+    const byte = r.bytes[i];
+    if (byte === 0x2b || byte === 0x23) {
+      throw new ProtocolError('INVALID_TOPIC', 'MQTT-3.3.2-2', 'PUBLISH topic: a topic name must not contain the wildcards + or # [MQTT-3.3.2-2]');
+    }
+  }
   const packetId = qos > 0 ? r.packetId() : undefined;
   const payload = r.bytes.subarray(r.offset, r.end);
   r.offset = r.end;
