@@ -95,7 +95,7 @@ describe.skipIf(!sdk)('firmware on the Moddable desktop simulator, over TLS', ()
     } finally {
       await simulator.stop();
     }
-  });
+  }, 180_000); // builds its own app variant first
 
   it('connects with TLS, verifying the broker against the CA in its config, and publishes', async () => {
     const ground = testClient(broker.port);

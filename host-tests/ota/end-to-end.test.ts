@@ -59,7 +59,7 @@ describe('over-the-air update, end to end', () => {
     expect(progress).toEqual(expect.arrayContaining(['downloading 100%', 'verifying', 'rebooting', 'updated to 0.2.0']));
     const infos = texts('sensor1/info').map((t) => JSON.parse(t));
     expect(infos.at(-1)).toMatchObject({ fw: '0.2.0', resetReason: 'ota' });
-  });
+  }, 120_000);
 
   it('refuses a manifest signed with another key, with the reason on the reply topic', async () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'altimeter-ota-e2e-'));
@@ -75,5 +75,5 @@ describe('over-the-air update, end to end', () => {
     const pushed = await run(tsx, ['host/ota/cli.ts', 'push', `${image}.manifest.json`, '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'victim', '--timeout', '30']).catch((e: { stdout: string; code: number }) => e);
     expect((pushed as { code: number }).code).toBe(1);
     expect((pushed as { stdout: string }).stdout).toMatch(/victim\/reply: .*"ok":false.*signature does not verify/);
-  });
+  }, 120_000);
 });
