@@ -69,9 +69,16 @@ describe('over-the-air update, end to end', () => {
     writeFileSync(image, firmwareHeader('9.9.9'));
     await run(tsx, ['host/ota/cli.ts', 'sign', image, '--version', '9.9.9', '--board', 'host-simulation', '--url', 'http://127.0.0.1:9/evil.bin', '--key', path.join(work, 'attacker-key', 'ota-private.pem')]);
     const publicKey = readFileSync(path.join(work, 'device-key', 'ota-public.hex'), 'utf8').trim();
+    const watcher = testClient(broker.port);
+    const up = watcher.next('connect');
+    watcher.client.connect();
+    await up;
+    watcher.client.subscribe('victim/info', 1);
+    await watcher.next('subscribed');
     const node = spawn(tsx, ['host/simulate.ts', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'victim', '--ota-key', publicKey, '--speed', '10', '--json'], { stdio: 'ignore' });
     children.push(node);
-    await new Promise((r) => setTimeout(r, 2500));
+    await watcher.received(1); // the node is connected and subscribed to its commands
+    watcher.client.end();
     const pushed = await run(tsx, ['host/ota/cli.ts', 'push', `${image}.manifest.json`, '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'victim', '--timeout', '30']).catch((e: { stdout: string; code: number }) => e);
     expect((pushed as { code: number }).code).toBe(1);
     expect((pushed as { stdout: string }).stdout).toMatch(/victim\/reply: .*"ok":false.*signature does not verify/);
