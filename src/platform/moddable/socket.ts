@@ -4,7 +4,7 @@
 // Backpressure: we pass the socket's own onWritable counts through unchanged; the MQTT client never
 // writes more than the last count allows.
 import TCP from "embedded:io/socket/tcp";
-import Net from "net";
+import Net from "net"; // Moddable's network module (Net.resolve), not Node's
 import type { StreamSocket, StreamSocketFactory, StreamSocketOptions } from "../../ports";
 import { openTlsSocket } from "./tls-socket";
 
