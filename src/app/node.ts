@@ -330,8 +330,25 @@ export class SensorNode {
 
   /** Keeps what must survive a restart (the outbox); call before rebooting, e.g. into an update. */
   saveState(): void {
+    const { store } = this.options;
+    const limit = store.maxValueChars ?? Infinity;
+    const outbox = this.outbox.snapshot();
+    // A small store (NVS) cannot hold a long outbox: keep every emergency and the newest telemetry.
+    const size = (entry: object) => JSON.stringify(entry).length + 1; // with its comma
+    let total = JSON.stringify({ seq: this.#seq, outbox: [] }).length + outbox.reduce((n, m) => n + size(m), 0);
+    let left = 0;
+    for (let i = 0; total > limit && i < outbox.length; ) {
+      if (outbox[i].kind !== 'telemetry') {
+        i++;
+        continue;
+      }
+      total -= size(outbox[i]);
+      outbox.splice(i, 1);
+      left++;
+    }
+    if (left) this.#log(`the store holds ${limit} characters: the ${left} oldest waiting readings stay behind at the restart`);
     try {
-      this.options.store.set(STATE_STORE_KEY, JSON.stringify({ seq: this.#seq, outbox: this.outbox.snapshot() }));
+      store.set(STATE_STORE_KEY, JSON.stringify({ seq: this.#seq, outbox }));
     } catch (error) {
       this.#log(`state not saved (${(error as Error).message}): the outbox's ${this.outbox.size} readings will not survive the restart`);
     }
