@@ -1,42 +1,30 @@
+import { CodedError } from '../coded-error';
+
 /**
  * A packet or a peer broke a rule of MQTT 3.1.1. `code` is stable for programs; `rule` names the
  * normative statement of the OASIS standard (e.g. "MQTT-2.2.3") or its section when the rule has no
  * number; `message` says what was wrong and what was expected.
  */
-export class ProtocolError extends Error {
-  // A field, not `this.name = …`: on Moddable's XS Error.prototype is frozen, and assigning over
-  // its read-only `name` would throw (the override mistake).
-  override readonly name = 'ProtocolError';
-  readonly code: string;
+export class ProtocolError extends CodedError {
   readonly rule: string;
   constructor(code: string, rule: string, message: string) {
-    super(`${message} [${rule}]`);
-    this.code = code;
+    super('ProtocolError', code, `${message} [${rule}]`);
     this.rule = rule;
   }
 }
 
 /** A call of the client API with arguments MQTT cannot carry (bad topic, QoS, payload size …). */
-export class UsageError extends Error {
-  // A field, not `this.name = …`: on Moddable's XS Error.prototype is frozen, and assigning over
-  // its read-only `name` would throw (the override mistake).
-  override readonly name = 'UsageError';
-  readonly code: string;
+export class UsageError extends CodedError {
   constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
+    super('UsageError', code, message);
   }
 }
 
 /** The broker refused the connection with a CONNACK return code (MQTT 3.1.1 §3.2.2.3). */
-export class ConnectionRefusedError extends Error {
-  // A field, not `this.name = …`: on Moddable's XS Error.prototype is frozen, and assigning over
-  // its read-only `name` would throw (the override mistake).
-  override readonly name = 'ConnectionRefusedError';
-  readonly code = 'CONNECTION_REFUSED';
+export class ConnectionRefusedError extends CodedError<'CONNECTION_REFUSED'> {
   readonly returnCode: number;
   constructor(returnCode: number) {
-    super(`the broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `unknown return code ${returnCode}`}`);
+    super('ConnectionRefusedError', 'CONNECTION_REFUSED', `the broker refused the connection: ${CONNACK_REASONS[returnCode] ?? `unknown return code ${returnCode}`}`);
     this.returnCode = returnCode;
   }
 }

@@ -3,6 +3,7 @@
 // changed size, URL, hash, board, version or rollback flag breaks it. The public key is built into
 // the firmware; nothing in the message can choose it.
 import { verifyP256 } from './p256';
+import { CodedError } from '../coded-error';
 import { decodeBase64 } from './base64';
 import { sha256 } from './sha256';
 
@@ -34,14 +35,9 @@ export type OtaErrorCode =
   | 'FLASH_FAILED'
   | 'SELF_TEST_FAILED';
 
-export class OtaError extends Error {
-  // A field, not `this.name = …`: on Moddable's XS Error.prototype is frozen, and assigning over
-  // its read-only `name` would throw (the override mistake).
-  override readonly name = 'OtaError';
-  readonly code: OtaErrorCode;
+export class OtaError extends CodedError<OtaErrorCode> {
   constructor(code: OtaErrorCode, message: string) {
-    super(message);
-    this.code = code;
+    super('OtaError', code, message);
   }
 }
 

@@ -1,5 +1,7 @@
 // Sensor faults: every way a barometer reading can be wrong, as a code a program can act on and a
 // message a person can.
+import { CodedError } from '../coded-error';
+
 export type SensorFaultCode =
   | 'NACK' // the chip did not acknowledge its address (unplugged, wrong address, brown-out)
   | 'TIMEOUT' // the bus hung (a chip holding SDA low)
@@ -14,14 +16,9 @@ export type SensorFaultCode =
   | 'IMPOSSIBLE' // a value outside what the chip can measure
   | 'NOT_READY'; // no conversion finished yet
 
-export class SensorFault extends Error {
-  // A field, not `this.name = …`: on Moddable's XS Error.prototype is frozen, and assigning over
-  // its read-only `name` would throw (the override mistake).
-  override readonly name = 'SensorFault';
-  readonly code: SensorFaultCode;
+export class SensorFault extends CodedError<SensorFaultCode> {
   constructor(code: SensorFaultCode, message: string) {
-    super(message);
-    this.code = code;
+    super('SensorFault', code, message);
   }
 
   /** Wraps an error thrown by the I2C port (code "NACK" or "TIMEOUT"; anything else counts as NACK). */
