@@ -32,6 +32,14 @@ class Message {
   phase: 'free' | 'publish' | 'pubrel' = 'free';
   /** Order of first transmission, for resending in order after a reconnect. */
   order = 0;
+  hold(token: number, topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean): void {
+    this.token = token;
+    this.topic = topic;
+    this.topicUtf8 = topicUtf8;
+    this.payload = payload;
+    this.qos = qos;
+    this.retain = retain;
+  }
 }
 
 interface PendingRequest {
@@ -388,12 +396,7 @@ export class MqttSession {
     while (this.#inflight[index].phase !== 'free') index = (index + 1) % this.#inflight.length;
     this.#nextSlot = (index + 1) % this.#inflight.length;
     const slot = this.#inflight[index];
-    slot.token = token;
-    slot.topic = topic;
-    slot.topicUtf8 = topicUtf8;
-    slot.payload = payload;
-    slot.qos = qos;
-    slot.retain = retain;
+    slot.hold(token, topic, topicUtf8, payload, qos, retain);
     slot.phase = 'publish';
     slot.order = ++this.#sendOrder;
     this.#inflightCount++;
@@ -411,13 +414,7 @@ export class MqttSession {
       this.#queueHead = (this.#queueHead + 1) % capacity;
       this.#queueCount--;
     }
-    const entry = this.#queue[(this.#queueHead + this.#queueCount) % capacity];
-    entry.token = token;
-    entry.topic = topic;
-    entry.topicUtf8 = topicUtf8;
-    entry.payload = payload;
-    entry.qos = qos;
-    entry.retain = retain;
+    this.#queue[(this.#queueHead + this.#queueCount) % capacity].hold(token, topic, topicUtf8, payload, qos, retain);
     this.#queueCount++;
   }
 
