@@ -14,11 +14,15 @@ export interface MosquittoOptions {
   tls?: { certFile: string; keyFile: string };
   /** Keep sessions and retained messages across restart() (on disk in the broker's directory). */
   persistence?: boolean;
+  /** Also listen for MQTT over WebSocket (the ground station page) on a free port. */
+  websockets?: boolean;
 }
 
 export interface Mosquitto {
   port: number;
   tlsPort: number | undefined;
+  /** The WebSocket listener's port, with `websockets`. */
+  wsPort: number | undefined;
   url: string;
   /** Stops the broker; restart() brings it back on the same port. */
   stop(): Promise<void>;
@@ -63,6 +67,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   chmodSync(dir, 0o777);
   const port = await freePort();
   const tlsPort = options.tls ? await freePort() : undefined;
+  const wsPort = options.websockets ? await freePort() : undefined;
   const lines = [`listener ${port} 127.0.0.1`, `persistence ${options.persistence ? 'true' : 'false'}`];
   if (options.persistence) lines.push(`persistence_location ${dir}/`);
   if (options.maxPacketSize) lines.push(`max_packet_size ${options.maxPacketSize}`);
@@ -79,6 +84,12 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   }
   if (options.tls && tlsPort) {
     lines.push(`listener ${tlsPort} 127.0.0.1`, `certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`);
+    if (!options.users) lines.push('allow_anonymous true');
+  }
+  if (wsPort) {
+    // Mosquitto 2.0's WebSocket listener (libwebsockets) binds to an interface name, not an address,
+    // and only starts beside a plain listener: the README's config has the same two listeners.
+    lines.push(`listener ${wsPort} lo`, 'protocol websockets');
     if (!options.users) lines.push('allow_anonymous true');
   }
   const configFile = path.join(dir, 'mosquitto.conf');
@@ -101,6 +112,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   return {
     port,
     tlsPort,
+    wsPort,
     url: `mqtt://127.0.0.1:${port}`,
     stop,
     async restart() {
