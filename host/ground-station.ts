@@ -3,6 +3,7 @@
 import { MqttClient } from '../src/mqtt/client';
 import type { IncomingMessage } from '../src/mqtt/session';
 import type { Clock, StreamSocketFactory, TlsOptions } from '../src/ports';
+import { PARTIES, partyFilter } from './parties';
 
 export interface Subscriber {
   name: string;
@@ -22,15 +23,9 @@ export interface GroundStationOptions {
   onMessage: (subscriber: Subscriber, message: IncomingMessage) => void;
 }
 
-const PARTIES: [name: string, suffix: string][] = [
-  ['crew', '#'],
-  ['air traffic control', '#'],
-  ['maritime patrol', '#'],
-  ['news station', 'emergency'],
-];
-
 export function startGroundStation(options: GroundStationOptions): Subscriber[] {
-  return PARTIES.map(([name, suffix]) => {
+  return PARTIES.map((party) => {
+    const name = party.name;
     const client = new MqttClient(
       {
         host: options.host,
@@ -43,7 +38,7 @@ export function startGroundStation(options: GroundStationOptions): Subscriber[] 
       },
       { socket: options.socket, clock: options.clock },
     );
-    const subscriber: Subscriber = { name, filter: `${options.deviceId}/${suffix}`, client, count: 0, last: undefined };
+    const subscriber: Subscriber = { name, filter: partyFilter(options.deviceId, party), client, count: 0, last: undefined };
     client.on('message', (message) => {
       subscriber.count++;
       subscriber.last = message;

@@ -27,6 +27,7 @@ export class LiveView {
   #phase = '';
   #outbox = { size: 0, dropped: 0 };
   #broker = 'starting';
+  #groundStation = '';
   readonly #events: string[] = [];
   #subscribers: Subscriber[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -44,6 +45,11 @@ export class LiveView {
 
   watch(subscribers: Subscriber[]): void {
     this.#subscribers = subscribers;
+  }
+
+  /** The web page's address, shown on the screen (which is redrawn over anything printed before). */
+  groundStation(url: string): void {
+    this.#groundStation = url;
   }
 
   broker(state: string): void {
@@ -111,6 +117,7 @@ export class LiveView {
   #draw(): void {
     const lines = [
       this.#header,
+      `ground station: ${this.#groundStation}`,
       `broker: ${this.#broker}   outbox: ${this.#outbox.size} waiting, ${this.#outbox.dropped} dropped`,
       '',
       this.#statusLine(),

@@ -16,6 +16,7 @@ import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../sr
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 import { startGroundStation } from './ground-station';
 import { LiveView } from './live-view';
+import { startWebServer, WebPortInUseError, type WebServer } from './web/server';
 
 const HELP = `npm start -- [options]
 
@@ -34,6 +35,10 @@ station on <id>/emergency), showing what each receives.
                     the simulated device then keeps two firmware slots under its state directory
   --state DIR       keep the node's settings and firmware slots here across runs (default: a fresh
                     temporary directory, removed at exit)
+  --web-port N      serve the ground station page on http://127.0.0.1:N/ (default 8080, or a free
+                    port when 8080 is taken; 0 always picks a free one)
+  --ws-url URL      with --broker: the broker's MQTT-over-WebSocket listener the page connects to
+                    (default ws://HOST:9001/mqtt, wss:// for an mqtts:// broker)
   --help            this text
 `;
 
@@ -56,6 +61,8 @@ function parse() {
         json: { type: 'boolean', default: false },
         'ota-key': { type: 'string' },
         state: { type: 'string' },
+        'web-port': { type: 'string' },
+        'ws-url': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     });
@@ -84,7 +91,15 @@ function options() {
   if (scenario === 'outage' && broker) throw new UsageError('the outage scenario needs the embedded broker (it switches it off and on): drop --broker');
   const otaKey = values['ota-key'];
   if (otaKey !== undefined && !/^04[0-9a-f]{128}$/.test(otaKey)) throw new UsageError('--ota-key must be an uncompressed P-256 public key: 130 hex digits starting 04 (ota-public.hex)');
-  return { help: values.help!, json: values.json!, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state };
+  const webPortText = values['web-port'];
+  const webPort = webPortText === undefined ? undefined : Number(webPortText);
+  if (webPort !== undefined && !(Number.isInteger(webPort) && webPort >= 0 && webPort <= 65535)) throw new UsageError(`--web-port must be a port number from 0 to 65535, not "${webPortText}"`);
+  const wsUrl = values['ws-url'];
+  if (wsUrl !== undefined) {
+    if (!broker) throw new UsageError('--ws-url goes with --broker: the embedded broker has its own WebSocket listener');
+    if (!/^wss?:\/\/[^/\s]+(\/\S*)?$/.test(wsUrl)) throw new UsageError(`--ws-url must look like ws://host:port/path or wss://host:port/path, not "${wsUrl}"`);
+  }
+  return { help: values.help!, json: values.json!, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state, webPort, wsUrl };
 }
 
 async function main(): Promise<void> {
@@ -102,6 +117,10 @@ async function main(): Promise<void> {
   const mode = opts.json ? 'json' : process.stdout.isTTY ? 'screen' : 'lines';
   const view = new LiveView(mode, `Balloon altimeter ${opts.id} — scenario ${opts.scenario} — ${opts.speed}× — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
   view.broker(embedded ? 'up (embedded)' : `external ${url}`);
+  const web = await startWeb(opts, embedded?.wsUrl ?? opts.wsUrl ?? `${broker.tls ? 'wss' : 'ws'}://${broker.host}:9001/mqtt`);
+  // A script reading --json output gets only messages on stdout; the address goes to stderr then.
+  (opts.json ? process.stderr : process.stdout).write(`ground station: ${web.url}\n`);
+  view.groundStation(web.url);
 
   const storeDir = opts.state ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
   const store = new JsonFileStore(path.join(storeDir, `${opts.id}.json`));
@@ -195,6 +214,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 200)); // let "offline" reach the subscribers
     for (const s of subscribers) s.client.end();
     view.close();
+    await web.close();
     await embedded?.close();
     if (!opts.state) rmSync(storeDir, { recursive: true, force: true });
     process.exit(0);
@@ -202,6 +222,16 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
+}
+
+/** The page's server: on the port asked for, else 8080, else (8080 taken) any free port. */
+async function startWeb(opts: ReturnType<typeof options>, wsUrl: string): Promise<WebServer> {
+  const serve = (port: number) => startWebServer({ port, deviceId: opts.id, wsUrl });
+  if (opts.webPort !== undefined) return serve(opts.webPort);
+  return serve(8080).catch((error: Error) => {
+    if (error instanceof WebPortInUseError) return serve(0);
+    throw error;
+  });
 }
 
 main().catch((error: Error) => {

@@ -1,0 +1,151 @@
+// The live altitude plot (with vertical speed) over the whole flight in memory, drawn by uPlot
+// straight from the store's typed arrays: no copy per update, and uPlot draws a line by pixel
+// columns, so 86,400 points cost little more than a thousand.
+//
+// The view follows the newest reading over a span (10 min, 1 h, the whole flight) or stays where
+// the user put it (drag to zoom, wheel, buttons, keys). It is drawn at most once per frame, and only
+// when the data or the view changed.
+import uPlot from 'uplot';
+import type { FlightStore } from './flight-store';
+import { clockTime } from './format';
+
+export type ChartView = { follow: true; spanS: number } | { follow: false; min: number; max: number };
+
+const MIN_SPAN_S = 30;
+
+/** An auto range that never shrinks below `least` (sensor noise on the ground is not a flight). */
+const atLeast = (least: number) => (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => {
+  if (min === null || max === null || min !== min || max !== max) return [-least / 2, least / 2];
+  const pad = Math.max(0, least - (max - min)) / 2 + (max - min) * 0.05;
+  return [min - pad, max + pad];
+};
+
+export class FlightChart {
+  readonly plot: uPlot;
+  readonly #store: FlightStore;
+  readonly #onView: (view: ChartView) => void;
+  #view: ChartView = { follow: true, spanS: 600 };
+  #drawnVersion = -1;
+  #dirty = true;
+
+  constructor(container: HTMLElement, store: FlightStore, onView: (view: ChartView) => void) {
+    this.#store = store;
+    this.#onView = onView;
+    const axisFont = '600 14px system-ui, sans-serif';
+    this.plot = new uPlot(
+      {
+        width: Math.max(320, container.clientWidth),
+        height: 340,
+        pxAlign: 0,
+        scales: { x: { time: true }, alt: { auto: true, range: atLeast(20) }, vs: { auto: true, range: atLeast(4) } },
+        series: [
+          { label: 'time', value: (_u, v) => (v == null ? '—' : clockTime(v * 1000)) },
+          { label: 'altitude', scale: 'alt', stroke: '#0033a0', width: 2.5, value: (_u, v) => (v == null || v !== v ? '—' : `${v.toFixed(1)} m`), points: { show: false } },
+          { label: 'vertical speed', scale: 'vs', stroke: '#a00000', width: 1.5, dash: [8, 5], value: (_u, v) => (v == null || v !== v ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(2)} m/s`), points: { show: false } },
+        ],
+        axes: [
+          { stroke: '#000', font: axisFont, grid: { stroke: '#ccc' }, ticks: { stroke: '#000' }, space: 90, values: (_u, splits) => splits.map((s) => clockTime(s * 1000)) },
+          { scale: 'alt', label: 'altitude (m), solid line', stroke: '#000', font: axisFont, labelFont: axisFont, grid: { stroke: '#ccc' }, size: 64 },
+          { scale: 'vs', side: 1, label: 'vertical speed (m/s), dashed line', stroke: '#000', font: axisFont, labelFont: axisFont, grid: { show: false }, size: 64 },
+        ],
+        cursor: { drag: { x: true, y: false, setScale: false } },
+        legend: { live: true },
+        hooks: {
+          setSelect: [
+            (u) => {
+              if (u.select.width < 4) return;
+              const min = u.posToVal(u.select.left, 'x');
+              const max = u.posToVal(u.select.left + u.select.width, 'x');
+              u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+              this.setView({ follow: false, min, max });
+            },
+          ],
+        },
+      },
+      [[], [], []],
+      container,
+    );
+    this.plot.over.addEventListener('dblclick', () => this.follow(this.spanS()));
+    this.plot.over.addEventListener(
+      'wheel',
+      (event) => {
+        event.preventDefault();
+        const rect = this.plot.over.getBoundingClientRect();
+        this.zoom(event.deltaY > 0 ? 1.25 : 0.8, (event.clientX - rect.left) / rect.width);
+      },
+      { passive: false },
+    );
+    new ResizeObserver(() => {
+      this.plot.setSize({ width: Math.max(320, container.clientWidth), height: 340 });
+      this.#dirty = true;
+    }).observe(container);
+  }
+
+  get view(): ChartView {
+    return this.#view;
+  }
+
+  setView(view: ChartView): void {
+    this.#view = view;
+    this.#dirty = true;
+    this.#onView(view);
+  }
+
+  /** Follows the newest reading over `spanS` seconds (Infinity: the whole flight). */
+  follow(spanS: number): void {
+    this.setView({ follow: true, spanS });
+  }
+
+  /** The x range shown now, in seconds since the epoch. */
+  range(): { min: number; max: number } {
+    const store = this.#store;
+    const n = store.length;
+    const first = n > 0 ? store.time[0] : 0;
+    const last = n > 0 ? store.time[n - 1] : 1;
+    if (!this.#view.follow) return { min: this.#view.min, max: this.#view.max };
+    if (this.#view.spanS === Infinity) return { min: first, max: Math.max(last, first + MIN_SPAN_S) };
+    return { min: last - this.#view.spanS, max: last };
+  }
+
+  spanS(): number {
+    const { min, max } = this.range();
+    return max - min;
+  }
+
+  /** Zooms by `factor` (>1 out, <1 in) around a point `at` (0 left … 1 right of the plot). */
+  zoom(factor: number, at = 1): void {
+    const { min, max } = this.range();
+    const span = Math.max(MIN_SPAN_S, (max - min) * factor);
+    if (this.#view.follow && at > 0.9) {
+      this.follow(span);
+      return;
+    }
+    const pivot = min + (max - min) * at;
+    this.setView({ follow: false, min: pivot - span * at, max: pivot + span * (1 - at) });
+  }
+
+  /** Moves the view by `fraction` of its width (negative: earlier). Reaching the newest follows it. */
+  pan(fraction: number): void {
+    const { min, max } = this.range();
+    const shift = (max - min) * fraction;
+    const n = this.#store.length;
+    const last = n > 0 ? this.#store.time[n - 1] : max;
+    if (max + shift >= last) this.follow(max - min);
+    else this.setView({ follow: false, min: min + shift, max: max + shift });
+  }
+
+  /** Draws when the data or the view changed since the last draw; returns whether it drew. */
+  render(): boolean {
+    const store = this.#store;
+    if (store.version === this.#drawnVersion && !this.#dirty) return false;
+    const n = store.length;
+    const { min, max } = this.range();
+    this.plot.batch(() => {
+      this.plot.setData([store.time.subarray(0, n), store.altitude.subarray(0, n), store.verticalSpeed.subarray(0, n)] as unknown as uPlot.AlignedData, false);
+      this.plot.setScale('x', { min, max });
+    });
+    this.#drawnVersion = store.version;
+    this.#dirty = false;
+    return true;
+  }
+}

@@ -1,0 +1,97 @@
+// The page's connection to the broker: our own MQTT client (src/mqtt/client.ts) over the WebSocket
+// adapter, with a persistent session so that what the node sends while the page is cut off waits
+// at the broker and fills the gap when it is back. It knows nothing of the DOM.
+import { MqttClient } from '../../../src/mqtt/client';
+import type { IncomingMessage } from '../../../src/mqtt/session';
+import { browserClock } from '../../../src/platform/web/clock';
+import { webSocketFactory, type WebSocketConstructor } from '../../../src/platform/web/websocket-socket';
+import { partyFilter, type Party } from '../../parties';
+
+export interface LinkOptions {
+  deviceId: string;
+  party: Party;
+  /** The broker's WebSocket endpoint, e.g. ws://127.0.0.1:9001/mqtt. */
+  wsUrl: string;
+  clientId: string;
+  username?: string;
+  password?: string;
+}
+
+export type LinkState =
+  | { kind: 'connecting' }
+  | { kind: 'connected'; sessionPresent: boolean }
+  | { kind: 'reconnecting'; sinceMs: number; attempts: number; reason: string }
+  | { kind: 'closed' };
+
+export interface LinkEvents {
+  state(state: LinkState): void;
+  /** A message under <deviceId>/: `leaf` is the rest of the topic ("telemetry", "cmd/ping" …). */
+  message(leaf: string, text: string, message: IncomingMessage): void;
+  error(error: Error): void;
+}
+
+export function parseWsUrl(wsUrl: string): { host: string; port: number; tls: boolean; path: string } {
+  const url = new URL(wsUrl);
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new Error(`the broker's WebSocket address must start with ws:// or wss://, not ${wsUrl}`);
+  const tls = url.protocol === 'wss:';
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : tls ? 443 : 80, tls, path: `${url.pathname}${url.search}` };
+}
+
+export class GroundLink {
+  readonly client: MqttClient;
+  readonly options: LinkOptions;
+  state: LinkState = { kind: 'connecting' };
+  readonly #prefix: string;
+  readonly #decoder = new TextDecoder();
+
+  constructor(options: LinkOptions, events: LinkEvents) {
+    this.options = options;
+    this.#prefix = `${options.deviceId}/`;
+    const { host, port, tls, path } = parseWsUrl(options.wsUrl);
+    const socket = webSocketFactory({ WebSocket: globalThis.WebSocket as unknown as WebSocketConstructor, path, clock: browserClock });
+    this.client = new MqttClient(
+      {
+        host,
+        port,
+        tls: tls ? {} : undefined,
+        clientId: options.clientId,
+        cleanSession: false, // the broker keeps our subscription and queues QoS 1 telemetry while we are away
+        keepaliveS: 15, // a dropped Wi-Fi shows within ~20 s even when no close reaches us
+        pingTimeoutMs: 5000,
+        username: options.username || undefined,
+        password: options.password ? new TextEncoder().encode(options.password) : undefined,
+        reconnect: { minDelayMs: 500, maxDelayMs: 5000, jitter: 0.2 },
+        maxPacketBytes: 256 * 1024,
+      },
+      { socket, clock: browserClock },
+    );
+    const setState = (state: LinkState) => {
+      this.state = state;
+      events.state(state);
+    };
+    this.client.on('connect', ({ sessionPresent }) => setState({ kind: 'connected', sessionPresent }));
+    this.client.on('disconnect', (error) => {
+      const previous = this.state;
+      const sinceMs = previous.kind === 'reconnecting' ? previous.sinceMs : Date.now();
+      const attempts = previous.kind === 'reconnecting' ? previous.attempts + 1 : 0;
+      setState({ kind: 'reconnecting', sinceMs, attempts, reason: error?.message ?? 'the connection closed' });
+    });
+    this.client.on('error', (error) => events.error(error));
+    this.client.on('message', (message) => {
+      if (!message.topic.startsWith(this.#prefix)) return;
+      events.message(message.topic.slice(this.#prefix.length), this.#decoder.decode(message.payload), message);
+    });
+    this.client.subscribe(partyFilter(options.deviceId, options.party), 1);
+    this.client.connect();
+  }
+
+  /** Sends a command (QoS 1): it waits at the broker if the node is away. */
+  command(name: string, payload: Record<string, unknown>): void {
+    this.client.publish(`${this.#prefix}cmd/${name}`, JSON.stringify(payload), 1, false);
+  }
+
+  close(): void {
+    this.client.end();
+    this.state = { kind: 'closed' };
+  }
+}
