@@ -1,0 +1,215 @@
+// The ground station page in a real browser (Debian's Chromium, driven by playwright-core), against
+// `npm start` as a user runs it: with its embedded broker, and with --broker against a Mosquitto that
+// is restarted under it. What the page knows is read from the page itself (window.groundStation).
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumForTests, launchChromium, type Browser } from '../support/chromium';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { startSimulation, type Simulation } from '../support/simulation';
+
+const haveChromium = chromiumForTests();
+
+interface Opened {
+  page: Page;
+  context: BrowserContext;
+  /** Every URL the page asked for: documents, scripts, fetches and WebSockets. */
+  requests: string[];
+  errors: string[];
+}
+
+async function open(browser: Browser, url: string, party: string): Promise<Opened> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  const errors: string[] = [];
+  page.on('request', (request) => requests.push(request.url()));
+  page.on('websocket', (ws) => requests.push(ws.url()));
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  await page.goto(`${url}?party=${party}`);
+  return { page, context, requests, errors };
+}
+
+type Hooks = {
+  store: { length: number; missing: number; duplicates: number; seq: Float64Array; altitude: Float64Array };
+  emergencyTimings: { kind: string; arrivalMs: number; shownMs: number; visible: boolean }[];
+  link: { state: { kind: string } };
+};
+const hooks = <T>(page: Page, read: (gs: Hooks) => T): Promise<T> =>
+  page.evaluate(`(${read.toString()})(globalThis.groundStation)`) as Promise<T>;
+const storeLength = (page: Page) => hooks(page, (gs) => gs.store.length);
+
+/** The screenshot in the README, taken again when the page's sources change (their hash is kept beside it). */
+function pageSourcesHash(): string {
+  const hash = createHash('sha256');
+  for (const dir of ['host/web/page', 'src/platform/web']) {
+    for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(path.join(dir, file)));
+  }
+  return hash.digest('hex');
+}
+
+describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  describe('npm start with its embedded broker', () => {
+    let sim: Simulation;
+    beforeAll(async () => {
+      sim = await startSimulation(['--speed', '60']);
+    });
+    afterAll(async () => {
+      await sim?.stop();
+    });
+
+    it('loads with no request leaving 127.0.0.1, shows the altitude climbing, and the crew ping round-trips', async () => {
+      const { page, context, requests, errors } = await open(browser, sim.url, 'crew');
+      await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
+      // The balloon leaves the ground after 5 simulated minutes (5 s here): the big number climbs.
+      await page.waitForFunction(() => Number(document.getElementById('altitude')!.textContent) > 20, undefined, { timeout: 30_000 });
+      const first = Number(await page.locator('#altitude').textContent());
+      await page.waitForFunction((was) => Number(document.getElementById('altitude')!.textContent) > was + 20, first, { timeout: 30_000 });
+      expect(await page.locator('#phase').textContent()).toBe('climbing');
+
+      await page.locator('#cmd-ping').click();
+      const reply = page.locator('#command-list li[data-outcome="ok"]');
+      await reply.waitFor({ timeout: 15_000 });
+      const line = (await reply.textContent())!;
+      const id = /\(id (gs-[\w-]+)\)/.exec(line)?.[1];
+      expect(id).toBeDefined();
+      expect(line).toMatch(/ping .*: ✔ ok: uptimeS \d+, seq \d+, outbox \d+/);
+
+      // Mid-flight, the whole flight in view: the README's picture.
+      await page.waitForFunction(() => Number(document.getElementById('altitude')!.textContent) > 900, undefined, { timeout: 60_000 });
+      await page.getByRole('button', { name: 'Whole flight' }).click();
+      await page.waitForTimeout(500);
+      const shot = await page.screenshot({ fullPage: true });
+      mkdirSync('build', { recursive: true });
+      writeFileSync('build/ground-station.png', shot);
+      const hash = pageSourcesHash();
+      const hashFile = 'docs/ground-station.png.sources';
+      if (process.env.UPDATE_SCREENSHOT || !existsSync(hashFile) || readFileSync(hashFile, 'utf8').trim() !== hash) {
+        mkdirSync('docs', { recursive: true });
+        writeFileSync('docs/ground-station.png', shot);
+        writeFileSync(hashFile, `${hash}\n`);
+      }
+
+      const hosts = new Set(requests.map((u) => new URL(u).hostname));
+      expect([...hosts]).toEqual(['127.0.0.1']);
+      expect(requests.some((u) => u.startsWith('ws://127.0.0.1:'))).toBe(true);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it("the news station's page shows emergencies only: no altitude, no plot, no commands", async () => {
+      const { page, context, errors } = await open(browser, sim.url, 'news');
+      await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
+      await page.waitForTimeout(2000); // the node publishes 60 readings a second meanwhile
+      expect(await page.locator('#emergency-none').textContent()).toBe('No emergency reported');
+      for (const hidden of ['#altitude', '#vertical-speed', '#chart', '#commands', '#node-panel']) {
+        expect(await page.locator(hidden).isVisible(), hidden).toBe(false);
+      }
+      expect(await storeLength(page)).toBe(0);
+      expect(await page.locator('body').innerText()).not.toMatch(/\d+\.\d m\b/);
+      expect(errors).toEqual([]);
+      await context.close();
+    });
+
+    it('is keyboard navigable: Tab reaches the plot, keys move it, and Enter on a button acts', async () => {
+      const { page, context } = await open(browser, sim.url, 'crew');
+      await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
+      await page.waitForFunction(() => (globalThis as unknown as { groundStation: Hooks }).groundStation.store.length > 100);
+      let reached = false;
+      for (let i = 0; i < 30 && !reached; i++) {
+        await page.keyboard.press('Tab');
+        reached = await page.evaluate(() => document.activeElement?.id === 'chart');
+      }
+      expect(reached).toBe(true);
+      await page.keyboard.press('Home');
+      expect(await page.locator('#view-label').textContent()).toContain('whole flight');
+      await page.keyboard.press('ArrowLeft');
+      expect(await page.locator('#view-label').textContent()).toMatch(/^Showing \d\d:\d\d:\d\d–\d\d:\d\d:\d\d/);
+      await page.keyboard.press('End');
+      expect(await page.locator('#view-label').textContent()).toContain('Following the newest reading');
+      await page.locator('#cmd-ping').focus();
+      await page.keyboard.press('Enter');
+      await page.locator('#command-list li[data-outcome="ok"]').waitFor({ timeout: 15_000 });
+      await context.close();
+    });
+  });
+
+  it('a crash raises the banner, for the crew and the news station, in the first frame after the message', async () => {
+    const sim = await startSimulation(['--scenario', 'crash', '--speed', '10']);
+    // A browser of its own for the news station: a page in a background tab gets no frames at all.
+    const newsBrowser = await launchChromium();
+    try {
+      const crew = await open(browser, sim.url, 'crew');
+      const news = await open(newsBrowser, sim.url, 'news');
+      for (const { page } of [crew, news]) {
+        await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
+        expect(await page.locator('#banner').isVisible(), 'no emergency before the envelope fails').toBe(false);
+      }
+      // The envelope fails about 3.5 simulated minutes in (rapid descent) and the balloon hits the
+      // ground at ~5.5 (crash).
+      for (const { page } of [crew, news]) {
+        await page.locator('#banner-list li', { hasText: 'CRASH' }).waitFor({ timeout: 90_000 });
+        await page.waitForFunction(() => (globalThis as unknown as { groundStation: Hooks }).groundStation.emergencyTimings.some((t) => t.kind === 'crash'));
+        expect(await page.locator('#banner').innerText()).toMatch(/EMERGENCY[\s\S]*CRASH: impact/);
+        // Measured in the page: from our MQTT client handing over the message to the start of the
+        // first frame drawn after it. The banner is raised in the message handler itself, so that
+        // first frame must already show it; how long the browser takes to draw a frame is its own
+        // business and is reported, not asserted (no wall-clock limits in tests on a shared machine).
+        const timings = await hooks(page, (gs) => gs.emergencyTimings);
+        expect(timings.map((t) => t.kind)).toEqual(['rapid-descent', 'crash']);
+        for (const t of timings) {
+          expect(t.visible, `${t.kind} banner in the first frame`).toBe(true);
+          process.stdout.write(`banner for ${t.kind}: ${(t.shownMs - t.arrivalMs).toFixed(1)} ms from message to frame\n`);
+        }
+      }
+      expect(await news.page.locator('#altitude').isVisible()).toBe(false);
+      await crew.context.close();
+    } finally {
+      await newsBrowser.close();
+      await sim.stop();
+    }
+  }, 120_000);
+
+  describe('npm start --broker against a Mosquitto with a WebSocket listener', () => {
+    let mosquitto: Mosquitto;
+    let sim: Simulation;
+    beforeAll(async () => {
+      mosquitto = await startMosquitto({ websockets: true, persistence: true });
+      sim = await startSimulation(['--broker', mosquitto.url, '--ws-url', `ws://127.0.0.1:${mosquitto.wsPort}/mqtt`, '--speed', '20']);
+    });
+    afterAll(async () => {
+      await sim?.stop();
+      await mosquitto?.close();
+    });
+
+    it('a broker restart shows "reconnecting since", then the gap fills from the persistent session: every reading once', async () => {
+      const { page, context } = await open(browser, sim.url, 'crew');
+      await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
+      await page.waitForFunction(() => (globalThis as unknown as { groundStation: Hooks }).groundStation.store.length > 40, undefined, { timeout: 30_000 });
+      await mosquitto.stop();
+      const before = await storeLength(page);
+      await page.locator('#link[data-state="reconnecting"]').waitFor({ timeout: 20_000 });
+      expect(await page.locator('#link .text').textContent()).toMatch(/^reconnecting since \d\d:\d\d:\d\d$/);
+      await page.waitForTimeout(3000); // 60 readings wait in the node's outbox
+      await mosquitto.restart();
+      await page.locator('#link[data-state="connected"]').waitFor({ timeout: 30_000 });
+      await page.waitForFunction((n) => (globalThis as unknown as { groundStation: Hooks }).groundStation.store.length > n + 100, before, { timeout: 60_000 });
+      const { seqs, missing } = await hooks(page, (gs) => ({ seqs: Array.from(gs.store.seq.subarray(0, gs.store.length)), missing: gs.store.missing }));
+      expect(missing).toBe(0);
+      expect(seqs).toEqual(seqs.map((_, i) => seqs[0] + i)); // in order, none twice, none missing
+      expect(await page.locator('#events').innerText()).toMatch(/the broker kept our session/);
+      await context.close();
+    });
+  });
+});
