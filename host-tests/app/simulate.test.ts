@@ -22,7 +22,8 @@ describe('npm start (host/simulate.ts)', () => {
     let seen = '';
     sub.stdout.on('data', (d: Buffer) => (seen += d.toString()));
     await new Promise((r) => setTimeout(r, 300));
-    await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${broker.port}`, '--speed', '60', '--duration', '5'], { timeout: 60_000 });
+    const { stdout } = await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${broker.port}`, '--speed', '60', '--duration', '5', '--web-port', '0'], { timeout: 60_000 });
+    expect(stdout).toMatch(/^ground station: http:\/\/127\.0\.0\.1:\d+\/$/m);
     await new Promise((r) => setTimeout(r, 300));
     sub.kill();
     const lines = seen.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]);
@@ -53,15 +54,18 @@ describe('npm start (host/simulate.ts)', () => {
       [['--colour', 'red'], "Unknown option '--colour'"],
       [['--broker', 'http://x'], '--broker must look like mqtt://host:port'],
       [['--broker', 'mqtt://127.0.0.1:1', '--scenario', 'outage'], 'the outage scenario needs the embedded broker'],
+      [['--web-port', '70000'], '--web-port must be a port number from 0 to 65535, not "70000"'],
+      [['--ws-url', 'ws://127.0.0.1:9001/mqtt'], '--ws-url goes with --broker'],
+      [['--broker', 'mqtt://127.0.0.1:1', '--ws-url', 'http://x'], '--ws-url must look like ws://host:port/path'],
     ] as const) {
       const error = await run(simulate[0], [simulate[1], ...args], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
       expect((error as { code: number }).code).toBe(2);
       expect((error as { stderr: string }).stderr).toContain(message);
     }
-  });
+  }, 180_000); // eight runs of tsx: slow on a loaded machine (the limit only stops a hang)
 
   it('documents its options with --help', async () => {
     const { stdout } = await run(simulate[0], [simulate[1], '--help']);
-    for (const option of ['--broker', '--id', '--scenario', '--speed', '--duration', '--json', '--help']) expect(stdout).toContain(option);
+    for (const option of ['--broker', '--id', '--scenario', '--speed', '--duration', '--json', '--web-port', '--ws-url', '--help']) expect(stdout).toContain(option);
   });
 });

@@ -40,6 +40,8 @@ type Hooks = {
 };
 const hooks = <T>(page: Page, read: (gs: Hooks) => T): Promise<T> =>
   page.evaluate(`(${read.toString()})(globalThis.groundStation)`) as Promise<T>;
+/** The big altitude number, as a page expression. */
+const altitudeShown = "Number(document.getElementById('altitude').textContent)";
 const storeLength = (page: Page) => hooks(page, (gs) => gs.store.length);
 
 /** The screenshot in the README, taken again when the page's sources change (their hash is kept beside it). */
@@ -73,9 +75,9 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
       const { page, context, requests, errors } = await open(browser, sim.url, 'crew');
       await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
       // The balloon leaves the ground after 5 simulated minutes (5 s here): the big number climbs.
-      await page.waitForFunction(() => Number(document.getElementById('altitude')!.textContent) > 20, undefined, { timeout: 30_000 });
+      await page.waitForFunction(`${altitudeShown} > 20`, undefined, { timeout: 30_000 });
       const first = Number(await page.locator('#altitude').textContent());
-      await page.waitForFunction((was) => Number(document.getElementById('altitude')!.textContent) > was + 20, first, { timeout: 30_000 });
+      await page.waitForFunction(`${altitudeShown} > ${first + 20}`, undefined, { timeout: 30_000 });
       expect(await page.locator('#phase').textContent()).toBe('climbing');
 
       await page.locator('#cmd-ping').click();
@@ -87,7 +89,7 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
       expect(line).toMatch(/ping .*: ✔ ok: uptimeS \d+, seq \d+, outbox \d+/);
 
       // Mid-flight, the whole flight in view: the README's picture.
-      await page.waitForFunction(() => Number(document.getElementById('altitude')!.textContent) > 900, undefined, { timeout: 60_000 });
+      await page.waitForFunction(`${altitudeShown} > 900`, undefined, { timeout: 60_000 });
       await page.getByRole('button', { name: 'Whole flight' }).click();
       await page.waitForTimeout(500);
       const shot = await page.screenshot({ fullPage: true });
@@ -129,7 +131,7 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
       let reached = false;
       for (let i = 0; i < 30 && !reached; i++) {
         await page.keyboard.press('Tab');
-        reached = await page.evaluate(() => document.activeElement?.id === 'chart');
+        reached = (await page.evaluate('document.activeElement?.id')) === 'chart';
       }
       expect(reached).toBe(true);
       await page.keyboard.press('Home');

@@ -2,7 +2,9 @@
 import { benchMqtt } from './mqtt';
 import { benchNode } from './node';
 import { benchOta } from './ota';
+import { benchGroundStation } from './ground-station';
 
 await benchMqtt();
 await benchNode();
 await benchOta();
+await benchGroundStation();

@@ -1,0 +1,125 @@
+// The ground station page in Chromium: what one update costs with a whole day (86,400 points) in
+// memory, scrolling and zooming over it, and the page's heap over 24 simulated hours of `npm start
+// -- --speed 1000`. Each figure is measured in the page; the references are measured in the same
+// page in the same run (see page/frame-bench.ts for what they are).
+import { spawn } from 'node:child_process';
+import os from 'node:os';
+import { build } from 'esbuild';
+import type { Page } from 'playwright-core';
+import { startEmbeddedBroker } from '../embedded-broker';
+import { chromiumPath, CHROMIUM_MISSING, launchChromium } from '../web/chromium';
+import { startWebServer } from '../web/server';
+import { printTable, type Row } from './report';
+
+const UPDATES = 300;
+const MB = 1024 * 1024;
+
+async function injectBench(page: Page): Promise<void> {
+  const bundle = await build({
+    entryPoints: [new URL('./page/frame-bench.ts', import.meta.url).pathname],
+    bundle: true, format: 'iife', globalName: 'frameBench', platform: 'browser', write: false, logLevel: 'silent',
+  });
+  await page.addScriptTag({ content: bundle.outputFiles[0].text });
+}
+
+/** Heap in use after a full garbage collection, from the page's own engine. */
+async function heapUsed(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  await cdp.detach();
+  return usedSize;
+}
+
+const connected = (page: Page) => page.locator('#link[data-state="connected"]').waitFor({ timeout: 30_000 });
+
+export async function benchGroundStation(): Promise<void> {
+  if (!chromiumPath()) {
+    process.stdout.write(`\nGround station page: skipped (${CHROMIUM_MISSING})\n`);
+    return;
+  }
+  const browser = await launchChromium();
+  try {
+    await frameTimes(browser);
+    await daylongHeap(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function frameTimes(browser: Awaited<ReturnType<typeof launchChromium>>): Promise<void> {
+  const broker = await startEmbeddedBroker();
+  const web = await startWebServer({ port: 0, deviceId: 'bench', wsUrl: broker.wsUrl });
+  try {
+    // The page's CSP refuses inline scripts; the bench's own is injected past it.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, bypassCSP: true });
+    await page.goto(`${web.url}?party=crew`);
+    await connected(page);
+    await injectBench(page);
+    const before = await heapUsed(page);
+    const points = await page.evaluate('frameBench.fillDay()');
+    const withDay = await heapUsed(page);
+    await page.evaluate('frameBench.buildReferenceObjects()');
+    const withObjects = await heapUsed(page);
+    const results = (await page.evaluate(`frameBench.runFrameBench(${UPDATES})`)) as Record<string, { ours: { median: number; p99: number }; reference: { median: number; p99: number } }>;
+    const rows: Row[] = [];
+    for (const [name, { ours, reference }] of Object.entries(results)) {
+      rows.push({ name: `${name}: median`, ours: ours.median, reference: reference.median, unit: 'ms', better: 'lower', goal: '≤ 4 ms' });
+      rows.push({ name: `${name}: p99`, ours: ours.p99, reference: reference.p99, unit: 'ms', better: 'lower', goal: '≤ 16 ms' });
+    }
+    rows.push({ name: `heap for ${Number(points).toLocaleString('en-US')} readings`, ours: (withDay - before) / MB, reference: (withObjects - withDay) / MB, unit: 'MB', better: 'lower' });
+    printTable(`Ground station page in Chromium: ${Number(points).toLocaleString('en-US')} points (24 h at 1 Hz), ${UPDATES} frames each; reference: same uPlot fed from one object per message (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`, rows);
+    await page.close();
+  } finally {
+    await web.close();
+    await broker.close();
+  }
+}
+
+/** `npm start -- --speed 1000` for 24 simulated hours with the crew's page open; the page's heap every 4 h. */
+async function daylongHeap(browser: Awaited<ReturnType<typeof launchChromium>>): Promise<void> {
+  const wallS = 86_400 / 1000;
+  const sim = spawn('node_modules/.bin/tsx', ['host/simulate.ts', '--speed', '1000', '--web-port', '0', '--duration', String(wallS + 30)], { stdio: ['ignore', 'pipe', 'ignore'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      sim.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        const match = /ground station: (\S+)/.exec(out);
+        if (match) resolve(match[1]);
+      });
+      sim.once('exit', (code) => reject(new Error(`npm start exited (${code})`)));
+    });
+    const startedMs = Date.now();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, bypassCSP: true });
+    await page.goto(`${url}?party=crew`);
+    await connected(page);
+    const rows: Row[] = [];
+    const samples: { hours: number; heap: number; readings: number }[] = [];
+    for (let hours = 4; hours <= 24; hours += 4) {
+      const waitMs = startedMs + hours * 3600 - Date.now(); // 1 simulated hour = 3.6 s here
+      if (waitMs > 0) await page.waitForTimeout(waitMs);
+      const heap = await heapUsed(page);
+      const readings = (await page.evaluate('globalThis.groundStation.store.length')) as number;
+      samples.push({ hours, heap, readings });
+    }
+    await injectBench(page);
+    const last = samples[samples.length - 1];
+    await page.evaluate('frameBench.buildReferenceObjects()');
+    const withObjects = await heapUsed(page);
+    const frames = (await page.evaluate('globalThis.groundStation.frameMs.slice()')) as number[];
+    frames.sort((a, b) => a - b);
+    for (const s of samples) {
+      rows.push({ name: `page heap after ${s.hours} h (${s.readings.toLocaleString('en-US')} readings)`, ours: s.heap / MB, reference: s === last ? (withObjects - last.heap + last.heap) / MB : undefined, unit: 'MB', better: 'lower' });
+    }
+    rows.push({ name: `heap growth per 1,000 readings, 4 h → 24 h`, ours: ((last.heap - samples[0].heap) / Math.max(1, last.readings - samples[0].readings)) * 1000 / 1024, reference: undefined, unit: 'KB', better: 'lower', goal: 'the data only (~0.05 KB)' });
+    rows.push({ name: `frame (readouts + plot) during the run: median`, ours: frames[Math.floor(frames.length / 2)], reference: undefined, unit: 'ms', better: 'lower', goal: '≤ 4 ms' });
+    rows.push({ name: `frame during the run: p99`, ours: frames[Math.floor(frames.length * 0.99)], reference: undefined, unit: 'ms', better: 'lower', goal: '≤ 16 ms' });
+    printTable(`Ground station page, npm start -- --speed 1000, 24 simulated hours (reference at 24 h: the same readings also kept as one object each)`, rows);
+  } finally {
+    sim.kill('SIGINT');
+  }
+}
+
+if (process.argv[1]?.endsWith('ground-station.ts')) await benchGroundStation();
