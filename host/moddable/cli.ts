@@ -2,7 +2,7 @@
 // type-checks the firmware once (tsc -p tsconfig.device.json; the build itself only transpiles).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '../command-line';
 import { buildEsp32XsStage, buildForSimulator, typecheckFirmware } from './build';
 import { locateModdableSdk, projectRoot } from './sdk';
 import { startSimulator, type LaunchSettings } from './simulator';
@@ -30,32 +30,16 @@ then fails naming what to install. key=value settings go to mcconfig (e.g. broke
 Builds the device image and flashes it to the board on $UPLOAD_PORT (mcconfig -m -t deploy -p esp32;
 needs ESP-IDF). key=value settings go to mcconfig (e.g. wifiSsid=balloon wifiPassword=secret).`,
 };
-const GENERAL_USAGE = 'usage: tsx host/moddable/cli.ts sim|build:esp32|flash [options]  (--help after a command explains it)';
+const GENERAL_USAGE = `usage: npm run sim | build:esp32 | flash  (tsx host/moddable/cli.ts sim|build:esp32|flash [options]);
+--help after a command explains it`;
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** A command line this tool cannot act on: the reason, printed with the usage; exit status 2. */
-class UsageError extends Error {
-  readonly code = 'USAGE';
-  constructor(
-    message: string,
-    readonly usage: string,
-  ) {
-    super(message);
-  }
-}
-
-function simLaunchSettings(args: string[]): LaunchSettings | 'help' {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: { broker: { type: 'string' }, scenario: { type: 'string' }, id: { type: 'string' }, help: { type: 'boolean' } },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message, USAGE.sim);
-  }
-  if (values.help) return 'help';
+function simLaunchSettings(args: string[]): LaunchSettings {
+  const { values } = parseCommandLine(
+    { args, options: { broker: { type: 'string' }, scenario: { type: 'string' }, id: { type: 'string' } } },
+    USAGE.sim,
+  );
   const launch: LaunchSettings = {};
   if (values.broker !== undefined) {
     const match = /^(?:mqtt:\/\/)?([^:/\s]+)(?::(\d{1,5}))?$/.exec(values.broker);
@@ -76,11 +60,8 @@ function simLaunchSettings(args: string[]): LaunchSettings | 'help' {
 }
 
 async function sim(args: string[]): Promise<number> {
+  if (wantsHelp(args)) return printHelp(USAGE.sim);
   const launch = simLaunchSettings(args);
-  if (launch === 'help') {
-    process.stdout.write(`${USAGE.sim}\n`);
-    return 0;
-  }
   const sdk = await locateModdableSdk(log);
   log('type-checking the firmware…');
   await typecheckFirmware();
@@ -108,10 +89,7 @@ const ESP_IDF_MISSING =
   'Moddable guide documentation/devices/esp32.md describes, run `source $IDF_PATH/export.sh`, then run this again.';
 
 async function esp32(command: 'build:esp32' | 'flash', args: string[]): Promise<number> {
-  if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(`${USAGE[command]}\n`);
-    return 0;
-  }
+  if (wantsHelp(args)) return printHelp(USAGE[command]);
   const wrong = args.find((arg) => !/^[A-Za-z_][\w.]*=/.test(arg));
   if (wrong !== undefined) throw new UsageError(`expected key=value settings for mcconfig, not "${wrong}"`, USAGE[command]);
   const sdk = await locateModdableSdk(log);
@@ -146,21 +124,10 @@ async function main(): Promise<number> {
       return esp32(command, rest);
     case '--help':
     case '-h':
-      process.stdout.write(`${GENERAL_USAGE}\n`);
-      return 0;
+      return printHelp(GENERAL_USAGE);
     default:
-      throw new UsageError(command === undefined ? 'no command' : `unknown command "${command}"`, GENERAL_USAGE);
+      throw new UsageError(command === undefined ? 'no command' : `unknown command "${command}"`);
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    if (error instanceof UsageError) {
-      log(`error: ${error.message}\n${error.usage}`);
-      process.exit(2);
-    }
-    log(`error: ${error.message}`);
-    process.exit(1);
-  },
-);
+runCommand(main, GENERAL_USAGE);
