@@ -127,4 +127,3 @@ async function daylongHeap(browser: Awaited<ReturnType<typeof launchChromium>>):
   }
 }
 
-if (process.argv[1]?.endsWith('ground-station.ts')) await benchGroundStation();

@@ -366,12 +366,17 @@ async function watch(config: PageConfig, party: PartyConfig, username: string | 
   $('silence').onclick = () => alarm.stop();
 
   // The crew's commands: each gets an id, and its line shows the reply that carries it back.
-  const send = (name: string, args: Record<string, unknown>) => {
-    const command = tracker.create(name, args, Date.now());
-    link.command(name, command.payload);
-    renderCommand(command);
-  };
   const problem = (text: string) => ($('command-problem').textContent = text);
+  const send = (name: string, args: Record<string, unknown>) => {
+    try {
+      link.command(name, tracker.create(name, args, Date.now()).payload);
+    } catch (error) {
+      problem(`Not sent: ${(error as Error).message}`); // every in-flight slot taken: try again in a moment
+      tracker.sent.pop();
+      return;
+    }
+    renderCommand(tracker.sent[tracker.sent.length - 1]);
+  };
   $('cmd-ping').onclick = () => send('ping', {});
   $('zero-form').onsubmit = (event) => {
     event.preventDefault();
