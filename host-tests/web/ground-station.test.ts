@@ -40,8 +40,16 @@ type Hooks = {
 };
 const hooks = <T>(page: Page, read: (gs: Hooks) => T): Promise<T> =>
   page.evaluate(`(${read.toString()})(globalThis.groundStation)`) as Promise<T>;
-/** The big altitude number, as a page expression. */
-const altitudeShown = "Number(document.getElementById('altitude').textContent)";
+/** Waits until the big altitude number is above `metres` (read from the page as a user sees it). */
+async function altitudeAbove(page: Page, metres: number, timeoutMs: number): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const shown = Number(await page.locator('#altitude').textContent());
+    if (shown > metres) return shown;
+    if (Date.now() > end) throw new Error(`the altitude shown stayed at ${shown} m, not above ${metres} m`);
+    await page.waitForTimeout(100);
+  }
+}
 const storeLength = (page: Page) => hooks(page, (gs) => gs.store.length);
 
 /** The screenshot in the README, taken again when the page's sources change (their hash is kept beside it). */
@@ -75,9 +83,8 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
       const { page, context, requests, errors } = await open(browser, sim.url, 'crew');
       await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
       // The balloon leaves the ground after 5 simulated minutes (5 s here): the big number climbs.
-      await page.waitForFunction(`${altitudeShown} > 20`, undefined, { timeout: 30_000 });
-      const first = Number(await page.locator('#altitude').textContent());
-      await page.waitForFunction(`${altitudeShown} > ${first + 20}`, undefined, { timeout: 30_000 });
+      const first = await altitudeAbove(page, 20, 30_000);
+      await altitudeAbove(page, first + 20, 30_000);
       expect(await page.locator('#phase').textContent()).toBe('climbing');
 
       await page.locator('#cmd-ping').click();
@@ -89,7 +96,7 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
       expect(line).toMatch(/ping .*: ✔ ok: uptimeS \d+, seq \d+, outbox \d+/);
 
       // Mid-flight, the whole flight in view: the README's picture.
-      await page.waitForFunction(`${altitudeShown} > 900`, undefined, { timeout: 60_000 });
+      await altitudeAbove(page, 900, 60_000);
       await page.getByRole('button', { name: 'Whole flight' }).click();
       await page.waitForTimeout(500);
       const shot = await page.screenshot({ fullPage: true });
