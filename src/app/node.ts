@@ -115,7 +115,7 @@ export class SensorNode {
       { socket: options.socket, clock: options.networkClock ?? options.clock },
     );
     this.#wireClient();
-    if (options.ota) options.ota.report = (status) => this.client.publish(`${config.deviceId}/ota`, status, 1, false);
+    if (options.ota) options.ota.report = (status) => this.client.publish(this.topics.ota, status, 1, false);
   }
 
   start(): void {

@@ -9,6 +9,8 @@ export interface Topics {
   status: string;
   info: string;
   reply: string;
+  /** Update progress (when the build has an updater). */
+  ota: string;
   /** Subscription filter for commands: <id>/cmd/+ */
   commands: string;
   commandPrefix: string;
@@ -22,9 +24,15 @@ export function topicsFor(deviceId: string): Topics {
     status: `${deviceId}/status`,
     info: `${deviceId}/info`,
     reply: `${deviceId}/reply`,
+    ota: `${deviceId}/ota`,
     commands: `${deviceId}/cmd/+`,
     commandPrefix: `${deviceId}/cmd/`,
   };
+}
+
+/** Every topic the node publishes under its id (the broker's access policy grants exactly these). */
+export function publishedTopics(topics: Topics): string[] {
+  return [topics.altitude, topics.telemetry, topics.emergency, topics.status, topics.info, topics.reply, topics.ota];
 }
 
 /** A number for JSON, rounded to `decimals`, or null when there is none (a fault). */
