@@ -11,7 +11,7 @@
 // each line. Generated passwords carry 144 random bits, so the count is not what protects them.
 import { execFileSync } from 'node:child_process';
 import { pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import type { Account } from './policy';
 
 const SALT_BYTES = 12;
@@ -55,6 +55,8 @@ export function writePasswordFile(file: string, accounts: readonly Account[], to
   for (const account of accounts) {
     if (account.username.includes(':')) throw new Error(`username "${account.username}" holds ":", the password file's separator`);
   }
+  // Rewriting (a rotation) keeps the file's owner: the broker's user must still read it.
+  const owner = existsSync(file) ? statSync(file) : undefined;
   writeFileSync(file, '', { mode: 0o600 });
   chmodSync(file, 0o600);
   if (tool === 'mosquitto_passwd') {
@@ -74,5 +76,6 @@ export function writePasswordFile(file: string, accounts: readonly Account[], to
   } else {
     writeFileSync(file, accounts.map((a) => `${a.username}:${mosquittoHash(a.password)}\n`).join(''));
   }
+  if (owner && process.getuid?.() === 0) chownSync(file, owner.uid, owner.gid);
   return tool;
 }
