@@ -3,6 +3,8 @@ import type { AltitudeReading } from '../sensor/altimeter';
 import type { EmergencyKind } from './emergency';
 
 export interface Topics {
+  /** The first level of every topic. */
+  deviceId: string;
   altitude: string;
   telemetry: string;
   emergency: string;
@@ -18,6 +20,7 @@ export interface Topics {
 
 export function topicsFor(deviceId: string): Topics {
   return {
+    deviceId,
     altitude: `${deviceId}/altitude`,
     telemetry: `${deviceId}/telemetry`,
     emergency: `${deviceId}/emergency`,
