@@ -1,11 +1,15 @@
-// The people on the ground, as separate MQTT clients: crew, air traffic control and maritime patrol
-// subscribe to everything the node publishes; the news station only to emergencies.
-import { MqttClient } from '../src/mqtt/client';
+// The people on the ground, as separate MQTT clients, each logged in with its own account and
+// subscribed to what the access policy lets it read (host/broker/policy.ts): crew, air traffic
+// control and maritime patrol everything the node publishes; the news station only emergencies.
+// At start a party that may not read the altitude (the news station) tries it anyway: the broker's
+// answer (and the fact that nothing of it ever arrives) is what shows the flight is private.
+import { MqttClient, utf8Payload } from '../src/mqtt/client';
 import type { IncomingMessage } from '../src/mqtt/session';
 import type { Clock, StreamSocketFactory, TlsOptions } from '../src/ports';
-import { PARTIES, partyFilter } from './parties';
+import { GROUND_ROLES, mayReceive, partyRules, partySubscriptions, ROLE_NAMES, type Account, type GroundRole } from './broker/policy';
 
 export interface Subscriber {
+  role: GroundRole;
   name: string;
   filter: string;
   client: MqttClient;
@@ -20,31 +24,47 @@ export interface GroundStationOptions {
   tls?: TlsOptions;
   socket: StreamSocketFactory;
   clock: Clock;
+  /** Each party's account; a party without one connects anonymously (an open broker). */
+  accounts?: Partial<Record<GroundRole, Account>>;
   onMessage: (subscriber: Subscriber, message: IncomingMessage) => void;
+  /** The broker's answer to the news station's try at a topic it is not meant to read. */
+  onProbe?: (subscriber: Subscriber, filter: string, granted: boolean) => void;
 }
 
 export function startGroundStation(options: GroundStationOptions): Subscriber[] {
-  return PARTIES.map((party) => {
-    const name = party.name;
+  return GROUND_ROLES.map((role) => {
+    const account = options.accounts?.[role];
+    const name = ROLE_NAMES[role];
     const client = new MqttClient(
       {
         host: options.host,
         port: options.port,
         tls: options.tls,
+        // A secured broker makes the client id the username anyway; say so from the start.
+        clientId: account?.username ?? `${options.deviceId}-${role}`,
+        username: account?.username,
+        password: account ? utf8Payload(account.password) : undefined,
         // Persistent sessions: what the node sends while a subscriber is cut off waits at the broker.
-        clientId: `${options.deviceId}-${name.replace(/ /g, '-')}`,
         cleanSession: false,
         reconnect: { minDelayMs: 500, maxDelayMs: 5000 },
       },
       { socket: options.socket, clock: options.clock },
     );
-    const subscriber: Subscriber = { name, filter: partyFilter(options.deviceId, party), client, count: 0, last: undefined };
+    const filters = partySubscriptions(role, options.deviceId);
+    const subscriber: Subscriber = { role, name, filter: filters.join(' '), client, count: 0, last: undefined };
     client.on('message', (message) => {
       subscriber.count++;
       subscriber.last = message;
       options.onMessage(subscriber, message);
     });
-    client.subscribe(subscriber.filter, 1);
+    for (const filter of filters) client.subscribe(filter, 1);
+    const probe = `${options.deviceId}/altitude`;
+    if (!mayReceive(partyRules(role, options.deviceId), probe)) {
+      const token = client.subscribe(probe, 1);
+      client.on('subscribed', (t, granted) => {
+        if (t === token) options.onProbe?.(subscriber, probe, granted[0] !== 0x80);
+      });
+    }
     client.connect();
     return subscriber;
   });

@@ -118,7 +118,7 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
     });
 
     it("the news station's page shows emergencies only: no altitude, no plot, no commands", async () => {
-      const { page, context, errors } = await open(browser, sim.url, 'news');
+      const { page, context, errors } = await open(browser, sim.url, 'news-station');
       await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
       await page.waitForTimeout(2000); // the node publishes 60 readings a second meanwhile
       expect(await page.locator('#emergency-none').textContent()).toBe('No emergency reported');
@@ -160,7 +160,7 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
     const newsBrowser = await launchChromium();
     try {
       const crew = await open(browser, sim.url, 'crew');
-      const news = await open(newsBrowser, sim.url, 'news');
+      const news = await open(newsBrowser, sim.url, 'news-station');
       for (const { page } of [crew, news]) {
         await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
         expect(await page.locator('#banner').isVisible(), 'no emergency before the envelope fails').toBe(false);

@@ -1,20 +1,29 @@
 // The WebSocket socket adapter (src/platform/web/) under the unchanged MQTT client, against real
 // brokers' WebSocket listeners: the embedded Aedes of `npm start` and Mosquitto. In Node the ws
 // package stands in for the browser's WebSocket (same WHATWG shape); the page's own run in Chromium
-// is in ground-station.test.ts.
+// is in ground-station.test.ts. The embedded broker enforces the access policy on its WebSocket
+// listener as on TCP, so clients log in: the device publishes, parties subscribe.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { MqttClient } from '../../src/mqtt/client';
 import type { IncomingMessage } from '../../src/mqtt/session';
 import { nodeClock } from '../../src/platform/node/clock';
 import { webSocketFactory, webSocketUrl, type WebSocketConstructor } from '../../src/platform/web/websocket-socket';
+import { generateAccounts } from '../../host/broker/accounts';
+import type { Account } from '../../host/broker/policy';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../../host/embedded-broker';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 
 const socket = webSocketFactory({ WebSocket: WebSocket as unknown as WebSocketConstructor, clock: nodeClock, path: '/mqtt' });
 
-function client(port: number, clientId: string, extra: Partial<ConstructorParameters<typeof MqttClient>[0]> = {}) {
-  const c = new MqttClient({ host: '127.0.0.1', port, clientId, reconnect: { minDelayMs: 100, maxDelayMs: 300 }, ...extra }, { socket, clock: nodeClock });
+const accounts = generateAccounts(['sensor1']);
+const broker = (): Promise<EmbeddedBroker> => startEmbeddedBroker({ access: { fleet: ['sensor1'], accounts } });
+
+/** A client logged in as `username` (Mosquitto here is open and takes any login). */
+function client(port: number, username: string, extra: Partial<ConstructorParameters<typeof MqttClient>[0]> = {}) {
+  const account = accounts.find((a) => a.username === username) as Account;
+  const login = { clientId: username, username, password: new TextEncoder().encode(account.password) };
+  const c = new MqttClient({ host: '127.0.0.1', port, ...login, reconnect: { minDelayMs: 100, maxDelayMs: 300 }, ...extra }, { socket, clock: nodeClock });
   const messages: IncomingMessage[] = [];
   const errors: Error[] = [];
   c.on('message', (m) => messages.push(m));
@@ -34,7 +43,7 @@ const connected = (c: MqttClient) => until('connect', () => c.connected);
 let aedes: EmbeddedBroker;
 let mosquitto: Mosquitto;
 beforeAll(async () => {
-  aedes = await startEmbeddedBroker();
+  aedes = await broker();
   mosquitto = await startMosquitto({ websockets: true });
 });
 afterAll(async () => {
@@ -53,29 +62,29 @@ describe('MQTT over WebSocket (src/platform/web/websocket-socket.ts)', () => {
     const port = () => (name === 'Mosquitto' ? mosquitto.wsPort! : aedes.wsPort);
 
     it(`${name}: QoS 0, 1 and 2 round-trip through the same client as on TCP`, async () => {
-      const sub = client(port(), `ws-sub-${name.length}`);
-      const pub = client(port(), `ws-pub-${name.length}`);
-      sub.c.subscribe('ws-test/#', 2);
+      const sub = client(port(), 'crew');
+      const pub = client(port(), 'sensor1');
+      sub.c.subscribe('sensor1/#', 2);
       sub.c.connect();
       pub.c.connect();
       await connected(sub.c);
       await connected(pub.c);
       await new Promise((r) => setTimeout(r, 100));
-      pub.c.publish('ws-test/a', 'zero', 0);
-      pub.c.publish('ws-test/b', 'one', 1);
-      pub.c.publish('ws-test/c', 'two', 2);
+      pub.c.publish('sensor1/altitude', 'zero', 0);
+      pub.c.publish('sensor1/info', 'one', 1);
+      pub.c.publish('sensor1/telemetry', 'two', 2);
       await until('three messages', () => sub.messages.length >= 3);
       expect(sub.messages.map((m) => [m.topic, new TextDecoder().decode(m.payload)]).sort()).toEqual([
-        ['ws-test/a', 'zero'], ['ws-test/b', 'one'], ['ws-test/c', 'two'],
+        ['sensor1/altitude', 'zero'], ['sensor1/info', 'one'], ['sensor1/telemetry', 'two'],
       ]);
       sub.c.end();
       pub.c.end();
     });
 
     it(`${name}: a burst larger than the write window waits for the socket and arrives whole, in order`, async () => {
-      const sub = client(port(), `ws-bsub-${name.length}`, { maxPacketBytes: 1 << 20 });
-      const pub = client(port(), `ws-bpub-${name.length}`, { maxInflight: 400 }); // the whole burst in flight at once
-      sub.c.subscribe('ws-burst', 1);
+      const sub = client(port(), 'crew', { maxPacketBytes: 1 << 20 });
+      const pub = client(port(), 'sensor1', { maxInflight: 400 }); // the whole burst in flight at once
+      sub.c.subscribe('sensor1/telemetry', 1);
       sub.c.connect();
       pub.c.connect();
       await connected(sub.c);
@@ -88,7 +97,7 @@ describe('MQTT over WebSocket (src/platform/web/websocket-socket.ts)', () => {
       for (let i = 0; i < count; i++) {
         payload[0] = i & 0xff;
         payload[1] = i >> 8;
-        pub.c.publish('ws-burst', payload.slice(), 1);
+        pub.c.publish('sensor1/telemetry', payload.slice(), 1);
       }
       await until(`${count} messages`, () => sub.messages.length >= count, 30_000);
       expect(sub.messages.map((m) => m.payload[0] | (m.payload[1] << 8))).toEqual([...Array(count).keys()]);
@@ -99,7 +108,7 @@ describe('MQTT over WebSocket (src/platform/web/websocket-socket.ts)', () => {
   }
 
   it('reports a broker that is not listening with the URL and a reason, then keeps retrying', async () => {
-    const { c, errors } = client(1, 'ws-nobody'); // port 1: nothing listens there
+    const { c, errors } = client(1, 'crew'); // port 1: nothing listens there
     c.connect();
     await until('two failed attempts', () => errors.length >= 2);
     expect(errors[0].message).toContain('ws://127.0.0.1:1/mqtt');
@@ -114,29 +123,51 @@ describe('MQTT over WebSocket (src/platform/web/websocket-socket.ts)', () => {
   });
 
   it('a broker outage disconnects the client, which reconnects and gets what its persistent session kept', async () => {
-    const broker = await startEmbeddedBroker();
+    const gapBroker = await broker();
     try {
-      const sub = client(broker.wsPort, 'ws-persistent', { cleanSession: false });
-      sub.c.subscribe('ws-gap/#', 1);
+      const sub = client(gapBroker.wsPort, 'crew-page', { cleanSession: false });
+      sub.c.subscribe('sensor1/#', 1);
       sub.c.connect();
       await connected(sub.c);
       await new Promise((r) => setTimeout(r, 100));
       sub.c.end(); // the page is closed; its session stays at the broker
-      const pub = client(broker.wsPort, 'ws-gap-pub');
+      const pub = client(gapBroker.wsPort, 'sensor1');
       pub.c.connect();
       await connected(pub.c);
-      for (let i = 0; i < 5; i++) pub.c.publish('ws-gap/x', String(i), 1);
+      for (let i = 0; i < 5; i++) pub.c.publish('sensor1/telemetry', String(i), 1);
       await new Promise((r) => setTimeout(r, 300));
-      await broker.goDown();
-      await broker.comeBack();
-      const again = client(broker.wsPort, 'ws-persistent', { cleanSession: false });
+      await gapBroker.goDown();
+      await gapBroker.comeBack();
+      const again = client(gapBroker.wsPort, 'crew-page', { cleanSession: false });
       again.c.connect();
       await until('five queued messages', () => again.messages.length >= 5);
       expect(again.messages.map((m) => new TextDecoder().decode(m.payload))).toEqual(['0', '1', '2', '3', '4']);
       again.c.end();
       pub.c.end();
     } finally {
-      await broker.close();
+      await gapBroker.close();
     }
+  });
+
+  it('the embedded broker enforces the access policy over WebSocket: the news station gets the emergency, never the altitude', async () => {
+    const news = client(aedes.wsPort, 'news-station-page');
+    const device = client(aedes.wsPort, 'sensor1');
+    const granted = new Map<number, number[]>();
+    news.c.on('subscribed', (token, codes) => granted.set(token, codes));
+    const emergency = news.c.subscribe('sensor1/emergency', 1);
+    const altitude = news.c.subscribe('sensor1/altitude', 1);
+    news.c.connect();
+    device.c.connect();
+    await connected(news.c);
+    await connected(device.c);
+    await until('two SUBACKs', () => granted.size >= 2);
+    expect([granted.get(emergency), granted.get(altitude)]).toEqual([[1], [0x80]]);
+    device.c.publish('sensor1/altitude', '1523.4', 1);
+    device.c.publish('sensor1/emergency', '{"active":true,"kind":"crash"}', 1);
+    await until('the emergency', () => news.messages.length >= 1);
+    await new Promise((r) => setTimeout(r, 200)); // the altitude, had it been let through, came first
+    expect(news.messages.map((m) => m.topic)).toEqual(['sensor1/emergency']);
+    news.c.end();
+    device.c.end();
   });
 });

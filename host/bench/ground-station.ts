@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
+import { generateAccounts, partyAccounts } from '../broker/accounts';
 import { startEmbeddedBroker } from '../embedded-broker';
 import { chromiumPath, CHROMIUM_MISSING, launchChromium } from '../web/chromium';
 import { startWebServer } from '../web/server';
@@ -53,8 +54,9 @@ export async function benchGroundStation(): Promise<void> {
 }
 
 async function frameTimes(browser: Awaited<ReturnType<typeof launchChromium>>): Promise<void> {
-  const broker = await startEmbeddedBroker();
-  const web = await startWebServer({ port: 0, deviceId: 'bench', wsUrl: broker.wsUrl });
+  const accounts = generateAccounts(['bench']);
+  const broker = await startEmbeddedBroker({ access: { fleet: ['bench'], accounts } });
+  const web = await startWebServer({ port: 0, deviceId: 'bench', wsUrl: broker.wsUrl, accounts: partyAccounts({ accounts }, 'page') });
   try {
     // The page's CSP refuses inline scripts; the bench's own is injected past it.
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, bypassCSP: true });

@@ -1,7 +1,13 @@
-// The page's MQTT client id. It is kept (localStorage) so that a reload, or a tablet that slept,
-// resumes the same persistent session at the broker and gets what arrived meanwhile. Two tabs must
-// not share one (the broker would throw each out in turn), so a tab holds a Web Lock on its id for
-// as long as it lives, and a second tab takes another id.
+// The page's MQTT client id, which names its persistent session at the broker: a reload, or a tablet
+// that slept, resumes the same session and gets what arrived meanwhile.
+//
+// Logged in, the id is the username: a broker running the access policy (host/broker/policy.ts,
+// "Client ids") makes it so whatever we ask, so one account is one session and one connection. A
+// second tab of the same account would throw the first off the broker, which would throw the second
+// off in turn, for ever; so a tab holds a Web Lock on the account for as long as it lives, and a
+// second tab is told the account is in use instead of fighting for it.
+//
+// Anonymous (an open broker), the id is made up and kept (localStorage); a second tab takes another.
 const KEPT_IDS = 4;
 
 function tryLock(name: string): Promise<boolean> {
@@ -13,20 +19,23 @@ function tryLock(name: string): Promise<boolean> {
   });
 }
 
-export async function claimClientId(deviceId: string, partyId: string): Promise<string> {
-  const key = `ground-station:${deviceId}:${partyId}:client-ids`;
+const haveLocks = () => typeof navigator.locks?.request === 'function';
+
+/** The client id for this tab, or undefined when another tab of this browser uses the account. */
+export async function claimClientId(wsUrl: string, deviceId: string, role: string, username: string | undefined): Promise<string | undefined> {
+  if (username) return !haveLocks() || (await tryLock(`mqtt-account:${wsUrl}:${username}`)) ? username : undefined;
+  const key = `ground-station:${deviceId}:${role}:client-ids`;
   let ids: string[] = [];
   try {
     ids = (JSON.parse(localStorage.getItem(key) ?? '[]') as string[]).filter((id) => typeof id === 'string');
   } catch {
     // unreadable: start a new list
   }
-  const locks = typeof navigator.locks?.request === 'function';
   for (const id of ids) {
-    if (!locks || (await tryLock(`mqtt-client:${id}`))) return id;
+    if (!haveLocks() || (await tryLock(`mqtt-client:${id}`))) return id;
   }
-  const id = `${deviceId}-gs-${partyId}-${Math.random().toString(36).slice(2, 8)}`;
-  if (locks) await tryLock(`mqtt-client:${id}`);
+  const id = `${deviceId}-gs-${role}-${Math.random().toString(36).slice(2, 8)}`;
+  if (haveLocks()) await tryLock(`mqtt-client:${id}`);
   ids.push(id);
   try {
     localStorage.setItem(key, JSON.stringify(ids.slice(-KEPT_IDS)));

@@ -5,13 +5,14 @@ import { MqttClient } from '../../../src/mqtt/client';
 import type { IncomingMessage } from '../../../src/mqtt/session';
 import { browserClock } from '../../../src/platform/web/clock';
 import { webSocketFactory, type WebSocketConstructor } from '../../../src/platform/web/websocket-socket';
-import { partyFilter, type Party } from '../../parties';
 
 export interface LinkOptions {
   deviceId: string;
-  party: Party;
+  /** The filters to subscribe to (what the party may read, see party.ts). */
+  subscriptions: string[];
   /** The broker's WebSocket endpoint, e.g. ws://127.0.0.1:9001/mqtt. */
   wsUrl: string;
+  /** Our session's id; a broker running the access policy makes it the username anyway. */
   clientId: string;
   username?: string;
   password?: string;
@@ -28,6 +29,8 @@ export interface LinkEvents {
   /** A message under <deviceId>/: `leaf` is the rest of the topic ("telemetry", "cmd/ping" …). */
   message(leaf: string, text: string, message: IncomingMessage): void;
   error(error: Error): void;
+  /** The broker refused a subscription (SUBACK 0x80): the account may not read anything there. */
+  refused(filter: string): void;
 }
 
 export function parseWsUrl(wsUrl: string): { host: string; port: number; tls: boolean; path: string } {
@@ -81,7 +84,12 @@ export class GroundLink {
       if (!message.topic.startsWith(this.#prefix)) return;
       events.message(message.topic.slice(this.#prefix.length), this.#decoder.decode(message.payload), message);
     });
-    this.client.subscribe(partyFilter(options.deviceId, options.party), 1);
+    const filters = new Map<number, string>();
+    for (const filter of options.subscriptions) filters.set(this.client.subscribe(filter, 1), filter);
+    this.client.on('subscribed', (token, granted) => {
+      const filter = filters.get(token);
+      if (filter !== undefined && granted[0] === 0x80) events.refused(filter);
+    });
     this.client.connect();
   }
 

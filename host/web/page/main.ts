@@ -4,7 +4,6 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import uPlot from 'uplot';
-import { partyById } from '../../parties';
 import { FlightChart, type ChartView } from './chart';
 import { CommandTracker, describeReply, parseReply, type SentCommand } from './command-tracker';
 import { EmergencyBoard, parseEmergency } from './emergencies';
@@ -13,6 +12,7 @@ import { FlightStore, parseTelemetry } from './flight-store';
 import { clockTime, duration, signed } from './format';
 import { GroundLink, type LinkState } from './link';
 import type { PageConfig, PartyConfig } from './page-config';
+import { partyView } from './party';
 import { Alarm } from './sound';
 import { claimClientId } from './client-id';
 
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   $('device').textContent = `— ${config.deviceId}`;
   document.title = `Ground station — ${config.deviceId}`;
   const wanted = new URLSearchParams(location.search).get('party');
-  const party = wanted ? config.parties.find((p) => p.id === wanted) : undefined;
+  const party = wanted ? config.parties.find((p) => p.role === wanted) : undefined;
   if (party) void watch(config, party, party.username, party.password);
   else showLogin(config, wanted ? `There is no party "${wanted}": choose one below.` : '');
 }
@@ -76,34 +76,38 @@ function showLogin(config: PageConfig, problem: string): void {
   const choices = $('party-choices');
   choices.replaceChildren();
   for (const p of config.parties) {
+    const view = partyView(p.role, config.deviceId);
     const label = document.createElement('label');
     const input = document.createElement('input');
     input.type = 'radio';
     input.name = 'party';
-    input.value = p.id;
-    input.checked = p.id === 'crew';
+    input.value = p.role;
+    input.checked = p.role === 'crew';
     input.addEventListener('change', () => {
       ($('username') as HTMLInputElement).value = p.username ?? '';
       ($('password') as HTMLInputElement).value = p.password ?? '';
     });
     const hint = document.createElement('span');
     hint.className = 'hint';
-    hint.textContent = p.reads === '#' ? (p.commands ? ' — sees everything, sends commands' : ' — sees everything') : ' — sees emergencies only';
-    label.append(input, ` ${p.name}`, hint);
+    hint.textContent = ` — ${view.summary}`;
+    label.append(input, ` ${view.name}`, hint);
     choices.append(label);
   }
-  const crew = config.parties.find((p) => p.id === 'crew');
+  $('accounts-from').textContent = config.accountsFrom
+    ? `Each party's page account comes from ${config.accountsFrom}.`
+    : "Type the party's page account from the broker's parties.json (user name <party>-page), or leave both empty for a broker without logins.";
+  const crew = config.parties.find((p) => p.role === 'crew');
   ($('username') as HTMLInputElement).value = crew?.username ?? '';
   ($('password') as HTMLInputElement).value = crew?.password ?? '';
   $('login-form').onsubmit = (event) => {
     event.preventDefault();
     const chosen = (document.querySelector('input[name="party"]:checked') as HTMLInputElement | null)?.value;
-    const p = config.parties.find((x) => x.id === chosen);
+    const p = config.parties.find((x) => x.role === chosen);
     if (!p) {
       $('login-problem').textContent = 'Choose a party first.';
       return;
     }
-    history.replaceState(null, '', `?party=${p.id}`);
+    history.replaceState(null, '', `?party=${p.role}`);
     $('login').hidden = true;
     void watch(config, p, ($('username') as HTMLInputElement).value, ($('password') as HTMLInputElement).value);
   };
@@ -112,16 +116,17 @@ function showLogin(config: PageConfig, problem: string): void {
 
 async function watch(config: PageConfig, party: PartyConfig, username: string | undefined, password: string | undefined): Promise<void> {
   const store = hooks.store;
-  const readsAll = party.reads === '#';
+  const view = partyView(party.role, config.deviceId);
+  const readsAll = view.seesFlight;
   $('app').hidden = false;
   $('who').hidden = false;
-  $('party-name').textContent = party.name;
+  $('party-name').textContent = view.name;
   $('switch-party').onclick = () => {
     hooks.link?.close();
     location.search = '';
   };
   for (const id of ['readouts', 'plot-panel', 'node-panel']) $(id).hidden = !readsAll;
-  $('commands').hidden = !(partyById(party.id)?.commands ?? false);
+  $('commands').hidden = !view.commands;
 
   const board = new EmergencyBoard();
   const alarm = new Alarm();
@@ -209,12 +214,17 @@ async function watch(config: PageConfig, party: PartyConfig, username: string | 
     }
   };
 
-  const clientId = await claimClientId(config.deviceId, party.id);
+  const clientId = await claimClientId(config.wsUrl, config.deviceId, party.role, username);
+  if (clientId === undefined) {
+    $('link').querySelector('.text')!.textContent = `${view.name}: this account is already watching in another tab of this browser (one connection per account); use that tab, or close it and reload this one`;
+    return;
+  }
   const link = new GroundLink(
-    { deviceId: config.deviceId, party, wsUrl: config.wsUrl, clientId, username, password },
+    { deviceId: config.deviceId, subscriptions: view.subscriptions, wsUrl: config.wsUrl, clientId, username, password },
     {
       state: (state) => renderLink(state),
       error: (error) => logEvent(`link: ${error.message}`),
+      refused: (filter) => logEvent(`the broker refused ${view.name} the subscription ${filter}: this account may not read it`, 'alarm'),
       message: (leaf, text, message) => {
         switch (leaf) {
           case 'telemetry': {
