@@ -17,7 +17,7 @@ import type { Account } from './broker/policy';
 import { startEmbeddedBroker, type EmbeddedBroker, type Refusal } from './embedded-broker';
 import { startGroundStation } from './ground-station';
 import { LiveView } from './live-view';
-import { startWebServer, WebPortInUseError, type WebServer } from './web/server';
+import { startWebServer, WebPortInUseError, type WebServer, type WebServerOptions } from './web/server';
 import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from './command-line';
 
 const HELP = `usage: npm start -- [options]
@@ -157,7 +157,10 @@ async function main(): Promise<number | void> {
     if (r.kind !== 'subscribe') view.event(`broker refused ${r.kind === 'login' ? `a login${r.username ? ` as ${r.username}` : ''}` : `${r.username}'s publish to ${r.topic}`}: ${r.reason}`);
   };
   for (const r of refusals) onRefused(r);
-  const web = await startWeb(opts, embedded?.wsUrl ?? opts.wsUrl ?? `${broker.tls ? 'wss' : 'ws'}://${broker.host}:9001/mqtt`, who.page);
+  const web = await startWeb(opts, embedded?.wsUrl ?? opts.wsUrl ?? `${broker.tls ? 'wss' : 'ws'}://${broker.host}:9001/mqtt`, {
+    accounts: who.page,
+    accountsFrom: embedded ? 'this run of npm start (its embedded broker made them, they end with it)' : opts.credentialsFile,
+  });
   // A script reading --json output gets only messages on stdout; the address goes to stderr then.
   (opts.json ? process.stderr : process.stdout).write(`ground station: ${web.url}\n`);
   view.groundStation(web.url);
@@ -267,8 +270,8 @@ async function main(): Promise<number | void> {
 }
 
 /** The page's server: on the port asked for, else 8080, else (8080 taken) any free port. */
-async function startWeb(opts: ReturnType<typeof options>, wsUrl: string, accounts: Logins['page']): Promise<WebServer> {
-  const serve = (port: number) => startWebServer({ port, deviceId: opts.id, wsUrl, accounts });
+async function startWeb(opts: ReturnType<typeof options>, wsUrl: string, offer: Pick<WebServerOptions, 'accounts' | 'accountsFrom'>): Promise<WebServer> {
+  const serve = (port: number) => startWebServer({ port, deviceId: opts.id, wsUrl, ...offer });
   if (opts.webPort !== undefined) return serve(opts.webPort);
   return serve(8080).catch((error: Error) => {
     if (error instanceof WebPortInUseError) return serve(0);

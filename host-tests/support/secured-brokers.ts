@@ -29,11 +29,11 @@ export interface SecuredBroker {
 
 export const FLEET = ['sensor1', 'sensor2'];
 
-export async function startGeneratedMosquitto(extraArgs: string[] = []): Promise<SecuredBroker & { dir: string }> {
+export async function startGeneratedMosquitto(extraArgs: string[] = [], ports: { wsPort?: number } = {}): Promise<SecuredBroker & { dir: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-broker-config-'));
   const port = await freePort();
   await run('node_modules/.bin/tsx', ['host/broker/cli.ts', 'config', dir, '--ids', FLEET.join(','), '--port', String(port), '--bind', '127.0.0.1', ...extraArgs]);
-  const mosquitto = await startMosquittoWithConfig(dir, { port });
+  const mosquitto = await startMosquittoWithConfig(dir, { port, ...ports });
   return {
     dir,
     port,

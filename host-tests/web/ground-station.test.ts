@@ -1,13 +1,18 @@
 // The ground station page in a real browser (Debian's Chromium, driven by playwright-core), against
-// `npm start` as a user runs it: with its embedded broker, and with --broker against a Mosquitto that
-// is restarted under it. What the page knows is read from the page itself (window.groundStation).
+// `npm start` as a user runs it: with its embedded broker (every party logged in with its own page
+// account), with --broker against a Mosquitto running the generated private configuration, and
+// against an open Mosquitto that is restarted under it. What the page knows is read from the page
+// itself (window.groundStation); what the broker sent it, from its WebSocket frames (MQTT decoded).
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Packet } from '../../src/mqtt/codec';
+import { PacketDecoder } from '../../src/mqtt/codec';
 import { chromiumForTests, launchChromium, type Browser } from '../support/chromium';
-import { startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { freePort, startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { startGeneratedMosquitto, type SecuredBroker } from '../support/secured-brokers';
 import { startSimulation, type Simulation } from '../support/simulation';
 
 const haveChromium = chromiumForTests();
@@ -18,6 +23,23 @@ interface Opened {
   /** Every URL the page asked for: documents, scripts, fetches and WebSockets. */
   requests: string[];
   errors: string[];
+  /** The MQTT packets on the page's WebSocket(s): what it sent and what the broker sent it. */
+  sent: Packet[];
+  received: Packet[];
+}
+
+/** Decodes the MQTT packets in one WebSocket's binary frames, in one direction, into `packets`. */
+function mqttDecoder(packets: Packet[], errors: string[]): (payload: string | Buffer) => void {
+  const decoder = new PacketDecoder();
+  return (payload) => {
+    if (typeof payload === 'string') return void errors.push(`a text frame: ${payload.slice(0, 40)}`);
+    try {
+      decoder.push(new Uint8Array(payload), (p) => void packets.push(p));
+    } catch (error) {
+      errors.push(`undecodable MQTT: ${(error as Error).message}`);
+      decoder.reset();
+    }
+  };
 }
 
 async function open(browser: Browser, url: string, party: string): Promise<Opened> {
@@ -26,11 +48,30 @@ async function open(browser: Browser, url: string, party: string): Promise<Opene
   const requests: string[] = [];
   const errors: string[] = [];
   page.on('request', (request) => requests.push(request.url()));
-  page.on('websocket', (ws) => requests.push(ws.url()));
+  const sent: Packet[] = [];
+  const received: Packet[] = [];
+  page.on('websocket', (ws) => {
+    requests.push(ws.url());
+    // A decoder per connection: a reconnect starts a new stream.
+    const send = mqttDecoder(sent, errors);
+    const receive = mqttDecoder(received, errors);
+    ws.on('framesent', ({ payload }) => send(payload));
+    ws.on('framereceived', ({ payload }) => receive(payload));
+  });
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
   await page.goto(`${url}?party=${party}`);
-  return { page, context, requests, errors };
+  return { page, context, requests, errors, sent, received };
+}
+
+const publishedTopics = (packets: Packet[]) => packets.flatMap((p) => (p.type === 'publish' ? [p.topic] : []));
+const loginOf = (packets: Packet[]) => packets.find((p) => p.type === 'connect')?.username;
+/** The return codes the broker gave to the page's SUBSCRIBE of `filter`. */
+function subackFor(opened: Opened, filter: string): number[] | undefined {
+  const subscribe = opened.sent.find((p) => p.type === 'subscribe' && p.subscriptions.some((s) => s.filter === filter));
+  if (subscribe?.type !== 'subscribe') return undefined;
+  const suback = opened.received.find((p) => p.type === 'suback' && p.packetId === subscribe.packetId);
+  return suback?.type === 'suback' ? suback.granted : undefined;
 }
 
 type Hooks = {
@@ -117,10 +158,26 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
       await context.close();
     });
 
-    it("the news station's page shows emergencies only: no altitude, no plot, no commands", async () => {
-      const { page, context, errors } = await open(browser, sim.url, 'news-station');
+    it("the news station's page logs in with its own account and the broker refuses it the altitude, whatever the page asks", async () => {
+      const news = await open(browser, sim.url, 'news-station');
+      const crew = await open(browser, sim.url, 'crew');
+      const { page, context, errors } = news;
       await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
-      await page.waitForTimeout(2000); // the node publishes 60 readings a second meanwhile
+      await crew.page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
+      expect(loginOf(news.sent)).toBe('news-station-page');
+      expect(loginOf(crew.sent)).toBe('crew-page');
+      // The page subscribes to what the policy lets the news station read; the test then makes the
+      // page's own client ask for more, as a curious reporter with the browser's console would.
+      expect(subackFor(news, 'sensor1/emergency')).toEqual([1]);
+      await page.evaluate(`globalThis.groundStation.link.client.subscribe('sensor1/altitude', 1)`);
+      await page.evaluate(`globalThis.groundStation.link.client.subscribe('sensor1/#', 1)`);
+      const crewBefore = publishedTopics(crew.received).length;
+      await page.waitForTimeout(3000); // the node publishes 60 readings a second meanwhile
+      expect(subackFor(news, 'sensor1/altitude')).toEqual([0x80]); // refused outright
+      expect(subackFor(news, 'sensor1/#')).toEqual([1]); // granted: it covers the emergencies…
+      expect(new Set(publishedTopics(news.received))).toEqual(new Set()); // …and the broker delivers nothing else (no emergency here)
+      const crewGot = publishedTopics(crew.received).slice(crewBefore);
+      expect(crewGot.filter((t) => t === 'sensor1/altitude').length).toBeGreaterThan(10); // the same seconds, to the crew
       expect(await page.locator('#emergency-none').textContent()).toBe('No emergency reported');
       for (const hidden of ['#altitude', '#vertical-speed', '#chart', '#commands', '#node-panel']) {
         expect(await page.locator(hidden).isVisible(), hidden).toBe(false);
@@ -128,6 +185,33 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
       expect(await storeLength(page)).toBe(0);
       expect(await page.locator('body').innerText()).not.toMatch(/\d+\.\d m\b/);
       expect(errors).toEqual([]);
+      await context.close();
+      await crew.context.close();
+    });
+
+    it("air traffic control's page has no commands, and a command its client sends anyway never reaches the node", async () => {
+      const atc = await open(browser, sim.url, 'air-traffic-control');
+      await atc.page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
+      expect(loginOf(atc.sent)).toBe('air-traffic-control-page');
+      expect(await atc.page.locator('#commands').isVisible()).toBe(false);
+      await atc.page.evaluate(`globalThis.groundStation.link.client.publish('sensor1/cmd/reboot', '{"id":"atc-try"}', 1)`);
+      await expect.poll(() => sim.output(), { timeout: 15_000 }).toContain("broker refused air-traffic-control-page's publish to sensor1/cmd/reboot");
+      // The node would have answered on sensor1/reply, which this page reads.
+      await atc.page.waitForTimeout(2000);
+      expect(atc.received.some((p) => p.type === 'publish' && p.topic === 'sensor1/reply' && new TextDecoder().decode(p.payload).includes('atc-try'))).toBe(false);
+      await atc.context.close();
+    });
+
+    it('a second tab of the same party is told its account is in use instead of throwing the first off the broker', async () => {
+      const context = await browser.newContext();
+      const first = await context.newPage();
+      await first.goto(`${sim.url}?party=maritime-patrol`);
+      await first.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
+      const second = await context.newPage();
+      await second.goto(`${sim.url}?party=maritime-patrol`);
+      await expect.poll(() => second.locator('#link .text').textContent(), { timeout: 10_000 }).toContain('already watching in another tab');
+      await first.waitForTimeout(1000);
+      expect(await first.locator('#link').getAttribute('data-state')).toBe('connected');
       await context.close();
     });
 
@@ -189,6 +273,41 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
       await sim.stop();
     }
   }, 120_000);
+
+  describe('npm start --broker --credentials parties.json against Mosquitto running the generated configuration', () => {
+    let secured: SecuredBroker & { dir: string };
+    let sim: Simulation;
+    beforeAll(async () => {
+      const wsPort = await freePort();
+      secured = await startGeneratedMosquitto(['--websockets', String(wsPort)], { wsPort });
+      sim = await startSimulation(['--broker', `mqtt://127.0.0.1:${secured.port}`, '--credentials', `${secured.dir}/parties.json`, '--ws-url', `ws://127.0.0.1:${wsPort}/mqtt`, '--speed', '20']);
+    });
+    afterAll(async () => {
+      await sim?.stop();
+      await secured?.close();
+    });
+
+    it("the page offers each party's page account from parties.json: the crew commands, the news station receives nothing but emergencies", async () => {
+      const crew = await open(browser, sim.url, 'crew');
+      const news = await open(browser, sim.url, 'news-station');
+      for (const { page } of [crew, news]) await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
+      expect(loginOf(crew.sent)).toBe('crew-page');
+      expect(loginOf(news.sent)).toBe('news-station-page');
+      await crew.page.locator('#cmd-ping').click();
+      await crew.page.locator('#command-list li[data-outcome="ok"]').waitFor({ timeout: 15_000 });
+      // Mosquitto grants any SUBSCRIBE and filters each message (policy.ts says why): the proof is
+      // what reaches the page, here while the crew's page receives the flight.
+      await news.page.evaluate(`globalThis.groundStation.link.client.subscribe('sensor1/#', 1)`);
+      await news.page.waitForTimeout(3000);
+      expect(publishedTopics(news.received)).toEqual([]);
+      expect(publishedTopics(crew.received).filter((t) => t === 'sensor1/telemetry').length).toBeGreaterThan(10);
+      // The terminal view of npm start logs in with the program accounts at the same time, undisturbed.
+      expect(sim.output()).not.toMatch(/PRIVACY BREACH|refused the connection/);
+      for (const account of secured.parties.accounts) expect(sim.output()).not.toContain(account.password);
+      await crew.context.close();
+      await news.context.close();
+    });
+  });
 
   describe('npm start --broker against a Mosquitto with a WebSocket listener', () => {
     let mosquitto: Mosquitto;

@@ -1,6 +1,7 @@
-// The live altitude plot (with vertical speed) over the whole flight in memory, drawn by uPlot
-// straight from the store's typed arrays: no copy per update, and uPlot draws a line by pixel
-// columns, so 86,400 points cost little more than a thousand.
+// The live altitude plot (with vertical speed) over the whole flight in memory, drawn by uPlot. What
+// it is given is only what the view shows, at most a few points per pixel column: every reading
+// when there are few enough, else each block's minimum and maximum (min-max-index.ts), so peaks
+// survive and a day of 86,400 readings costs what a few thousand do, at any zoom.
 //
 // Altitude is a thick line and vertical speed a thin one (not only two colours). Not dashed: a dash
 // pattern over a day of noisy points made Chromium's software rasterizer five times slower.
@@ -11,6 +12,7 @@
 import uPlot from 'uplot';
 import type { FlightStore } from './flight-store';
 import { clockTime } from './format';
+import type { Decimated } from './min-max-index';
 
 export type ChartView = { follow: true; spanS: number } | { follow: false; min: number; max: number };
 
@@ -23,6 +25,27 @@ const atLeast = (least: number) => (_u: uPlot, min: number | null, max: number |
   return [min - pad, max + pad];
 };
 
+const axisFont = '600 14px system-ui, sans-serif';
+
+/** How the plot looks: size, scales, the two lines and the axes (also what the benchmark's reference plots use). */
+export function plotLook(width: number): Pick<uPlot.Options, 'width' | 'height' | 'scales' | 'series' | 'axes'> {
+  return {
+    width,
+    height: 340,
+    scales: { x: { time: true }, alt: { auto: true, range: atLeast(20) }, vs: { auto: true, range: atLeast(4) } },
+    series: [
+      { label: 'time', value: (_u, v) => (v == null ? '—' : clockTime(v * 1000)) },
+      { label: 'altitude', scale: 'alt', stroke: '#0033a0', width: 2.5, value: (_u, v) => (v == null || v !== v ? '—' : `${v.toFixed(1)} m`), points: { show: false } },
+      { label: 'vertical speed', scale: 'vs', stroke: '#a00000', width: 1, value: (_u, v) => (v == null || v !== v ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(2)} m/s`), points: { show: false } },
+    ],
+    axes: [
+      { stroke: '#000', font: axisFont, grid: { stroke: '#ccc' }, ticks: { stroke: '#000' }, space: 90, values: (_u, splits) => splits.map((s) => clockTime(s * 1000)) },
+      { scale: 'alt', label: 'altitude (m), thick line', stroke: '#000', font: axisFont, labelFont: axisFont, grid: { stroke: '#ccc' }, size: 64 },
+      { scale: 'vs', side: 1, label: 'vertical speed (m/s), thin line', stroke: '#000', font: axisFont, labelFont: axisFont, grid: { show: false }, size: 64 },
+    ],
+  };
+}
+
 export class FlightChart {
   readonly plot: uPlot;
   readonly #store: FlightStore;
@@ -30,26 +53,15 @@ export class FlightChart {
   #view: ChartView = { follow: true, spanS: 600 };
   #drawnVersion = -1;
   #dirty = true;
+  /** What the current view draws (reused from one frame to the next). */
+  #drawn: Decimated = { time: new Float64Array(0), altitude: new Float64Array(0), verticalSpeed: new Float64Array(0), length: 0 };
 
   constructor(container: HTMLElement, store: FlightStore, onView: (view: ChartView) => void) {
     this.#store = store;
     this.#onView = onView;
-    const axisFont = '600 14px system-ui, sans-serif';
     this.plot = new uPlot(
       {
-        width: Math.max(320, container.clientWidth),
-        height: 340,
-        scales: { x: { time: true }, alt: { auto: true, range: atLeast(20) }, vs: { auto: true, range: atLeast(4) } },
-        series: [
-          { label: 'time', value: (_u, v) => (v == null ? '—' : clockTime(v * 1000)) },
-          { label: 'altitude', scale: 'alt', stroke: '#0033a0', width: 2.5, value: (_u, v) => (v == null || v !== v ? '—' : `${v.toFixed(1)} m`), points: { show: false } },
-          { label: 'vertical speed', scale: 'vs', stroke: '#a00000', width: 1, value: (_u, v) => (v == null || v !== v ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(2)} m/s`), points: { show: false } },
-        ],
-        axes: [
-          { stroke: '#000', font: axisFont, grid: { stroke: '#ccc' }, ticks: { stroke: '#000' }, space: 90, values: (_u, splits) => splits.map((s) => clockTime(s * 1000)) },
-          { scale: 'alt', label: 'altitude (m), thick line', stroke: '#000', font: axisFont, labelFont: axisFont, grid: { stroke: '#ccc' }, size: 64 },
-          { scale: 'vs', side: 1, label: 'vertical speed (m/s), thin line', stroke: '#000', font: axisFont, labelFont: axisFont, grid: { show: false }, size: 64 },
-        ],
+        ...plotLook(Math.max(320, container.clientWidth)),
         cursor: { drag: { x: true, y: false, setScale: false } },
         legend: { live: true },
         hooks: {
@@ -140,10 +152,14 @@ export class FlightChart {
   render(): boolean {
     const store = this.#store;
     if (store.version === this.#drawnVersion && !this.#dirty) return false;
-    const n = store.length;
     const { min, max } = this.range();
+    // The rows in view, and one more on each side so that the lines run to the edges.
+    const from = Math.max(0, store.indexAt(min) - 1);
+    const to = Math.min(store.length, store.indexAt(max) + 1);
+    const d = store.summary.decimate(from, Math.max(from, to), Math.max(1, Math.round(this.plot.bbox.width)), this.#drawn);
+    this.#drawn = d;
     this.plot.batch(() => {
-      this.plot.setData([store.time.subarray(0, n), store.altitude.subarray(0, n), store.verticalSpeed.subarray(0, n)] as unknown as uPlot.AlignedData, false);
+      this.plot.setData([d.time.subarray(0, d.length), d.altitude.subarray(0, d.length), d.verticalSpeed.subarray(0, d.length)] as unknown as uPlot.AlignedData, false);
       this.plot.setScale('x', { min, max });
     });
     this.#drawnVersion = store.version;

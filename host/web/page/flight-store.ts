@@ -12,6 +12,8 @@
 // The CSV export is the format `npm start -- --flight FILE.csv` replays: `t_s,altitude_m[,temperature_c]`,
 // t_s in seconds from the first exported reading.
 
+import { MinMaxIndex } from './min-max-index';
+
 export type Quality = 'ok' | 'degraded' | 'fault';
 const QUALITIES: Quality[] = ['ok', 'degraded', 'fault'];
 
@@ -52,14 +54,16 @@ export class FlightStore {
   quality = new Uint8Array(INITIAL_CAPACITY);
   /** Boot labels the node sent, by their index in `boot` (0: the node sends none). */
   readonly #boots: (string | number | undefined)[] = [undefined];
+  /** What the plot draws of the rows: minima and maxima per block (min-max-index.ts), kept in step with them. */
+  readonly summary = new MinMaxIndex(this);
 
   get capacity(): number {
     return this.time.length;
   }
 
-  /** Bytes the columns take (what the flight costs in memory). */
+  /** Bytes the columns and their plot summary take (what the flight costs in memory). */
   get bytes(): number {
-    return this.capacity * (6 * 8 + 2 + 1);
+    return this.capacity * (6 * 8 + 2 + 1) + this.summary.bytes;
   }
 
   qualityAt(i: number): Quality {
@@ -94,6 +98,7 @@ export class FlightStore {
     this.quality[at] = Math.max(0, QUALITIES.indexOf(reading.q));
     this.length = n + 1;
     this.version++;
+    this.summary.changed(at);
     if (at === n) {
       if (n > 0 && this.boot[n - 1] === boot && reading.seq > this.seq[n - 1] + 1) this.missing += reading.seq - this.seq[n - 1] - 1;
       return 'appended';
