@@ -1,0 +1,81 @@
+// A day of telemetry as the node would publish it, and a publisher that pushes it through a broker
+// as fast as QoS 1 lets it: how the page benchmark gets 24 simulated hours (86,400 readings) into the
+// page without depending on the simulated node keeping up with a 1 ms timer.
+//
+// Why not `npm start -- --speed 1000` itself: its sampler is a 1 ms Node interval, which fires about
+// 700 times a second on an idle core (Node re-arms an interval after its callback, so it drifts) and
+// far less on a shared machine, while the scaled clock runs on regardless; and every reading then
+// costs the whole system (node, broker, four terminal subscribers, live view, page) about a
+// millisecond of CPU. A 24 h run there gives the page a fraction of the readings, with gaps of
+// minutes (see README, "Measured"). Here the readings are the node's own (its altimeter, Kalman
+// filter included, over the simulated barometer, and its telemetry payload), computed on a virtual
+// clock that advances one second per reading, and only the delivery runs in real time.
+import { telemetryPayload } from '../../src/app/topics';
+import { MqttClient, utf8Payload } from '../../src/mqtt/client';
+import { nodeClock } from '../../src/platform/node/clock';
+import { nodeSocketFactory } from '../../src/platform/node/socket';
+import type { Clock } from '../../src/ports';
+import { Altimeter } from '../../src/sensor/altimeter';
+import { SimulatedBarometer, type FlightScenario } from '../../src/sensor/simulated';
+
+/** `count` telemetry payloads, one a second from `startMs`, as the node computes them. */
+export function recordFlight(count: number, startMs: number, scenario: FlightScenario = 'normal'): string[] {
+  let now = startMs;
+  const clock: Clock = {
+    now: () => now,
+    // The altimeter schedules nothing; a recovery after a fault would read the clock, not a timer.
+    setTimer: () => ({}),
+    setRepeatingTimer: () => ({}),
+    clearTimer: () => {},
+  };
+  const barometer = new SimulatedBarometer({ clock, scenario, startMs });
+  const altimeter = new Altimeter({ open: () => barometer, clock });
+  const payloads: string[] = [];
+  for (let seq = 1; seq <= count; seq++) {
+    now = startMs + seq * 1000;
+    payloads.push(telemetryPayload(seq, altimeter.read()));
+  }
+  return payloads;
+}
+
+export interface Publisher {
+  /** Publishes payloads[from, to) on `topic` at QoS 1, as fast as the broker acknowledges; resolves when all are acknowledged. */
+  send(topic: string, payloads: readonly string[], from: number, to: number): Promise<void>;
+  end(): void;
+}
+
+/** A device's client (logged in with its account) that publishes as fast as its in-flight window allows. */
+export async function connectPublisher(port: number, username: string, password: string): Promise<Publisher> {
+  const client = new MqttClient(
+    { host: '127.0.0.1', port, clientId: username, username, password: utf8Payload(password), cleanSession: true, maxInflight: 64 },
+    { socket: nodeSocketFactory, clock: nodeClock },
+  );
+  await new Promise<void>((resolve, reject) => {
+    client.on('connect', () => resolve());
+    client.on('error', reject);
+    client.connect();
+  });
+  // One listener for the client's life (it has no off()): it drives whichever send is running.
+  let onAcknowledged = () => {};
+  client.on('published', () => onAcknowledged());
+  return {
+    send: (topic, payloads, from, to) =>
+      new Promise<void>((resolve) => {
+        let next = from;
+        let unacknowledged = 0;
+        const pump = () => {
+          while (next < to && client.canPublish(1)) {
+            client.publish(topic, payloads[next++], 1);
+            unacknowledged++;
+          }
+          if (next === to && unacknowledged === 0) resolve();
+        };
+        onAcknowledged = () => {
+          unacknowledged--;
+          pump();
+        };
+        pump();
+      }),
+    end: () => client.end(),
+  };
+}
