@@ -1,7 +1,9 @@
 // Firmware entry point: builds the sensor node from the Moddable adapters and the board's config
-// (boards/<board>/manifest.json, overridable on the mcconfig command line: key=value).
+// (boards/<board>/manifest.json, overridable on the mcconfig command line: key=value; the simulator
+// also takes the run's broker and device id at launch: board/launch).
 import config from "mc/config";
 import { createBarometerOpener } from "board/barometer";
+import { launchSettings } from "board/launch";
 import { createNetworkLink } from "board/network";
 import { moddableSystem } from "board/system";
 import { createUpdater } from "board/ota";
@@ -16,14 +18,26 @@ import type { BoardConfig } from "./platform/moddable/board-config";
 
 const board: string = config.board;
 const log = (line: string) => trace(`${line}\n`);
-log(`altimeter ${config.deviceId} ${config.firmwareVersion} starting on ${board}`);
+const settings = launchSettings({
+  deviceId: config.deviceId,
+  brokerHost: config.brokerHost,
+  brokerPort: Number(config.brokerPort),
+  brokerTls: [true, 1, "true", "1"].includes(config.brokerTls),
+  brokerCa: config.brokerCa ?? "",
+  brokerUsername: config.brokerUsername ?? "",
+  brokerPassword: config.brokerPassword ?? "",
+  brokerClientCert: config.brokerClientCert ?? "",
+  brokerClientKey: config.brokerClientKey ?? "",
+  flightScenario: config.flightScenario,
+});
+log(`altimeter ${settings.deviceId} ${config.firmwareVersion} starting on ${board}`);
 
 const boardConfig: BoardConfig = {
   i2cSda: config.i2cSda,
   i2cScl: config.i2cScl,
   i2cHz: config.i2cHz,
   sensorChip: config.sensorChip,
-  flightScenario: config.flightScenario,
+  flightScenario: settings.flightScenario,
   wifiSsid: config.wifiSsid,
   wifiPassword: config.wifiPassword,
   otaPublicKey: config.otaPublicKey,
@@ -31,13 +45,13 @@ const boardConfig: BoardConfig = {
 };
 
 const brokerConfig: BrokerBuildConfig = {
-  deviceId: config.deviceId,
-  brokerUsername: config.brokerUsername,
-  brokerPassword: config.brokerPassword,
-  brokerTls: config.brokerTls,
-  brokerCa: config.brokerCa,
-  brokerClientCert: config.brokerClientCert,
-  brokerClientKey: config.brokerClientKey,
+  deviceId: settings.deviceId,
+  brokerUsername: settings.brokerUsername,
+  brokerPassword: settings.brokerPassword,
+  brokerTls: settings.brokerTls,
+  brokerCa: settings.brokerCa,
+  brokerClientCert: settings.brokerClientCert,
+  brokerClientKey: settings.brokerClientKey,
 };
 
 const store = preferenceStore("altimeter");
@@ -57,8 +71,8 @@ const updater = createUpdater(boardConfig, {
 const node = new SensorNode({
   // Login and TLS from the build config (NVS for the login): see broker-login.ts. Never logged.
   broker: {
-    host: config.brokerHost,
-    port: Number(config.brokerPort),
+    host: settings.brokerHost,
+    port: settings.brokerPort,
     tls: brokerTls(brokerConfig),
     ...brokerLogin(brokerConfig, (domain, key) => Preference.get(domain, key)),
   },
@@ -69,7 +83,7 @@ const node = new SensorNode({
   network: createNetworkLink(boardConfig),
   system,
   ota: updater,
-  defaults: { ...DEFAULT_CONFIG, deviceId: config.deviceId },
+  defaults: { ...DEFAULT_CONFIG, deviceId: settings.deviceId },
   log,
   onReading: (reading) =>
     log(`reading ${reading.quality} alt=${reading.altitudeM === reading.altitudeM ? reading.altitudeM.toFixed(1) : "-"} m vs=${reading.verticalSpeedMps === reading.verticalSpeedMps ? reading.verticalSpeedMps.toFixed(2) : "-"} m/s`),

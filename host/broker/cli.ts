@@ -1,7 +1,8 @@
-// npm run broker -- <command>: the configuration of a private Mosquitto for a fleet.
+// npm run broker -- <command>: the configuration of a private Mosquitto for a fleet. Usage below;
+// conventions (--help, exit statuses) in host/command-line.ts.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '../command-line';
 import { rotatePassword, writeBrokerConfig, type BrokerConfigOptions } from './mosquitto-config';
 import { fleetProblem } from './policy';
 
@@ -9,7 +10,7 @@ const USAGE = `usage: npm run broker -- config DIR [--ids sensor1,sensor2] [--po
                              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-port 8883] [--client-ca CA.pem]]
                              [--websockets PORT] [--force]
        npm run broker -- rotate DIR USERNAME
-       npm run broker -- --help`;
+       npm run broker -- --help      this text`;
 
 const HELP = `${USAGE}
 
@@ -36,8 +37,6 @@ rotate   gives the account USERNAME a new generated password (parties.json and p
 Passwords are never printed: they are in DIR/parties.json (mode 0600).
 `;
 
-class UsageError extends Error {}
-
 function port(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -51,7 +50,7 @@ function existingFile(value: string | undefined, option: string): string | undef
 }
 
 function config(args: string[]): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
     options: {
@@ -101,7 +100,7 @@ function config(args: string[]): number {
 }
 
 function rotate(args: string[]): number {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals } = parseCommandLine({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 2) throw new UsageError('rotate needs the configuration directory and the username');
   const { account } = rotatePassword(positionals[0], positionals[1]);
   process.stdout.write(
@@ -115,33 +114,12 @@ function rotate(args: string[]): number {
   return 0;
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
-  if (command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  try {
-    if (rest.includes('--help')) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    if (command === 'config') return config(rest);
-    if (command === 'rotate') return rotate(rest);
-    throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed');
-  } catch (error) {
-    // parseArgs reports unknown or malformed options as TypeErrors with a code: those are usage errors too.
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  if (wantsHelp(process.argv.slice(2)) || command === 'help') return printHelp(HELP);
+  if (command === 'config') return config(rest);
+  if (command === 'rotate') return rotate(rest);
+  throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed: config or rotate');
 }
 
-try {
-  process.exitCode = main();
-} catch (error) {
-  process.stderr.write(`error: ${(error as Error).message}\n`);
-  process.exitCode = 1;
-}
+runCommand(main, USAGE);

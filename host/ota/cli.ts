@@ -1,22 +1,8 @@
-// npm run ota -- <command>
-//
-//   keygen [--out DIR]                    make a key pair: ota-private.pem (keep it secret) and the
-//                                         public key to build into the firmware (otaPublicKey)
-//   sign IMAGE --version V --board B --url URL (--device ID | --fleet) [--expires 24h] [--counter N]
-//        [--key ota-private.pem] [--rollback]
-//                                         write IMAGE.manifest.json, the signed update manifest, for
-//                                         one device or (deliberately) every device, valid until
-//                                         --expires (a duration: 30m, 24h, 7d; or a UTC time), with
-//                                         a counter that grows (default: the time of signing, in s)
-//   serve DIR [--port 8080] [--host 127.0.0.1]
-//                                         serve the images in DIR over HTTP, with Range (resumable)
-//   push MANIFEST --broker URL [--id sensor1] [--timeout 300] [--credentials parties.json]
-//                                         send the manifest to <id>/cmd/ota and follow <id>/ota until
-//                                         the update finishes or fails (as the crew, on a broker that
-//                                         enforces the access policy)
+// npm run ota -- <command>: update keys, signing, the image server and push (README "Over-the-air
+// updates"). Usage below; conventions (--help, exit statuses) in host/command-line.ts.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '../command-line';
 import { MqttClient } from '../../src/mqtt/client';
 import { nodeClock } from '../../src/platform/node/clock';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
@@ -25,14 +11,43 @@ import { accountFor, readParties } from '../broker/accounts';
 import { startImageServer } from './image-server';
 import { generateKeyPair, manifestFor } from './signing';
 
-class UsageError extends Error {}
+const USAGE = `usage: npm run ota -- <command> [options]
+
+  keygen [--out DIR]                    make a key pair: ota-private.pem (keep it secret) and the
+                                        public key to build into the firmware (otaPublicKey)
+  sign IMAGE --version V --board B --url URL (--device ID | --fleet) [--expires 24h]
+       [--counter N] [--key ota-private.pem] [--rollback]
+                                        write IMAGE.manifest.json, the signed update manifest, for
+                                        one device or (deliberately) every device of the fleet,
+                                        valid until --expires (30m, 24h, 7d, or a UTC time
+                                        YYYY-MM-DDTHH:MM:SSZ), with a counter that must grow from
+                                        one manifest to the next (default: the time of signing, s)
+  serve DIR [--port 8080] [--host 127.0.0.1]
+                                        serve the images in DIR over HTTP, with Range (resumable)
+  push MANIFEST --broker mqtt://HOST[:PORT] [--id sensor1] [--timeout 300] [--credentials parties.json]
+                                        send the manifest to <id>/cmd/ota and follow <id>/ota until
+                                        the update finishes or fails (exit 0 only when it updated);
+                                        --credentials logs in as the crew (npm run broker -- config)
+  --help                                this text`;
+
+/** A number option within bounds, or a UsageError naming it. */
+function numberOption(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || value < min || value > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, not "${text}"`);
+  return value;
+}
+
+/** Positional arguments beyond those a command takes are a mistake, not something to ignore. */
+function onlyPositionals(command: string, positionals: string[], count: number): void {
+  if (positionals.length > count) throw new UsageError(`${command} takes ${count} file argument${count === 1 ? '' : 's'}, not ${positionals.length}: ${positionals.join(' ')}`);
+}
 
 function keygen(args: string[]): number {
-  const { values } = parseArgs({ args, options: { out: { type: 'string', default: '.' } } });
+  const { values } = parseCommandLine({ args, options: { out: { type: 'string', default: '.' } } });
   const dir = values.out!;
   mkdirSync(dir, { recursive: true });
   const privateFile = path.join(dir, 'ota-private.pem');
-  if (existsSync(privateFile)) throw new UsageError(`${privateFile} exists: refusing to overwrite a signing key`);
+  if (existsSync(privateFile)) throw new Error(`${privateFile} exists: refusing to overwrite a signing key`);
   const keys = generateKeyPair();
   writeFileSync(privateFile, keys.privateKeyPem);
   chmodSync(privateFile, 0o600);
@@ -43,7 +58,7 @@ function keygen(args: string[]): number {
 }
 
 function sign(args: string[]): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
     options: {
@@ -60,6 +75,7 @@ function sign(args: string[]): number {
   });
   const image = positionals[0];
   if (!image || !values.version || !values.board || !values.url) throw new UsageError('sign needs IMAGE --version V --board B --url URL (--device ID | --fleet)');
+  onlyPositionals('sign', positionals, 1);
   // The target is always chosen: one device, or every device of the fleet on purpose.
   if ((values.device === undefined) === !values.fleet) throw new UsageError('sign needs its target: --device ID for one device, or --fleet for every device (not both)');
   const nowMs = Date.now();
@@ -89,9 +105,11 @@ function sign(args: string[]): number {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' } } });
+  const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' } } });
   if (!positionals[0]) throw new UsageError('serve needs the directory of images');
-  const server = await startImageServer(positionals[0], { port: Number(values.port), host: values.host!, log: console.log });
+  onlyPositionals('serve', positionals, 1);
+  const port = numberOption('port', values.port!, 0, 65535);
+  const server = await startImageServer(positionals[0], { port, host: values.host!, log: console.log });
   console.log(`serving ${path.resolve(positionals[0])} on ${server.url} — Ctrl-C stops`);
   await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
   await server.close();
@@ -99,13 +117,15 @@ async function serve(args: string[]): Promise<number> {
 }
 
 async function push(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
     options: { broker: { type: 'string' }, id: { type: 'string', default: 'sensor1' }, timeout: { type: 'string', default: '300' }, credentials: { type: 'string' } },
   });
   const match = /^mqtt:\/\/([^:/]+)(?::(\d+))?/.exec(values.broker ?? '');
   if (!positionals[0] || !match) throw new UsageError('push needs MANIFEST --broker mqtt://host:port');
+  onlyPositionals('push', positionals, 1);
+  const timeoutS = numberOption('timeout', values.timeout!, 1, 86_400);
   const manifest = JSON.parse(readFileSync(positionals[0], 'utf8')) as Record<string, unknown>;
   const id = values.id!;
   // Only the crew may command: on a broker that enforces the access policy, push logs in as the crew.
@@ -128,7 +148,7 @@ async function push(args: string[]): Promise<number> {
     const timer = setTimeout(() => {
       console.error(`no final word from ${id} within ${values.timeout} s`);
       done(1);
-    }, Number(values.timeout) * 1000);
+    }, timeoutS * 1000);
     // The node answers the command on <id>/reply (a refused manifest, with its reason) and reports the
     // update on <id>/ota; it may report a refusal there first. The end is the reply when it refuses,
     // otherwise the final progress word.
@@ -163,6 +183,8 @@ async function push(args: string[]): Promise<number> {
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
+  if (command === undefined) throw new UsageError('no command');
+  if (wantsHelp([command]) || wantsHelp(rest)) return printHelp(USAGE);
   switch (command) {
     case 'keygen':
       return keygen(rest);
@@ -173,14 +195,8 @@ async function main(): Promise<number> {
     case 'push':
       return push(rest);
     default:
-      throw new UsageError('usage: npm run ota -- keygen | sign IMAGE --version V --board B --url URL (--device ID | --fleet) [--expires 24h] [--counter N] | serve DIR | push MANIFEST --broker URL [--id ID] [--credentials parties.json]');
+      throw new UsageError(`unknown command "${command}"`);
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(error instanceof UsageError ? error.message : `error: ${error.message}`);
-    process.exit(2);
-  },
-);
+runCommand(main, USAGE);
