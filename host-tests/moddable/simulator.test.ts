@@ -206,8 +206,9 @@ describe.skipIf(!sdk)('firmware on the simulator, logging in to the generated Mo
   it('cannot even reach the login without a client certificate', async () => {
     const simulator = start(tlsLaunch({ brokerClientCert: '', brokerClientKey: '', brokerPassword: passwordOf(broker, 'sensor1') }));
     try {
-      const line = await simulator.waitForTrace(/^disconnected: /, { what: 'the TLS refusal', context: () => simulator.report() });
-      expect(line).toMatch(/TLS|TCP connection/);
+      // On a loaded machine an attempt may first run out of time in the handshake: wait for the refusal.
+      const line = await simulator.waitForTrace(/^disconnected: .*(TLS|TCP connection)/, { what: 'the TLS refusal', context: () => simulator.report(), timeoutMs: 120_000 });
+      expect(line).toMatch(/failed|closed/);
       expect(simulator.traces.some((l) => l.startsWith('connected to'))).toBe(false);
     } finally {
       await simulator.stop();

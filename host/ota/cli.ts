@@ -15,19 +15,18 @@ const USAGE = `usage: npm run ota -- <command> [options]
 
   keygen [--out DIR]                    make a key pair: ota-private.pem (keep it secret) and the
                                         public key to build into the firmware (otaPublicKey)
-  sign IMAGE --version V --board B --url URL (--device ID | --fleet) [--expires 24h]
-       [--counter N] [--key ota-private.pem] [--rollback]
+  sign IMAGE --version V --board B --url URL (--device ID | --fleet) [--expires 24h] [--counter N]
+       [--key ota-private.pem] [--rollback]
                                         write IMAGE.manifest.json, the signed update manifest, for
-                                        one device or (deliberately) every device of the fleet,
-                                        valid until --expires (30m, 24h, 7d, or a UTC time
-                                        YYYY-MM-DDTHH:MM:SSZ), with a counter that must grow from
-                                        one manifest to the next (default: the time of signing, s)
+                                        one device or (deliberately) every device, valid until
+                                        --expires (a duration: 30m, 24h, 7d; or a UTC time), with
+                                        a counter that grows (default: the time of signing, in s)
   serve DIR [--port 8080] [--host 127.0.0.1]
                                         serve the images in DIR over HTTP, with Range (resumable)
   push MANIFEST --broker mqtt://HOST[:PORT] [--id sensor1] [--timeout 300] [--credentials parties.json]
                                         send the manifest to <id>/cmd/ota and follow <id>/ota until
                                         the update finishes or fails (exit 0 only when it updated);
-                                        --credentials logs in as the crew (npm run broker -- config)
+                                        with --credentials, as the crew (the only party that may command)
   --help                                this text`;
 
 /** A number option within bounds, or a UsageError naming it. */
