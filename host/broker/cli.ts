@@ -8,7 +8,7 @@ import { fleetProblem } from './policy';
 
 const USAGE = `usage: npm run broker -- config DIR [--ids sensor1,sensor2] [--port 1883] [--bind ADDRESS]
                              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-port 8883] [--client-ca CA.pem]]
-                             [--websockets PORT] [--force]
+                             [--websockets PORT] [--seats N] [--force]
        npm run broker -- rotate DIR USERNAME
        npm run broker -- --help      this text`;
 
@@ -29,6 +29,9 @@ config   writes a private Mosquitto configuration for a fleet into DIR:
   --tls-port N        the TLS listener's port (default 8883)
   --client-ca FILE    TLS clients must also present a certificate signed by this CA (mutual TLS)
   --websockets PORT   add an MQTT-over-WebSocket listener (wss when --tls-cert is given)
+  --seats N           accounts per ground party (default 1): crew, crew-2, … A client's id is its
+                      username, so an account has one connection at a time: a party with two
+                      screens (a ground station and an update push) needs two seats
   --force             replace an existing configuration in DIR (every password changes)
 
 rotate   gives the account USERNAME a new generated password (parties.json and passwd), then tells
@@ -62,6 +65,7 @@ function config(args: string[]): number {
       'tls-port': { type: 'string' },
       'client-ca': { type: 'string' },
       websockets: { type: 'string' },
+      seats: { type: 'string', default: '1' },
       force: { type: 'boolean', default: false },
     },
   });
@@ -73,8 +77,11 @@ function config(args: string[]): number {
   const keyFile = existingFile(values['tls-key'], '--tls-key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (!certFile && (values['tls-port'] || values['client-ca'])) throw new UsageError('--tls-port and --client-ca need --tls-cert and --tls-key');
+  const seats = Number(values.seats);
+  if (!Number.isInteger(seats) || seats < 1 || seats > 20) throw new UsageError(`--seats must be a whole number from 1 to 20, not "${values.seats}"`);
   const options: BrokerConfigOptions = {
     dir: positionals[0],
+    seats,
     fleet,
     port: port(values.port, '--port'),
     bind: values.bind,
