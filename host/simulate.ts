@@ -12,7 +12,7 @@ import { HostFlash } from '../src/platform/node/host-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
 import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
-import { deviceAccount, generateAccounts, partyAccounts, readCredentials, type Logins } from './broker/accounts';
+import { accountFor, generateAccounts, PAGE_SEAT, readCredentials, seatAccounts, type Logins } from './broker/accounts';
 import type { Account } from './broker/policy';
 import { startEmbeddedBroker, type EmbeddedBroker, type Refusal } from './embedded-broker';
 import { startGroundStation } from './ground-station';
@@ -121,8 +121,8 @@ function options() {
 function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | undefined): Logins {
   if (embeddedAccounts) {
     const accounts = { accounts: embeddedAccounts };
-    const device = deviceAccount(accounts, opts.id)!;
-    return { device: { username: device.username, password: device.password }, ground: partyAccounts(accounts, 'program'), page: partyAccounts(accounts, 'page') };
+    const device = accountFor(accounts, 'device', opts.id)!;
+    return { device: { username: device.username, password: device.password }, ground: seatAccounts(accounts, 1), page: seatAccounts(accounts, PAGE_SEAT) };
   }
   if (opts.credentialsFile) {
     try {
@@ -137,7 +137,9 @@ function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | 
 async function main(): Promise<number | void> {
   if (wantsHelp(process.argv.slice(2))) return printHelp(HELP);
   const opts = options();
-  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id]);
+  // Two seats per party: the terminal ground station takes the first, the ground station page the
+  // second (PAGE_SEAT), so neither cuts the other off the broker.
+  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id], 2);
   const who = logins(opts, embeddedAccounts);
   const refusals: Refusal[] = []; // the view exists only once the broker runs
   let onRefused = (refusal: Refusal) => void refusals.push(refusal);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Packet } from '../../src/mqtt/codec';
 import { PacketDecoder } from '../../src/mqtt/codec';
 import { chromiumForTests, launchChromium, type Browser } from '../support/chromium';
-import { freePort, startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { startGeneratedMosquitto, type SecuredBroker } from '../support/secured-brokers';
 import { startSimulation, type Simulation } from '../support/simulation';
 
@@ -164,8 +164,8 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
       const { page, context, errors } = news;
       await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
       await crew.page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
-      expect(loginOf(news.sent)).toBe('news-station-page');
-      expect(loginOf(crew.sent)).toBe('crew-page');
+      expect(loginOf(news.sent)).toBe('news-station-2');
+      expect(loginOf(crew.sent)).toBe('crew-2');
       // The page subscribes to what the policy lets the news station read; the test then makes the
       // page's own client ask for more, as a curious reporter with the browser's console would.
       expect(subackFor(news, 'sensor1/emergency')).toEqual([1]);
@@ -192,10 +192,10 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
     it("air traffic control's page has no commands, and a command its client sends anyway never reaches the node", async () => {
       const atc = await open(browser, sim.url, 'air-traffic-control');
       await atc.page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
-      expect(loginOf(atc.sent)).toBe('air-traffic-control-page');
+      expect(loginOf(atc.sent)).toBe('air-traffic-control-2');
       expect(await atc.page.locator('#commands').isVisible()).toBe(false);
       await atc.page.evaluate(`globalThis.groundStation.link.client.publish('sensor1/cmd/reboot', '{"id":"atc-try"}', 1)`);
-      await expect.poll(() => sim.output(), { timeout: 15_000 }).toContain("broker refused air-traffic-control-page's publish to sensor1/cmd/reboot");
+      await expect.poll(() => sim.output(), { timeout: 15_000 }).toContain("broker refused air-traffic-control-2's publish to sensor1/cmd/reboot");
       // The node would have answered on sensor1/reply, which this page reads.
       await atc.page.waitForTimeout(2000);
       expect(atc.received.some((p) => p.type === 'publish' && p.topic === 'sensor1/reply' && new TextDecoder().decode(p.payload).includes('atc-try'))).toBe(false);
@@ -275,24 +275,23 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
   }, 120_000);
 
   describe('npm start --broker --credentials parties.json against Mosquitto running the generated configuration', () => {
-    let secured: SecuredBroker & { dir: string };
+    let secured: SecuredBroker & { dir: string; wsPort?: number };
     let sim: Simulation;
     beforeAll(async () => {
-      const wsPort = await freePort();
-      secured = await startGeneratedMosquitto(['--websockets', String(wsPort)], { wsPort });
-      sim = await startSimulation(['--broker', `mqtt://127.0.0.1:${secured.port}`, '--credentials', `${secured.dir}/parties.json`, '--ws-url', `ws://127.0.0.1:${wsPort}/mqtt`, '--speed', '20']);
+      secured = await startGeneratedMosquitto(undefined, { websockets: true }); // two seats per party: the terminal's and the page's
+      sim = await startSimulation(['--broker', `mqtt://127.0.0.1:${secured.port}`, '--credentials', `${secured.dir}/parties.json`, '--ws-url', `ws://127.0.0.1:${secured.wsPort}/mqtt`, '--speed', '20']);
     });
     afterAll(async () => {
       await sim?.stop();
       await secured?.close();
     });
 
-    it("the page offers each party's page account from parties.json: the crew commands, the news station receives nothing but emergencies", async () => {
+    it("the page offers each party's second seat from parties.json: the crew commands, the news station receives nothing but emergencies", async () => {
       const crew = await open(browser, sim.url, 'crew');
       const news = await open(browser, sim.url, 'news-station');
       for (const { page } of [crew, news]) await page.locator('#link[data-state="connected"]').waitFor({ timeout: 20_000 });
-      expect(loginOf(crew.sent)).toBe('crew-page');
-      expect(loginOf(news.sent)).toBe('news-station-page');
+      expect(loginOf(crew.sent)).toBe('crew-2');
+      expect(loginOf(news.sent)).toBe('news-station-2');
       await crew.page.locator('#cmd-ping').click();
       await crew.page.locator('#command-list li[data-outcome="ok"]').waitFor({ timeout: 15_000 });
       // Mosquitto grants any SUBSCRIBE and filters each message (policy.ts says why): the proof is

@@ -16,7 +16,7 @@ import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 
 const socket = webSocketFactory({ WebSocket: WebSocket as unknown as WebSocketConstructor, clock: nodeClock, path: '/mqtt' });
 
-const accounts = generateAccounts(['sensor1']);
+const accounts = generateAccounts(['sensor1'], 2);
 const broker = (): Promise<EmbeddedBroker> => startEmbeddedBroker({ access: { fleet: ['sensor1'], accounts } });
 
 /** A client logged in as `username` (Mosquitto here is open and takes any login). */
@@ -125,7 +125,7 @@ describe('MQTT over WebSocket (src/platform/web/websocket-socket.ts)', () => {
   it('a broker outage disconnects the client, which reconnects and gets what its persistent session kept', async () => {
     const gapBroker = await broker();
     try {
-      const sub = client(gapBroker.wsPort, 'crew-page', { cleanSession: false });
+      const sub = client(gapBroker.wsPort, 'crew-2', { cleanSession: false });
       sub.c.subscribe('sensor1/#', 1);
       sub.c.connect();
       await connected(sub.c);
@@ -138,7 +138,7 @@ describe('MQTT over WebSocket (src/platform/web/websocket-socket.ts)', () => {
       await new Promise((r) => setTimeout(r, 300));
       await gapBroker.goDown();
       await gapBroker.comeBack();
-      const again = client(gapBroker.wsPort, 'crew-page', { cleanSession: false });
+      const again = client(gapBroker.wsPort, 'crew-2', { cleanSession: false });
       again.c.connect();
       await until('five queued messages', () => again.messages.length >= 5);
       expect(again.messages.map((m) => new TextDecoder().decode(m.payload))).toEqual(['0', '1', '2', '3', '4']);
@@ -150,7 +150,7 @@ describe('MQTT over WebSocket (src/platform/web/websocket-socket.ts)', () => {
   });
 
   it('the embedded broker enforces the access policy over WebSocket: the news station gets the emergency, never the altitude', async () => {
-    const news = client(aedes.wsPort, 'news-station-page');
+    const news = client(aedes.wsPort, 'news-station-2');
     const device = client(aedes.wsPort, 'sensor1');
     const granted = new Map<number, number[]>();
     news.c.on('subscribed', (token, codes) => granted.set(token, codes));

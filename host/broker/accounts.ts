@@ -3,17 +3,18 @@
 // cryptographic random source; there is no default password anywhere.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describeRights, fleetPrincipals, fleetProblem, GROUND_ROLES, groundUsername, type Account, type GroundRole, type Role, type Screen } from './policy';
+import { describeRights, fleetPrincipals, fleetProblem, GROUND_ROLES, seatUsername, type Account, type GroundRole, type Role } from './policy';
 
 /** 144 random bits as 24 URL-safe base64 characters: no ':' (the password file's separator), no spaces. */
 export function generatePassword(): string {
   return randomBytes(18).toString('base64url');
 }
 
-export function generateAccounts(fleet: readonly string[]): Account[] {
+/** Every account of a fleet, `seats` per ground party, each with a password of its own. */
+export function generateAccounts(fleet: readonly string[], seats = 1): Account[] {
   const problem = fleetProblem(fleet);
   if (problem) throw new Error(problem);
-  return fleetPrincipals(fleet).map((principal) => ({ ...principal, password: generatePassword() }));
+  return fleetPrincipals(fleet, seats).map((principal) => ({ ...principal, password: generatePassword() }));
 }
 
 export interface Ports {
@@ -82,21 +83,28 @@ export function readParties(file: string): Parties {
   return parseParties(text, file);
 }
 
-/** The account of a device id, or undefined. */
-export function deviceAccount(parties: Pick<Parties, 'accounts'>, deviceId: string): Account | undefined {
-  return parties.accounts.find((a) => a.role === 'device' && (a.deviceId ?? a.username) === deviceId);
+/** Every account of a role, in seat order. */
+export function accountsFor(parties: Pick<Parties, 'accounts'>, role: Role): Account[] {
+  return parties.accounts.filter((a) => a.role === role);
 }
 
-/** A ground party's account for a kind of screen, or undefined (e.g. a parties.json made before page accounts). */
-export function partyAccount(parties: Pick<Parties, 'accounts'>, role: GroundRole, screen: Screen): Account | undefined {
-  return parties.accounts.find((a) => a.role === role && a.username === groundUsername(role, screen));
+/** The (first) account of a role (and, for a device, of that id), or undefined. */
+export function accountFor(parties: Pick<Parties, 'accounts'>, role: Role, deviceId?: string): Account | undefined {
+  return parties.accounts.find((a) => a.role === role && (role !== 'device' || (a.deviceId ?? a.username) === deviceId));
 }
 
-/** Every ground party's account for a kind of screen (those the file has). */
-export function partyAccounts(parties: Pick<Parties, 'accounts'>, screen: Screen): Partial<Record<GroundRole, Account>> {
+/**
+ * The seat a party's ground station page logs in on: the second, since `npm start`'s terminal ground
+ * station takes the first (and `npm run ota -- push` the last: give `--seats 3` to push while a page
+ * is open).
+ */
+export const PAGE_SEAT = 2;
+
+/** Each ground party's account on one seat (those the accounts have). */
+export function seatAccounts(parties: Pick<Parties, 'accounts'>, seat: number): Partial<Record<GroundRole, Account>> {
   const accounts: Partial<Record<GroundRole, Account>> = {};
   for (const role of GROUND_ROLES) {
-    const account = partyAccount(parties, role, screen);
+    const account = parties.accounts.find((a) => a.role === role && a.username === seatUsername(role, seat));
     if (account) accounts[role] = account;
   }
   return accounts;
@@ -107,17 +115,18 @@ export interface Credentials {
   password: string;
 }
 
-/**
- * What a host program needs from a credentials file: the device's login (for the node) and the
- * ground parties' accounts, for programs (`ground`) and for the page (`page`). The file is parties.json (from `npm run broker -- config`) or a single
- * login, `{"username": "...", "password": "..."}`, for the node alone.
- */
+/** Who logs in as what: the node, the terminal ground station (each party's first seat) and the page (PAGE_SEAT). */
 export interface Logins {
   device?: Credentials;
   ground: Partial<Record<GroundRole, Account>>;
   page: Partial<Record<GroundRole, Account>>;
 }
 
+/**
+ * What a host program needs from a credentials file: the device's login (for the node) and the
+ * ground parties' accounts (see Logins). The file is parties.json (from `npm run broker -- config`) or a single
+ * login, `{"username": "...", "password": "..."}`, for the node alone.
+ */
 export function readCredentials(file: string, deviceId: string): Logins {
   let text: string;
   try {
@@ -138,7 +147,7 @@ export function readCredentials(file: string, deviceId: string): Logins {
     return { device: { username: value.username, password: value.password }, ground: {}, page: {} };
   }
   const parties = parseParties(text, file);
-  const device = deviceAccount(parties, deviceId);
+  const device = accountFor(parties, 'device', deviceId);
   if (!device) throw new Error(`${file} has no account for device "${deviceId}" (its fleet is ${parties.fleet.join(', ')})`);
-  return { device: { username: device.username, password: device.password }, ground: partyAccounts(parties, 'program'), page: partyAccounts(parties, 'page') };
+  return { device: { username: device.username, password: device.password }, ground: seatAccounts(parties, 1), page: seatAccounts(parties, PAGE_SEAT) };
 }

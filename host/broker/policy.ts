@@ -35,10 +35,9 @@
 // Client ids. Whoever connects with a client id takes over the session of that id (MQTT-3.1.4-2):
 // an id is no credential. So a client's id is its username, whatever it asked for (Mosquitto:
 // `use_username_as_clientid true`; the embedded broker does the same), and only the device's own
-// credentials make a client `sensor1`. One connection per account at a time follows, so every ground
-// party has two accounts, one per kind of screen: `crew` for programs (the terminal view of
-// `npm start`, `npm run ota -- push`) and `crew-page` for the ground station page in a browser.
-// A party that watches from more screens at once needs more accounts.
+// credentials make a client `sensor1`. One connection per account at a time follows, so a party
+// that needs several screens (a ground station and an update push, a terminal and a browser) gets
+// several seats: accounts `crew`, `crew-2`, … with the same rights.
 //
 // This module imports only core modules (topic names and matching), so a browser can use it too.
 import { publishedTopics, topicsFor } from '../../src/app/topics';
@@ -56,16 +55,6 @@ export const ROLE_NAMES: Record<Role, string> = {
   'maritime-patrol': 'maritime patrol',
   'news-station': 'news station',
 };
-
-/** Where a ground party watches from; each kind of screen has its own account (see "Client ids"). */
-export type Screen = 'program' | 'page';
-
-/** A ground party's username on a kind of screen. */
-export function groundUsername(role: GroundRole, screen: Screen): string {
-  return screen === 'page' ? `${role}-page` : role;
-}
-
-const GROUND_USERNAMES: readonly string[] = GROUND_ROLES.flatMap((role) => [groundUsername(role, 'program'), groundUsername(role, 'page')]);
 
 /** Who a client is once its credentials are checked. */
 export interface Principal {
@@ -88,23 +77,29 @@ export interface AclRule {
 
 /** Device ids: one topic level, and a safe Mosquitto username (no wildcards, no ':' of the password file). */
 const DEVICE_ID = /^[A-Za-z0-9_-]{1,32}$/;
+/** The usernames of the ground parties' seats: `crew`, `crew-2`, … */
+const SEAT_USERNAME = new RegExp(`^(${GROUND_ROLES.join('|')})(-\\d+)?$`);
+
+/** The username of a party's seat (1 is the party's own name). */
+export const seatUsername = (role: GroundRole, seat: number) => (seat === 1 ? role : `${role}-${seat}`);
 
 /** Why `ids` cannot be a fleet (bad or duplicate ids, an id that is a party's username), or undefined. */
 export function fleetProblem(ids: readonly string[]): string | undefined {
   if (ids.length === 0) return 'a fleet needs at least one device id';
   for (const id of ids) {
     if (!DEVICE_ID.test(id)) return `device id "${id}" must be 1 to 32 letters, digits, "_" or "-"`;
-    if (GROUND_USERNAMES.includes(id)) return `device id "${id}" is the username of a ground party; choose another`;
+    if (SEAT_USERNAME.test(id)) return `device id "${id}" is the username of a ground party; choose another`;
     if (id === 'homeassistant') return 'device id "homeassistant" would collide with Home Assistant discovery topics';
   }
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
   return duplicate === undefined ? undefined : `device id "${duplicate}" is listed twice`;
 }
 
-/** The principals of a fleet: one device per id (its username is its id), then the four ground parties' program accounts, then their page accounts. */
-export function fleetPrincipals(fleet: readonly string[]): Principal[] {
-  const ground = (screen: Screen) => GROUND_ROLES.map((role): Principal => ({ username: groundUsername(role, screen), role }));
-  return [...fleet.map((id): Principal => ({ username: id, role: 'device', deviceId: id })), ...ground('program'), ...ground('page')];
+/** The principals of a fleet: one device per id (its username is its id), and `seats` accounts for each ground party. */
+export function fleetPrincipals(fleet: readonly string[], seats = 1): Principal[] {
+  const ground: Principal[] = [];
+  for (const role of GROUND_ROLES) for (let seat = 1; seat <= seats; seat++) ground.push({ username: seatUsername(role, seat), role });
+  return [...fleet.map((id): Principal => ({ username: id, role: 'device', deviceId: id })), ...ground];
 }
 
 /** The rules of one principal, in the order they are evaluated. */

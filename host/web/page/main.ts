@@ -95,7 +95,7 @@ function showLogin(config: PageConfig, problem: string): void {
   }
   $('accounts-from').textContent = config.accountsFrom
     ? `Each party's page account comes from ${config.accountsFrom}.`
-    : "Type the party's page account from the broker's parties.json (user name <party>-page), or leave both empty for a broker without logins.";
+    : "Type an account of this party from the broker's parties.json (its second seat, e.g. crew-2, if a program uses the first), or leave both empty for a broker without logins.";
   const crew = config.parties.find((p) => p.role === 'crew');
   ($('username') as HTMLInputElement).value = crew?.username ?? '';
   ($('password') as HTMLInputElement).value = crew?.password ?? '';
