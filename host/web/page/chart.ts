@@ -13,30 +13,29 @@ import uPlot from 'uplot';
 import type { FlightStore } from './flight-store';
 import { clockTime } from './format';
 import type { Decimated } from './min-max-index';
+import { LEAST_RANGE, sameDrawing, valueRange } from './same-drawing';
 
 export type ChartView = { follow: true; spanS: number } | { follow: false; min: number; max: number };
 
 const MIN_SPAN_S = 30;
 
 /** An auto range that never shrinks below `least` (sensor noise on the ground is not a flight). */
-const atLeast = (least: number) => (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => {
-  if (min === null || max === null || min !== min || max !== max) return [-least / 2, least / 2];
-  const pad = Math.max(0, least - (max - min)) / 2 + (max - min) * 0.05;
-  return [min - pad, max + pad];
-};
+const atLeast = (least: number) => (_u: uPlot, min: number | null, max: number | null): uPlot.Range.MinMax => valueRange(min ?? NaN, max ?? NaN, least);
 
 const axisFont = '600 14px system-ui, sans-serif';
+const ALTITUDE_COLOUR = '#0033a0';
+const VS_COLOUR = '#a00000';
 
 /** How the plot looks: size, scales, the two lines and the axes (also what the benchmark's reference plots use). */
 export function plotLook(width: number): Pick<uPlot.Options, 'width' | 'height' | 'scales' | 'series' | 'axes'> {
   return {
     width,
     height: 340,
-    scales: { x: { time: true }, alt: { auto: true, range: atLeast(20) }, vs: { auto: true, range: atLeast(4) } },
+    scales: { x: { time: true }, alt: { auto: true, range: atLeast(LEAST_RANGE.altitude) }, vs: { auto: true, range: atLeast(LEAST_RANGE.verticalSpeed) } },
     series: [
       { label: 'time', value: (_u, v) => (v == null ? '—' : clockTime(v * 1000)) },
-      { label: 'altitude', scale: 'alt', stroke: '#0033a0', width: 2.5, value: (_u, v) => (v == null || v !== v ? '—' : `${v.toFixed(1)} m`), points: { show: false } },
-      { label: 'vertical speed', scale: 'vs', stroke: '#a00000', width: 1, value: (_u, v) => (v == null || v !== v ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(2)} m/s`), points: { show: false } },
+      { label: 'altitude', scale: 'alt', stroke: ALTITUDE_COLOUR, width: 2.5, value: (_u, v) => (v == null || v !== v ? '—' : `${v.toFixed(1)} m`), points: { show: false } },
+      { label: 'vertical speed', scale: 'vs', stroke: VS_COLOUR, width: 1, value: (_u, v) => (v == null || v !== v ? '—' : `${v >= 0 ? '+' : ''}${v.toFixed(2)} m/s`), points: { show: false } },
     ],
     axes: [
       { stroke: '#000', font: axisFont, grid: { stroke: '#ccc' }, ticks: { stroke: '#000' }, space: 90, values: (_u, splits) => splits.map((s) => clockTime(s * 1000)) },
@@ -46,6 +45,8 @@ export function plotLook(width: number): Pick<uPlot.Options, 'width' | 'height' 
   };
 }
 
+const emptyDecimated = (): Decimated => ({ time: new Float64Array(0), altitude: new Float64Array(0), verticalSpeed: new Float64Array(0), length: 0 });
+
 export class FlightChart {
   readonly plot: uPlot;
   readonly #store: FlightStore;
@@ -53,8 +54,10 @@ export class FlightChart {
   #view: ChartView = { follow: true, spanS: 600 };
   #drawnVersion = -1;
   #dirty = true;
-  /** What the current view draws (reused from one frame to the next). */
-  #drawn: Decimated = { time: new Float64Array(0), altitude: new Float64Array(0), verticalSpeed: new Float64Array(0), length: 0 };
+  /** What the plot shows now, and the buffer the next render decimates into (the two swap). */
+  #drawn: Decimated = emptyDecimated();
+  #next: Decimated = emptyDecimated();
+  #shownRange = { min: NaN, max: NaN };
 
   constructor(container: HTMLElement, store: FlightStore, onView: (view: ChartView) => void) {
     this.#store = store;
@@ -117,7 +120,13 @@ export class FlightChart {
     const first = n > 0 ? store.time[0] : 0;
     const last = n > 0 ? store.time[n - 1] : 1;
     if (!this.#view.follow) return { min: this.#view.min, max: this.#view.max };
-    if (this.#view.spanS === Infinity) return { min: first, max: Math.max(last, first + MIN_SPAN_S) };
+    if (this.#view.spanS === Infinity) {
+      // The right edge moves by whole pixel columns (of a power-of-two number of seconds), not with
+      // every reading: a reading that changes nothing visible then changes nothing drawn.
+      const span = Math.max(last - first, MIN_SPAN_S);
+      const step = 2 ** Math.ceil(Math.log2(Math.max(1, span / this.#columns())));
+      return { min: first, max: first + Math.ceil(span / step) * step };
+    }
     return { min: last - this.#view.spanS, max: last };
   }
 
@@ -148,7 +157,16 @@ export class FlightChart {
     else this.setView({ follow: false, min: min + shift, max: max + shift });
   }
 
-  /** Draws when the data or the view changed since the last draw; returns whether it drew. */
+  /** The plot's width in canvas pixels: one column each. */
+  #columns(): number {
+    return Math.max(1, Math.round(this.plot.bbox.width));
+  }
+
+  /**
+   * Draws when what the view shows changed since the last draw; returns whether it drew. A reading
+   * that lands in the last pixel column within the values it already shows (most of them, with the
+   * whole flight in view) changes nothing on screen, and costs no redraw.
+   */
   render(): boolean {
     const store = this.#store;
     if (store.version === this.#drawnVersion && !this.#dirty) return false;
@@ -156,13 +174,20 @@ export class FlightChart {
     // The rows in view, and one more on each side so that the lines run to the edges.
     const from = Math.max(0, store.indexAt(min) - 1);
     const to = Math.min(store.length, store.indexAt(max) + 1);
-    const d = store.summary.decimate(from, Math.max(from, to), Math.max(1, Math.round(this.plot.bbox.width)), this.#drawn);
+    const d = store.summary.decimate(from, Math.max(from, to), this.#columns(), this.#next);
+    this.#drawnVersion = store.version;
+    const view = { min, max, columns: this.#columns(), rows: Math.max(1, Math.round(this.plot.bbox.height)) };
+    if (!this.#dirty && min === this.#shownRange.min && max === this.#shownRange.max && sameDrawing(d, this.#drawn, view)) {
+      this.#next = d;
+      return false;
+    }
+    this.#next = this.#drawn; // double buffer: the next render decimates into the other one
     this.#drawn = d;
+    this.#shownRange = { min, max };
     this.plot.batch(() => {
       this.plot.setData([d.time.subarray(0, d.length), d.altitude.subarray(0, d.length), d.verticalSpeed.subarray(0, d.length)] as unknown as uPlot.AlignedData, false);
       this.plot.setScale('x', { min, max });
     });
-    this.#drawnVersion = store.version;
     this.#dirty = false;
     return true;
   }
