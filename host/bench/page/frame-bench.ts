@@ -112,12 +112,20 @@ export async function runFrameBench(updates: number): Promise<FrameResults> {
   const results: FrameResults = {};
   const measure = async (name: string, step: (k: number) => void) => {
     const times = { ours: [] as number[], decimated: [] as number[], previous: [] as number[], reference: [] as number[] };
+    const variants: [keyof typeof times, CanvasRenderingContext2D, () => void][] = [
+      ['ours', chart.plot.ctx, () => chart.render()],
+      ['decimated', decimated.ctx, drawDecimated],
+      ['previous', previous.ctx, drawPrevious],
+      ['reference', naive.ctx, drawNaive],
+    ];
     for (let k = 0; k < updates; k++) {
       step(k);
-      times.ours.push(await timed(chart.plot.ctx, () => chart.render()));
-      times.decimated.push(await timed(decimated.ctx, drawDecimated));
-      times.previous.push(await timed(previous.ctx, drawPrevious));
-      times.reference.push(await timed(naive.ctx, drawNaive));
+      // Each round starts with another one, so that none is always first after the step (or after
+      // the reference's garbage).
+      for (let v = 0; v < variants.length; v++) {
+        const [name, canvas, draw] = variants[(k + v) % variants.length];
+        times[name].push(await timed(canvas, draw));
+      }
     }
     results[name] = { ours: stats(times.ours), decimated: stats(times.decimated), previous: stats(times.previous), reference: stats(times.reference) };
   };
