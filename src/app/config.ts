@@ -12,10 +12,13 @@ export interface EmergencyConfig {
   lowAltitudeForS: number;
   /** A descent faster than this (m/s) … */
   crashDescentMps: number;
-  /** … followed within `crashWindowS` by a stop (|vs| below `crashStopMps`) under `crashNearGroundM` is a crash. */
+  /** … followed within `crashWindowS` by a stop (|vs| below `crashStopMps`) … */
   crashStopMps: number;
-  crashNearGroundM: number;
   crashWindowS: number;
+  /** … at least this abrupt (m/s²; a burner manages ~0.5) is a crash, at any height. */
+  crashDecelerationMps2: number;
+  /** A crash stays active until the balloon has climbed this far above where it stopped (m). */
+  crashClearClimbM: number;
   /** Sensor faults for this long raise sensor-fault. */
   sensorFaultForS: number;
   /** A condition must be gone this long before its emergency clears (no flapping). */
@@ -52,11 +55,12 @@ export const DEFAULT_CONFIG: NodeConfig = {
     rapidDescentMps: 6,
     rapidDescentForS: 5,
     lowAltitudeM: 50,
-    lowAltitudeForS: 20,
+    lowAltitudeForS: 60,
     crashDescentMps: 8,
     crashStopMps: 1,
-    crashNearGroundM: 30,
     crashWindowS: 20,
+    crashDecelerationMps2: 2,
+    crashClearClimbM: 30,
     sensorFaultForS: 10,
     clearAfterS: 15,
   },
@@ -83,8 +87,9 @@ const RULES: Record<string, Rule> = {
   'emergency.lowAltitudeForS': { kind: 'number', min: 0, max: 3600 },
   'emergency.crashDescentMps': { kind: 'number', min: 2, max: 100 },
   'emergency.crashStopMps': { kind: 'number', min: 0.1, max: 10 },
-  'emergency.crashNearGroundM': { kind: 'number', min: 1, max: 1000 },
   'emergency.crashWindowS': { kind: 'number', min: 1, max: 600 },
+  'emergency.crashDecelerationMps2': { kind: 'number', min: 0.6, max: 100 },
+  'emergency.crashClearClimbM': { kind: 'number', min: 1, max: 1000 },
   'emergency.sensorFaultForS': { kind: 'number', min: 0, max: 3600 },
   'emergency.clearAfterS': { kind: 'number', min: 0, max: 3600 },
 };
