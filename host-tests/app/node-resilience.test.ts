@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { SensorNode } from '../../src/app/node';
 import { DEFAULT_CONFIG } from '../../src/app/config';
 import type { NetworkLink } from '../../src/ports';
-import { SimulatedBarometer } from '../../src/sensor/simulated';
+import { flyScenario } from '../../src/sim/scenarios';
 import { MemoryStore } from '../fakes/memory-store';
 import { ScriptedBroker } from '../fakes/scripted-broker';
 import { VirtualClock } from '../fakes/virtual-clock';
@@ -36,7 +36,7 @@ describe('node and network link', () => {
       clock,
       socket: broker.factory,
       store: new MemoryStore(),
-      openBarometer: () => new SimulatedBarometer({ clock, scenario: 'normal' }),
+      openBarometer: () => flyScenario('normal', clock).barometer,
       system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
       network: link,
       defaults: DEFAULT_CONFIG,
@@ -75,7 +75,7 @@ describe('node state across a restart on a small store', () => {
         clock,
         socket: broker.factory,
         store,
-        openBarometer: () => new SimulatedBarometer({ clock, scenario: 'crash', startMs: 0 }),
+        openBarometer: () => flyScenario('crash', clock, { startMs: 0 }).barometer,
         system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
         defaults: DEFAULT_CONFIG,
       });

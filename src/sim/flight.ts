@@ -174,11 +174,14 @@ export class SimulatedFlight {
   }
 }
 
-/** A spec with the defaults filled in (a standard day at a 120 m launch site, the default balloon, calm). */
+/** Elevation of the launch site above sea level when nothing says otherwise (m). */
+export const DEFAULT_LAUNCH_ELEVATION_M = 120;
+
+/** A spec with the defaults filled in (a standard day at a 120 m launch site, the default balloon, light turbulence). */
 export function flightSpec(spec: Partial<FlightSpec> & Pick<FlightSpec, 'name' | 'plan'>): FlightSpec {
   return {
     description: '',
-    launchElevationM: 120,
+    launchElevationM: DEFAULT_LAUNCH_ELEVATION_M,
     qnhPa: 101_325,
     balloon: DEFAULT_BALLOON,
     terrain: [{ fromS: 0, groundM: 0, treesM: 0 }],

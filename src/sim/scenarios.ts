@@ -24,9 +24,11 @@
 //   dropout-fall        the envelope tears at 800 m; the sensor goes silent for 6 s from 60 m above the
 //                       ground, through the impact                               → rapid-descent, crash
 //   low-pass            contour flying between 20 and 40 m above the fields for 3 minutes  → low-altitude
+import type { Clock } from '../ports';
 import type { Leg } from './pilot';
-import { flightSpec, type FlightSpec, type Terrain } from './flight';
+import { flightSpec, SimulatedFlight, type FlightSpec, type Terrain } from './flight';
 import { SeededRandom } from './random';
+import { SimulatedBarometer, type ChipProfile } from './simulated-barometer';
 
 /** The emergency kinds a scenario should raise (the names of src/app/emergency.ts). */
 export type ExpectedEmergency = 'crash' | 'rapid-descent' | 'low-altitude' | 'sensor-fault';
@@ -209,4 +211,22 @@ export function randomEnvelopeFailure(seed: number): Scenario {
     failure: { atS: 300 + Math.max(heightM, 100) / climbMps + r.between(60, 600), emptyingS: r.uniform() < 0.5 ? r.between(0.1, 0.5) : r.between(0.5, 8), terminalMps: r.between(10, 30) },
   });
   return { spec, expected: ['crash'] };
+}
+
+export interface ScenarioFlightOptions {
+  seed?: number;
+  /** When the flight starts (default: now on `clock`). */
+  startMs?: number;
+  launchElevationM?: number;
+  profile?: ChipProfile;
+  ambientNoisePa?: number;
+}
+
+/** A named scenario flown from `startMs`, and the simulated chip that measures it. */
+export function flyScenario(name: ScenarioName, clock: Clock, options: ScenarioFlightOptions = {}): { flight: SimulatedFlight; barometer: SimulatedBarometer } {
+  const seed = options.seed ?? 1;
+  const { spec } = scenario(name, seed);
+  const flight = new SimulatedFlight(options.launchElevationM === undefined ? spec : { ...spec, launchElevationM: options.launchElevationM }, options.startMs ?? clock.now());
+  const barometer = new SimulatedBarometer({ clock, flight, seed, profile: options.profile, ambientNoisePa: options.ambientNoisePa });
+  return { flight, barometer };
 }
