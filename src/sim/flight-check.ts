@@ -7,6 +7,7 @@ import { DEFAULT_CONFIG, type EmergencyConfig } from '../app/config';
 import { EmergencyMonitor } from '../app/emergency';
 import type { Clock } from '../ports';
 import { Altimeter } from '../sensor/altimeter';
+import type { KalmanOptions } from '../sensor/kalman';
 import { SimulatedFlight } from './flight';
 import type { Scenario } from './scenarios';
 import { CHIP_PROFILES, SimulatedBarometer, type ChipProfile } from './simulated-barometer';
@@ -31,6 +32,8 @@ export interface FlightCheck {
   /** How far the estimated vertical speed strayed from the truth on "ok" readings, ignoring the
    *  first two readings after the failure and after the impact (m/s). */
   worstSpeedErrorMps: number;
+  /** Root mean square of the same (m/s). */
+  rmsSpeedErrorMps: number;
   /** Readings by quality. */
   qualities: { ok: number; degraded: number; fault: number };
   flownS: number;
@@ -39,6 +42,7 @@ export interface FlightCheck {
 export interface FlightCheckOptions {
   profile?: ChipProfile;
   ambientNoisePa?: number;
+  kalman?: Partial<KalmanOptions>;
   emergency?: EmergencyConfig;
   sampleIntervalMs?: number;
   /** Stop this long after the landing or the impact (s). */
@@ -71,7 +75,7 @@ export function checkFlight(scenario: Scenario, options: FlightCheckOptions = {}
   const clock = new SteppedClock();
   const flight = new SimulatedFlight(spec, 0);
   const barometer = new SimulatedBarometer({ clock, flight, profile: options.profile ?? CHIP_PROFILES.BMP280, ambientNoisePa: options.ambientNoisePa, seed: spec.seed });
-  const altimeter = new Altimeter({ open: () => barometer, clock });
+  const altimeter = new Altimeter({ open: () => barometer, clock, kalman: options.kalman });
   const monitor = new EmergencyMonitor(config);
   const events: FlightEvent[] = [];
   const raised: string[] = [];
@@ -79,6 +83,8 @@ export function checkFlight(scenario: Scenario, options: FlightCheckOptions = {}
   let fastSinceS = -1;
   let rapidDescentDueS = -1;
   let worst = 0;
+  let squares = 0;
+  let counted = 0;
   let endS = Infinity;
   for (clock.nowMs = intervalMs; clock.nowMs <= maxS * 1000; clock.nowMs += intervalMs) {
     const nowS = clock.nowMs / 1000;
@@ -98,7 +104,10 @@ export function checkFlight(scenario: Scenario, options: FlightCheckOptions = {}
     }
     const settlingAfter = (eventS: number) => eventS >= 0 && nowS - eventS < 2.5 * (intervalMs / 1000);
     if (reading.quality === 'ok' && !settlingAfter(flight.failedAtS) && !settlingAfter(flight.impactAtS)) {
-      worst = Math.max(worst, Math.abs(reading.verticalSpeedMps - truth.verticalSpeedMps));
+      const error = reading.verticalSpeedMps - truth.verticalSpeedMps;
+      worst = Math.max(worst, Math.abs(error));
+      squares += error * error;
+      counted++;
     }
     if (endS === Infinity && (flight.pilot.finished || flight.impactAtS >= 0)) endS = nowS + afterS;
     if (nowS >= endS) break;
@@ -112,6 +121,7 @@ export function checkFlight(scenario: Scenario, options: FlightCheckOptions = {}
     impactSpeedMps: flight.impactSpeedMps,
     rapidDescentDueS,
     worstSpeedErrorMps: worst,
+    rmsSpeedErrorMps: Math.sqrt(squares / Math.max(counted, 1)),
     qualities,
     flownS: clock.nowMs / 1000,
   };
