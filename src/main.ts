@@ -22,6 +22,7 @@ const boardConfig: BoardConfig = {
   i2cHz: config.i2cHz,
   sensorChip: config.sensorChip,
   flightScenario: config.flightScenario,
+  flightSeed: config.flightSeed,
   wifiSsid: config.wifiSsid,
   wifiPassword: config.wifiPassword,
   otaPublicKey: config.otaPublicKey,

@@ -1,6 +1,6 @@
 // npm run sim | build:esp32 | flash — the firmware targets that need the Moddable SDK.
 //
-//   npm run sim [-- --broker HOST:PORT] [--scenario normal|crash|sensor-fault]
+//   npm run sim [-- --broker HOST:PORT] [--scenario NAME] [--seed N]   (the names: npm start -- --help)
 //       builds the app for the Moddable desktop simulator (boards/sim) and runs it. With a display it
 //       opens the simulator window; without one it runs headless (xvfb-run) and prints the traces.
 //   npm run build:esp32     builds the device image (needs $MODDABLE and ESP-IDF: $IDF_PATH).
@@ -22,7 +22,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 async function sim(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { broker: { type: 'string' }, scenario: { type: 'string' }, id: { type: 'string' } },
+    options: { broker: { type: 'string' }, scenario: { type: 'string' }, seed: { type: 'string' }, id: { type: 'string' } },
   });
   const config: BuildConfig = {};
   if (values.broker) {
@@ -31,6 +31,7 @@ async function sim(args: string[]): Promise<number> {
     if (port) config.brokerPort = Number(port);
   }
   if (values.scenario) config.flightScenario = values.scenario;
+  if (values.seed) config.flightSeed = values.seed;
   if (values.id) config.deviceId = values.id;
   const sdk = await locateModdableSdk(log);
   log(`building for the desktop simulator with the SDK in ${sdk.dir}…`);

@@ -56,6 +56,23 @@ export const SCENARIO_NAMES = [
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
+/** One line each, for --help and the README (the header above has the details). */
+export const SCENARIO_SUMMARIES: Record<ScenarioName, string> = {
+  normal: 'a 66-minute flight to 1,500 m with gusts, landing where it took off',
+  crash: 'the envelope tears at 600 m: a fall at 20 m/s, impact 5.5 minutes in',
+  'sensor-fault': 'the normal flight; the chip is silent for a minute at 15:00, frozen at 25:00',
+  'gentle-failure': 'a slow leak at 1,200 m: the fall builds up over seconds to 12 m/s',
+  'arrested-descent': 'a vented descent near 10 m/s that the burner arrests gradually in the air',
+  'hard-landing': 'an approach at 5 m/s without a flare',
+  'tree-landing': 'a normal approach into 15 m trees, where the basket stays',
+  'high-terrain': 'lands on a plateau 350 m above the launch site',
+  'low-terrain': 'lands in a valley 250 m below the launch site',
+  'crash-high-terrain': 'the envelope tears over ground 350 m above the launch site',
+  'crash-in-trees': 'the envelope tears over a forest; the wreck hangs in the trees',
+  'dropout-fall': 'the envelope tears; the sensor is silent for 6 s through the impact',
+  'low-pass': 'contour flying between 20 and 40 m above the fields',
+};
+
 export function isScenarioName(name: string): name is ScenarioName {
   return (SCENARIO_NAMES as readonly string[]).includes(name);
 }

@@ -1,13 +1,16 @@
-// The desktop simulator's barometer: the simulated flight (scenario from the config: normal, crash
-// or sensor-fault). The simulator has no I2C bus.
+// The desktop simulator's barometer: a named flight of the physical model (src/sim/), chosen by the
+// build config (flightScenario, flightSeed), measured by a simulated BMP280. The simulator has no
+// I2C bus.
 import type { Clock } from "ports";
 import type { Barometer } from "sensor/barometer";
 import type { BoardConfig } from "platform/moddable/board-config";
-import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from "sensor/simulated";
+import { flyScenario, isScenarioName, SCENARIO_NAMES } from "sim/scenarios";
 
 export function createBarometerOpener(config: BoardConfig, clock: Clock): () => Barometer {
-  const scenario = (config.flightScenario ?? "normal") as FlightScenario;
-  if (!FLIGHT_SCENARIOS.includes(scenario)) throw new Error(`flightScenario "${scenario}" is not one of ${FLIGHT_SCENARIOS.join(", ")}`);
-  const barometer = new SimulatedBarometer({ clock, scenario });
+  const name = config.flightScenario ?? "normal";
+  if (!isScenarioName(name)) throw new Error(`flightScenario "${name}" is not one of ${SCENARIO_NAMES.join(", ")}`);
+  const seed = Number(config.flightSeed ?? 1);
+  if (!Number.isInteger(seed)) throw new Error(`flightSeed must be a whole number, not ${config.flightSeed}`);
+  const { barometer } = flyScenario(name, clock, { seed });
   return () => barometer;
 }
