@@ -1,4 +1,5 @@
 // npm run bench — every benchmark, each printing our figure beside a reference from the same run.
+import { benchFlights } from './flights';
 import { benchMqtt } from './mqtt';
 import { benchNode } from './node';
 import { benchOta } from './ota';
@@ -6,3 +7,4 @@ import { benchOta } from './ota';
 await benchMqtt();
 await benchNode();
 await benchOta();
+await benchFlights();

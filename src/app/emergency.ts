@@ -15,7 +15,8 @@
 //                  or a building. A gradual arrest in the air is not a crash. It stays active until
 //                  the balloon flies again (climbs crashClearClimbM above where it stopped).
 //   low-altitude   flying low: between 3 m and lowAltitudeM above the launch site for lowAltitudeForS
-//                  since the vertical speed turned back the other way (faster than 0.2 m/s). A
+//                  since the vertical speed turned back the other way (faster than 0.2 m/s, for five
+//                  readings). A
 //                  climb-out or a final approach, however slow, keeps going one way and never starts
 //                  the clock. A balloon at rest — its altitude unmoved for 20 s, on the ground or in
 //                  trees, wherever they are — is not flying at all. Below the launch site's height it
@@ -46,8 +47,10 @@ const GROUND_M = 3;
 const REST_S = 20;
 const REST_SHIFT_M = 0.5;
 const REST_SPAN_M = 1;
-/** A turn back means moving the other way faster than noise can make it look (m/s). */
+/** A turn back means moving the other way, faster than 0.2 m/s for 5 readings in a row: noise
+ *  can make one reading look like that, not five. */
 const TURN_MPS = 0.2;
+const TURN_READINGS = 5;
 /** A fall lasts at least this long; a stop holds at least this long (s). */
 const FALL_FOR_S = 2;
 const STOP_FOR_S = 2;
@@ -101,6 +104,7 @@ export class EmergencyMonitor {
   #restCount = 0;
   #lowUp: boolean | undefined;
   #lowSinceS = -1;
+  #turning = 0;
 
   constructor(config: EmergencyConfig) {
     this.#config = config;
@@ -193,8 +197,10 @@ export class EmergencyMonitor {
     if (this.#lowUp === undefined) {
       this.#lowUp = vs > 0;
       this.#lowSinceS = -1;
-    } else if (this.#lowSinceS < 0 && (this.#lowUp ? vs < -TURN_MPS : vs > TURN_MPS)) {
-      this.#lowSinceS = nowS;
+      this.#turning = 0;
+    } else if (this.#lowSinceS < 0) {
+      this.#turning = (this.#lowUp ? vs < -TURN_MPS : vs > TURN_MPS) ? this.#turning + 1 : 0;
+      if (this.#turning >= TURN_READINGS) this.#lowSinceS = nowS;
     }
     const flyingLow = this.#lowSinceS >= 0 && nowS - this.#lowSinceS >= c.lowAltitudeForS;
     return low.update(low.active || flyingLow, nowS, 0, c.clearAfterS);
