@@ -94,6 +94,7 @@ export class EmergencyMonitor {
   #fastSinceS = -1;
   #fallLastS = -Infinity;
   #fallLastMps = 0;
+  #fallPeakMps = 0;
   #stopSinceS = -1;
   #stopDecelerationMps2 = 0;
   #crashAltitudeM = 0;
@@ -151,8 +152,10 @@ export class EmergencyMonitor {
     if (vs < -c.crashDescentMps) {
       if (this.#fastSinceS < 0) this.#fastSinceS = nowS;
       if (nowS - this.#fastSinceS >= FALL_FOR_S) {
+        if (nowS - this.#fallLastS > c.crashWindowS) this.#fallPeakMps = 0; // a new fall
         this.#fallLastS = nowS;
         this.#fallLastMps = -vs;
+        this.#fallPeakMps = Math.max(this.#fallPeakMps, -vs);
       }
     } else {
       this.#fastSinceS = -1;
@@ -241,7 +244,7 @@ export class EmergencyMonitor {
       return;
     }
     const c = this.#config;
-    const alt = r.altitudeM.toFixed(0);
+    const alt = (Math.round(r.altitudeM) || 0).toFixed(0); // (no "-0")
     const message =
       kind === 'sensor-fault'
         ? `no trustworthy altitude for ${c.sensorFaultForS} s: ${r.faultMessage}`
@@ -249,11 +252,7 @@ export class EmergencyMonitor {
           ? `descending at ${(-r.verticalSpeedMps).toFixed(1)} m/s (limit ${c.rapidDescentMps} m/s) at ${alt} m`
           : kind === 'low-altitude'
             ? `flying at ${alt} m, below the ${c.lowAltitudeM} m floor, for ${c.lowAltitudeForS} s`
-            : `impact: a fall at ${this.#fallSpeedText()} stopped at ${alt} m with ${this.#stopDecelerationMps2.toFixed(1)} m/s², far beyond the ${MAX_LIFT_ACCELERATION_MPS2} m/s² a burner can give`;
+            : `impact: a fall at ${this.#fallPeakMps.toFixed(0)} m/s stopped at ${alt} m with ${this.#stopDecelerationMps2.toFixed(1)} m/s², far beyond the ${MAX_LIFT_ACCELERATION_MPS2} m/s² a burner can give`;
     this.#changes.push({ kind, active: true, message });
-  }
-
-  #fallSpeedText(): string {
-    return `${this.#fallLastMps.toFixed(0)} m/s`;
   }
 }
