@@ -151,6 +151,8 @@ describe('sensor node', () => {
     await broker.restart();
     await rig.fly(60); // reconnect (backoff) and drain
     for (let i = 0; i < 100 && rig.node.outbox.size > 0; i++) await settle(10);
+    // The crew reconnects on its own (real-time) backoff; the broker holds the backlog for it until then.
+    for (let i = 0; i < 300 && json(crew, `${id}/telemetry`).length < 210; i++) await settle(10);
     const seqs = json(crew, `${id}/telemetry`).map((t) => t.seq);
     expect(seqs.length).toBeGreaterThanOrEqual(210);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
@@ -206,7 +208,7 @@ describe('sensor node during an over-the-air update', () => {
     const id = rig.node.config.deviceId;
     const crew = await ground(`${id}/#`);
     await rig.fly(10);
-    const manifest = manifestFor(image, { version: '0.2.0', board: 'test', url: 'http://images.local/a.bin' }, keys.privateKeyPem);
+    const manifest = manifestFor(image, { version: '0.2.0', board: 'test', url: 'http://images.local/a.bin', device: id, expires: '2099-01-01T00:00:00Z', counter: 1 }, keys.privateKeyPem);
     crew.client.publish(`${id}/cmd/ota`, JSON.stringify({ id: 'u1', ...manifest }), 1);
     await settle(100);
     await rig.fly(30);

@@ -6,10 +6,25 @@ export interface BoardConfig {
   sensorChip?: string;
   flightScenario?: string;
   /** Seed of the simulated flight's wind and sensor noise (the same seed flies the same flight). */
-  flightSeed?: number | string;
+  flightSeed?: number;
   wifiSsid?: string;
   wifiPassword?: string;
   /** Hex of the uncompressed P-256 public key updates must be signed with ('' refuses updates). */
   otaPublicKey?: string;
   otaPartitionBytes?: number;
+}
+
+/**
+ * The settings a run of the firmware starts with: from the build config (mcconfig key=value), which
+ * the simulator lets the launch override (board/launch).
+ */
+export interface LaunchSettings {
+  deviceId: string;
+  brokerHost: string;
+  brokerPort: number;
+  brokerTls: boolean;
+  /** The CA that signed the broker's certificate, base64 DER on one line ('' for the SDK's CAs). */
+  brokerCa: string;
+  flightScenario?: string;
+  flightSeed?: number;
 }

@@ -9,8 +9,8 @@ import { flyScenario, isScenarioName, SCENARIO_NAMES } from "sim/scenarios";
 export function createBarometerOpener(config: BoardConfig, clock: Clock): () => Barometer {
   const name = config.flightScenario ?? "normal";
   if (!isScenarioName(name)) throw new Error(`flightScenario "${name}" is not one of ${SCENARIO_NAMES.join(", ")}`);
-  const seed = Number(config.flightSeed ?? 1);
-  if (!Number.isInteger(seed)) throw new Error(`flightSeed must be a whole number, not ${config.flightSeed}`);
+  const seed = config.flightSeed ?? 1;
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`flightSeed must be a whole number, not ${config.flightSeed}`);
   const { barometer } = flyScenario(name, clock, { seed });
   return () => barometer;
 }
