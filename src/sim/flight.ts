@@ -4,8 +4,8 @@
 // live inputs too (burner, vent, an altitude to hold, an envelope failure now) for a control panel.
 //
 // Everything random comes from one seed: the same spec and seed give the same flight, bit for bit,
-// on Node and on XS.
-import { Balloon, DEFAULT_BALLOON, MODEL_STEP_S, type BalloonSpec, type Contact } from './balloon';
+// on Node and on XS. Moving it forward allocates nothing (it runs inside the node's sample cycle).
+import { Balloon, DEFAULT_BALLOON, MODEL_STEP_S, type BalloonSpec, type Contact, type Surroundings } from './balloon';
 import { Pilot, type Leg } from './pilot';
 import { SeededRandom } from './random';
 import { VerticalWind, type WindSpec } from './wind';
@@ -78,6 +78,7 @@ export class SimulatedFlight {
   readonly #wind: VerticalWind;
   readonly #truth: FlightTruth = { altitudeM: 0, verticalSpeedMps: 0, pressurePa: 0, temperatureC: 0, phase: '', contact: 'ground', sensor: 'ok' };
   readonly #faultStartS: number[];
+  readonly #around: Surroundings = { windMps: 0, groundM: 0, treesM: 0 };
   #terrain = 0;
   /** When the envelope failed, and when the basket hit something after a failure or a fast descent (s); -1: not (yet). */
   failedAtS = -1;
@@ -138,7 +139,11 @@ export class SimulatedFlight {
     if (spec.failure && this.failedAtS < 0 && t >= spec.failure.atS) this.failEnvelope(spec.failure.emptyingS, spec.failure.terminalMps);
     const controls = this.pilot.fly(balloon, ground.groundM, ground.treesM);
     const wasAirborne = balloon.contact === 'airborne';
-    balloon.step(controls, { windMps: this.#wind.at(t), groundM: ground.groundM, treesM: ground.treesM });
+    const around = this.#around;
+    around.windMps = this.#wind.at(t);
+    around.groundM = ground.groundM;
+    around.treesM = ground.treesM;
+    balloon.step(controls, around);
     this.fastestDescentMps = Math.max(this.fastestDescentMps, -balloon.verticalSpeedMps);
     if (wasAirborne && balloon.contact !== 'airborne' && this.impactAtS < 0 && (this.failedAtS >= 0 || balloon.touchdownSpeedMps < -4)) {
       this.impactAtS = balloon.touchdownAtS;

@@ -89,41 +89,36 @@ export class Pilot {
     }
     const height = balloon.heightM;
     const clearance = height - groundM - treesM;
-    const next = () => {
-      this.#leg++;
-      this.#legStartS = nowS;
-      this.#holdM = height;
-    };
     switch (leg.kind) {
       case 'ground':
         this.#steerForce(balloon, -0.02 * balloon.spec.grossMassKg * 9.8); // hot, but 2 % heavy
-        if (nowS - this.#legStartS >= leg.forS) next();
+        if (nowS - this.#legStartS >= leg.forS) this.#next(nowS, height);
         return;
       case 'climb':
         this.#steer(balloon, Math.min(leg.rateMps, Math.max(0.3, (leg.toM - height) / HOLD_S)));
-        if (height >= leg.toM - 2) next();
+        if (height >= leg.toM - 2) this.#next(nowS, height);
         return;
       case 'hold':
         if (leg.atM !== undefined) this.#holdM = leg.atM;
         this.#steer(balloon, this.#holdSpeed(balloon, this.#holdM ?? height));
-        if (nowS - this.#legStartS >= leg.forS) next();
+        if (nowS - this.#legStartS >= leg.forS) this.#next(nowS, height);
         return;
       case 'descend': {
         // Like a pilot, level off early: the balloon needs tens of seconds to stop a descent.
         const left = Math.min(leg.aboveGroundM === undefined ? Infinity : clearance - leg.aboveGroundM, leg.toM === undefined ? Infinity : height - leg.toM);
         this.#steer(balloon, -Math.min(leg.rateMps, Math.max(MIN_DESCENT_MPS, left / HOLD_S)));
-        if (left <= 1) next();
+        if (left <= 1) this.#next(nowS, height);
         return;
       }
       case 'vent':
         this.controls.burner = false;
         this.controls.vent = true;
-        if (height <= leg.toM) next();
+        if (height <= leg.toM) this.#next(nowS, height);
         return;
       case 'arrest':
         this.controls.burner = true;
         this.controls.vent = false;
-        if (balloon.verticalSpeedMps >= -0.2) next();
+        if (balloon.verticalSpeedMps >= -0.2) this.#next(nowS, height);
         return;
       case 'land':
         if (balloon.contact !== 'airborne') {
@@ -135,6 +130,13 @@ export class Pilot {
         this.#steer(balloon, -leg.rateMps);
         return;
     }
+  }
+
+  /** On to the next leg (holding where the last one ended, if it holds). */
+  #next(nowS: number, heightM: number): void {
+    this.#leg++;
+    this.#legStartS = nowS;
+    this.#holdM = heightM;
   }
 
   #holdSpeed(balloon: Balloon, targetM: number): number {

@@ -141,13 +141,16 @@ export class RecordedFlight implements FlightSource {
     const truth = this.#truth;
     let fraction = 0;
     if (i < last && t > timesS[i]) fraction = (t - timesS[i]) / (timesS[i + 1] - timesS[i]);
-    const interpolate = (values: Float64Array) => (i < last ? values[i] + (values[i + 1] - values[i]) * fraction : values[last]);
-    truth.altitudeM = interpolate(altitudesM);
+    truth.altitudeM = interpolate(altitudesM, i, last, fraction);
     truth.verticalSpeedMps = i < last && t >= timesS[0] ? (altitudesM[i + 1] - altitudesM[i]) / (timesS[i + 1] - timesS[i]) : 0;
     const amsl = this.launchElevationM + truth.altitudeM;
     truth.pressurePa = pressureAtAltitudePa(amsl, this.qnhPa);
-    truth.temperatureC = temperaturesC.length > 0 ? interpolate(temperaturesC) : 15 - 0.0065 * amsl;
+    truth.temperatureC = temperaturesC.length > 0 ? interpolate(temperaturesC, i, last, fraction) : 15 - 0.0065 * amsl;
     truth.phase = t > timesS[last] ? 'replay ended (holding)' : 'replay';
     return truth;
   }
+}
+
+function interpolate(values: Float64Array, i: number, last: number, fraction: number): number {
+  return i < last ? values[i] + (values[i + 1] - values[i]) * fraction : values[last];
 }
