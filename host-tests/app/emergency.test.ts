@@ -144,6 +144,18 @@ describe('low altitude: flying low, never a balloon at rest, wherever it rests',
     expect(feed(new EmergencyMonitor(config), samples)).toEqual([]);
   });
 
+  it('judges rest the same when the node samples faster than once a second', () => {
+    const samples: [number, number, number][] = [];
+    let alt = 60;
+    let t = 0;
+    for (; alt > 30; t += 0.5) samples.push([t, (alt -= 0.125), -0.25]);
+    for (let i = 0; i < 1200; i++, t += 0.5) samples.push([t, 30 + 0.05 * Math.sin(i), 0.02 * Math.cos(i)]);
+    expect(feed(new EmergencyMonitor(config), samples)).toEqual([]);
+    // … and flight low over the fields is still raised
+    const contourAt2Hz = contour(0, 240).flatMap(([time, a, v]): [number, number, number][] => [[time, a, v], [time + 0.5, a, v]]);
+    expect(feed(new EmergencyMonitor(config), contourAt2Hz).some((c) => c.includes('low-altitude raised'))).toBe(true);
+  });
+
   it('is not raised for a basket caught in trees 15 m up after a normal descent', () => {
     const samples: [number, number, number][] = [];
     let t = 0;

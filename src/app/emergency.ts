@@ -103,6 +103,8 @@ export class EmergencyMonitor {
   readonly #restWindow = new Float64Array(REST_S);
   #restNext = 0;
   #restCount = 0;
+  #restLastS = 0;
+  #resting = false;
   #lowUp: boolean | undefined;
   #lowSinceS = -1;
   #turning = 0;
@@ -189,7 +191,8 @@ export class EmergencyMonitor {
   #lowAltitude(nowS: number, alt: number, vs: number): 'raise' | 'clear' | undefined {
     const c = this.#config;
     const low = this.#conditions['low-altitude'];
-    const inBand = alt >= GROUND_M && alt < c.lowAltitudeM && !this.#atRest(alt);
+    const resting = this.#atRest(nowS, alt); // fed every reading, in the band or not
+    const inBand = alt >= GROUND_M && alt < c.lowAltitudeM && !resting;
     if (!inBand) {
       this.#lowUp = undefined;
       return low.update(false, nowS, 0, c.clearAfterS);
@@ -210,18 +213,21 @@ export class EmergencyMonitor {
   }
 
   /**
-   * At rest: over the last REST_S readings the altitude has not moved (the means of the two halves
-   * agree within REST_SHIFT_M) nor bent (it spans less than REST_SPAN_M). Averages, so sensor noise
-   * of a few pascals does not break it; a balloon turning round in the air bends its path by more.
+   * At rest: over the last REST_S seconds (one altitude a second) the altitude has not moved (the
+   * means of the two halves agree within REST_SHIFT_M) nor bent (it spans less than REST_SPAN_M).
+   * Averages, so sensor noise of a few pascals does not break it; a balloon turning round in the air
+   * bends its path by more.
    */
-  #atRest(alt: number): boolean {
+  #atRest(nowS: number, alt: number): boolean {
     const window = this.#restWindow;
     const n = window.length;
+    if (this.#restCount > 0 && nowS - this.#restLastS < 1) return this.#resting; // faster sampling: one a second is enough
+    this.#restLastS = nowS;
     window[this.#restNext] = alt;
     this.#restNext = (this.#restNext + 1) % n;
     if (this.#restCount < n) {
       this.#restCount++;
-      return false;
+      return (this.#resting = false);
     }
     let older = 0;
     let newer = 0;
@@ -234,7 +240,7 @@ export class EmergencyMonitor {
       if (value < lowest) lowest = value;
       if (value > highest) highest = value;
     }
-    return Math.abs(newer - older) / (n / 2) < REST_SHIFT_M && highest - lowest < REST_SPAN_M;
+    return (this.#resting = Math.abs(newer - older) / (n / 2) < REST_SHIFT_M && highest - lowest < REST_SPAN_M);
   }
 
   #note(kind: EmergencyKind, change: 'raise' | 'clear' | undefined, r: AltitudeReading): void {
