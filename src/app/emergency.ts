@@ -5,8 +5,8 @@
 // do not know the ground below, so none of them depends on the launch site's height.
 //
 //   rapid-descent  descending faster than rapidDescentMps for rapidDescentForS. An intact balloon
-//                  descends at 1–3 m/s, at most ~8 m/s with the envelope cold (its drag then carries
-//                  the whole weight); a failed envelope falls at 10–30 m/s.
+//                  descends at 1–3 m/s, at most 8–10 m/s with the envelope vented cold (its drag then
+//                  carries the whole weight); a failed envelope falls at 10–30 m/s.
 //   crash          an abrupt stop after a fast descent, at any height: the descent was faster than
 //                  crashDescentMps for two seconds or more (a fall, not one odd reading), and within
 //                  crashWindowS the balloon stopped (|vs| < crashStopMps, held for two seconds) with a
@@ -16,11 +16,11 @@
 //                  the balloon flies again (climbs crashClearClimbM above where it stopped).
 //   low-altitude   flying low: between 3 m and lowAltitudeM above the launch site for lowAltitudeForS
 //                  since the vertical speed turned back the other way (faster than 0.2 m/s, for five
-//                  readings). A
-//                  climb-out or a final approach, however slow, keeps going one way and never starts
-//                  the clock. A balloon at rest — its altitude unmoved for 20 s, on the ground or in
-//                  trees, wherever they are — is not flying at all. Below the launch site's height it
-//                  is not judged: the ground there is lower still, and the barometer cannot tell how much.
+//                  readings). A climb-out or a final approach, however slow, keeps going one way and
+//                  never starts the clock. A balloon at rest — its altitude unmoved for 20 s, on the
+//                  ground or in trees, wherever they are — is not flying at all. Below the launch
+//                  site's height it is not judged: the ground there is lower still, and the barometer
+//                  cannot tell how much.
 //   sensor-fault   no trustworthy reading for sensorFaultForS
 import type { AltitudeReading } from '../sensor/altimeter';
 import { MAX_LIFT_ACCELERATION_MPS2 } from '../sensor/flight-limits';
@@ -39,7 +39,7 @@ export interface EmergencyChange {
 /** Below this height above the launch site a balloon is on (or at) the launch site's level. */
 const GROUND_M = 3;
 /**
- * At rest (see #atRest): over REST_S readings the altitude's halves agree within REST_SHIFT_M and it
+ * At rest (see #atRest): over REST_S seconds the altitude's halves agree within REST_SHIFT_M and it
  * spans less than REST_SPAN_M. A landed basket moves only by the sensor's noise (centimetres, a few
  * decimetres in gusty air); a balloon turning round in the air (at 0.02 m/s² or more under its
  * burner) bends its path by well over a metre in that time.
@@ -98,8 +98,8 @@ export class EmergencyMonitor {
   #stopSinceS = -1;
   #stopDecelerationMps2 = 0;
   #crashAltitudeM = 0;
-  // low-altitude: the last readings (for at rest), the direction low flight began in
-  // (undefined: not low), and when it turned back (-1: not yet)
+  // low-altitude: an altitude a second for the last REST_S seconds (at rest?), the direction low
+  // flight began in (undefined: not low), and when it turned back (-1: not yet)
   readonly #restWindow = new Float64Array(REST_S);
   #restNext = 0;
   #restCount = 0;

@@ -54,11 +54,6 @@ export class VerticalEstimator {
     this.#scratch = new AltitudeKalman(options);
   }
 
-  tune(options: Partial<KalmanOptions>): void {
-    this.kalman.tune(options);
-    this.#scratch.tune(options);
-  }
-
   /** False when the state is no longer a number (only after a bug): restart() then. */
   get healthy(): boolean {
     const k = this.kalman;
