@@ -65,7 +65,7 @@ describe('npm start (host/simulate.ts)', () => {
   it('replays a recorded flight (--flight) through the simulated chip to a real broker: --speed, --duration, --json', async () => {
     // The envelope fails over a hill 350 m above the launch site, about 830 s in; up to 2,400 s of
     // flight at 200× (less on a loaded machine: what matters is that it gets past the impact).
-    const { stdout } = await run(simulate[0], [simulate[1], '--flight', 'flights/envelope-failure-over-hills.csv', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'replay1', '--speed', '200', '--duration', '12', '--json'], { timeout: 90_000 });
+    const { stdout } = await run(simulate[0], [simulate[1], '--flight', 'flights/envelope-failure-over-hills.csv', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'replay1', '--speed', '200', '--duration', '12', '--json'], { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
     const messages = stdout.trim().split('\n').map((l) => JSON.parse(l) as { subscriber: string; topic: string; payload: unknown });
     const telemetry = messages.filter((m) => m.subscriber === 'crew' && m.topic === 'replay1/telemetry').map((m) => m.payload as { seq: number; alt: number; vs: number; q: string });
     expect(telemetry.at(-1)!.seq).toBeGreaterThan(900);
