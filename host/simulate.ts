@@ -138,7 +138,9 @@ async function main(): Promise<number | void> {
   const opts = options();
   // A recorded flight is read, and refused with the line and column of its first problem, before anything starts.
   const recording = opts.flightFile === undefined ? undefined : readFlightFile(opts.flightFile);
-  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id]);
+  // Two seats per party: the terminal ground station takes the first; another screen (a browser, an
+  // update push) may log in on the second without cutting the first off.
+  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id], 2);
   const who = logins(opts, embeddedAccounts);
   const refusals: Refusal[] = []; // the view exists only once the broker runs
   let onRefused = (refusal: Refusal) => void refusals.push(refusal);
