@@ -119,6 +119,11 @@ function check(path: string, value: unknown, rule: Rule): string | undefined {
   }
 }
 
+/** Settings earlier firmware had, and why they went: named in the refusal, dropped from a stored config. */
+const RETIRED: Record<string, string> = {
+  'emergency.crashNearGroundM': 'emergency.crashNearGroundM is retired: a crash is now recognised at any height, by how abruptly it stops (emergency.crashDecelerationMps2)',
+};
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -137,7 +142,7 @@ export function mergeConfig(base: NodeConfig, change: unknown): NodeConfig {
       }
       for (const [inner, innerValue] of Object.entries(value)) {
         const rule = RULES[`emergency.${inner}`];
-        if (!rule) problems.push(`unknown setting emergency.${inner}`);
+        if (!rule) problems.push(RETIRED[`emergency.${inner}`] ?? `unknown setting emergency.${inner}`);
         else (merged.emergency as unknown as Record<string, unknown>)[inner] = innerValue;
       }
     } else if (!RULES[key]) {
@@ -162,7 +167,19 @@ export function loadConfig(store: KeyValueStore, defaults: NodeConfig = DEFAULT_
   const stored = store.get(STORE_KEY);
   if (stored === undefined) return { config: defaults };
   try {
-    return { config: mergeConfig(defaults, JSON.parse(stored)) };
+    const change = JSON.parse(stored) as unknown;
+    // A setting a firmware update retired is dropped, not a reason to lose the others.
+    const retired: string[] = [];
+    if (isObject(change) && isObject(change.emergency)) {
+      for (const key of Object.keys(change.emergency)) {
+        if (RETIRED[`emergency.${key}`]) {
+          retired.push(RETIRED[`emergency.${key}`]);
+          delete change.emergency[key];
+        }
+      }
+    }
+    const config = mergeConfig(defaults, change);
+    return retired.length ? { config, warning: `stored config: ${retired.join('; ')} (dropped)` } : { config };
   } catch (error) {
     return { config: defaults, warning: `stored config ignored (${(error as Error).message}); using defaults` };
   }
