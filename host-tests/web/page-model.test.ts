@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { CommandTracker, describeReply, parseReply } from '../../host/web/page/command-tracker';
 import { EmergencyBoard, parseEmergency } from '../../host/web/page/emergencies';
 import { flightPhase } from '../../host/web/page/flight-phase';
+import { recordFlight } from '../../host/bench/recorded-flight';
 import { FlightStore, parseTelemetry, type Reading } from '../../host/web/page/flight-store';
+import { parseFlightCsv } from '../../src/sim/recorded-flight';
 
 const reading = (seq: number, extra: Partial<Reading> = {}): Reading => ({ seq, ts: 1_700_000_000_000 + seq * 1000, alt: seq * 2, vs: 2, p: 100_000, t: 15, q: 'ok', ...extra });
 const seqs = (store: FlightStore) => Array.from(store.seq.subarray(0, store.length));
@@ -47,6 +49,28 @@ describe('flight store', () => {
     store.add(reading(2, { alt: NaN, t: NaN, q: 'fault' }));
     store.add(reading(3, { alt: 12.345, t: 14.9 }));
     expect(store.toCsv()).toBe('t_s,altitude_m,temperature_c\n0,0,15.25\n2,12.3,14.9\n');
+  });
+
+  it('exports a flight that `npm start -- --flight` reads back as it was (src/sim/recorded-flight.ts)', () => {
+    const store = new FlightStore();
+    const payloads = recordFlight(4000, 1_700_000_000_000); // the node's own telemetry, a climb to 1,500 m
+    for (const payload of payloads) {
+      const parsed = parseTelemetry(payload);
+      if ('reading' in parsed) store.add(parsed.reading);
+    }
+    store.add(reading(1, { boot: 'again', ts: store.time[store.length - 1] * 1000 })); // same millisecond as the last one, another boot
+    const replay = parseFlightCsv(store.toCsv());
+    expect(replay.timesS.length).toBe(4000); // the second reading at the same time is left out
+    expect(replay.temperaturesC.length).toBe(4000);
+    for (const i of [0, 999, 2500, 3999]) {
+      expect(replay.timesS[i]).toBeCloseTo(store.time[i] - store.time[0], 3);
+      expect(replay.altitudesM[i]).toBeCloseTo(store.altitude[i], 1);
+    }
+    // A temperature that is no air temperature (a chip's glitch): the column is left out, the rows stay.
+    store.temperature[10] = 300;
+    const withoutTemperature = parseFlightCsv(store.toCsv());
+    expect(withoutTemperature.temperaturesC.length).toBe(0);
+    expect(withoutTemperature.timesS.length).toBe(4000);
   });
 
   it('reads telemetry payloads and refuses what is not one, saying why', () => {

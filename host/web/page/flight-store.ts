@@ -169,19 +169,28 @@ export class FlightStore {
     for (const column of this.#columns()) column.copyWithin(at + 1, at, this.length);
   }
 
-  /** The flight as CSV for `npm start -- --flight FILE.csv`: readings without an altitude are left out. */
+  /**
+   * The flight as CSV for `npm start -- --flight FILE.csv` (src/sim/recorded-flight.ts reads it):
+   * readings without an altitude are left out, and so is a reading at the same millisecond as the one
+   * before (time must increase there); the temperature column only when every reading has an air
+   * temperature (-80 to 60 °C), else the replay takes the standard atmosphere's.
+   */
   toCsv(): string {
     const rows: number[] = [];
     let withTemperature = true;
+    let lastMs = -Infinity;
     for (let i = 0; i < this.length; i++) {
-      if (this.altitude[i] !== this.altitude[i]) continue;
+      const ms = Math.round(this.time[i] * 1000);
+      if (this.altitude[i] !== this.altitude[i] || ms <= lastMs) continue;
+      lastMs = ms;
       rows.push(i);
-      if (this.temperature[i] !== this.temperature[i]) withTemperature = false;
+      const t = this.temperature[i];
+      if (!(t >= -80 && t <= 60)) withTemperature = false;
     }
     const lines = [withTemperature ? 't_s,altitude_m,temperature_c' : 't_s,altitude_m'];
-    const t0 = rows.length > 0 ? this.time[rows[0]] : 0;
+    const t0 = rows.length > 0 ? Math.round(this.time[rows[0]] * 1000) : 0;
     for (const i of rows) {
-      const t = String(Math.round((this.time[i] - t0) * 1000) / 1000);
+      const t = String((Math.round(this.time[i] * 1000) - t0) / 1000);
       const alt = String(Math.round(this.altitude[i] * 10) / 10);
       lines.push(withTemperature ? `${t},${alt},${Math.round(this.temperature[i] * 100) / 100}` : `${t},${alt}`);
     }
