@@ -89,6 +89,7 @@ describe('npm run broker -- config', () => {
     for (const [i, line] of lines.entries()) expect(verifyMosquittoHash(parties.accounts[i].password, line.slice(line.indexOf(':') + 1))).toBe(true);
     const conf = readFileSync(path.join(dir, 'mosquitto.conf'), 'utf8');
     expect(conf).toMatch(/^allow_anonymous false$/m);
+    expect(conf).toMatch(/^max_queued_messages 100000$/m); // a day of telemetry for a page that was away
     expect(conf).toMatch(/^listener 18830\nuse_username_as_clientid true$/m);
     // A second configuration has passwords of its own; --seats gives each party more accounts.
     const other = scratch();
