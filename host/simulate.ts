@@ -12,6 +12,7 @@ import { HostFlash } from '../src/platform/node/host-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
 import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
+import { isDeviceId } from '../src/app/topics';
 import { accountFor, generateAccounts, readCredentials, type Credentials } from './broker/accounts';
 import { GROUND_ROLES, type Account, type GroundRole } from './broker/policy';
 import { startEmbeddedBroker, type EmbeddedBroker, type Refusal } from './embedded-broker';
@@ -80,7 +81,7 @@ function options() {
   if (!(speed > 0 && speed <= 1000)) throw new UsageError(`--speed must be a number from 0 (exclusive) to 1000, not "${values.speed}"`);
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration must be a number of seconds above 0, not "${values.duration}"`);
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(values.id!)) throw new UsageError(`--id must be 1 to 32 letters, digits, "_" or "-", not "${values.id}"`);
+  if (!isDeviceId(values.id!)) throw new UsageError(`--id must be 1 to 32 letters, digits, "_" or "-", not "${values.id}"`);
   let broker: { host: string; port: number; tls: boolean } | undefined;
   if (values.broker) {
     const match = /^(mqtts?):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(values.broker);
