@@ -35,7 +35,7 @@ config   writes a private Mosquitto configuration for a fleet into DIR:
   --force             replace an existing configuration in DIR (every password changes)
 
 rotate   gives the account USERNAME a new generated password (parties.json and passwd), then tells
-         you how to make Mosquitto use it.
+         you how to make Mosquitto use it (a reload: the old password's connection is cut at once).
 
 Passwords are never printed: they are in DIR/parties.json (mode 0600).
 `;
@@ -112,8 +112,9 @@ function rotate(args: string[]): number {
   const { account } = rotatePassword(positionals[0], positionals[1]);
   process.stdout.write(
     [
-      `new password for ${account.username} in ${path.join(path.resolve(positionals[0]), 'parties.json')}; the old one no longer logs in once Mosquitto reloads:`,
-      '  kill -HUP $(pidof mosquitto)   (or restart it: a client connected with the old password stays connected until it reconnects)',
+      `new password for ${account.username} in ${path.join(path.resolve(positionals[0]), 'parties.json')}; make Mosquitto reload its files:`,
+      '  kill -HUP $(pidof mosquitto)   (or: systemctl reload mosquitto) — it then disconnects whoever is still logged in as',
+      `  ${account.username} with the old password, and refuses that password from then on; the other accounts stay connected`,
       account.role === 'device' ? `  then give the device its new password: npm run flash -- brokerPassword=... (see README, "Run your own broker")` : `  then hand the new password to the ${account.role} only`,
       '',
     ].join('\n'),
