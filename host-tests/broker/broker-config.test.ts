@@ -61,6 +61,8 @@ describe('npm run broker -- config', () => {
       [['config', dir, '--port', '70000'], '--port must be a port number from 1 to 65535, not "70000"'],
       [['config', dir, '--tls-cert', path.join(dir, 'missing.pem'), '--tls-key', 'x'], `--tls-cert ${path.join(dir, 'missing.pem')}: no such file`],
       [['config', dir, '--client-ca', 'ca.pem'], '--tls-port and --client-ca need --tls-cert and --tls-key'],
+      [['config', dir, '--no-plain'], '--no-plain needs --tls-cert and --tls-key: without the plain listener, TLS is the way in'],
+      [['config', dir, '--no-plain', '--port', '1884', '--tls-cert', 'package.json', '--tls-key', 'package.json'], '--port is the plain listener, which --no-plain leaves out'],
       [['config', dir, '--websockets', '1883'], 'the listeners need different ports, not 1883, 1883'],
       [['config', dir, '--colour', 'red'], "Unknown option '--colour'"],
       [['config', dir, '--seats', '0'], '--seats must be a whole number from 1 to 20, not "0"'],
@@ -171,6 +173,27 @@ describe('the listeners', () => {
     stranger.client.end();
     expect(error?.message).toMatch(/certificate|closed|reset|handshake/i);
     expect(await refusedLogin(tlsBroker, { clientId: 'sensor1', username: 'sensor1', password: new TextEncoder().encode('wrong'), tls: { ca: certificates.ca, certificate: device.cert, key: device.key } })).toBe(5);
+  });
+
+  it('with --no-plain opens no listener that takes a password alone: TLS with a client certificate is the only way in', async () => {
+    const certificates = makeTestCertificates();
+    const device = clientCertificate(certificates, 'sensor1');
+    const dir = scratch();
+    const tlsPort = await freePort();
+    await cli('config', dir, '--no-plain', '--bind', '127.0.0.1', '--tls-cert', certificates.chainFile, '--tls-key', certificates.keyFile, '--tls-port', String(tlsPort), '--client-ca', certificates.caFile);
+    expect(readFileSync(path.join(dir, 'mosquitto.conf'), 'utf8').match(/^listener .*$/gm)).toEqual([`listener ${tlsPort} 127.0.0.1`]);
+    expect(readParties(path.join(dir, 'parties.json')).ports).toEqual({ mqtts: tlsPort });
+    const broker = await serve(dir, tlsPort);
+    expect(broker.log().match(/Opening \S+ listen socket on port \d+/g)).toEqual([`Opening ipv4 listen socket on port ${tlsPort}`]);
+    const withCertificate = await login(broker, 'sensor1', { tls: { ca: certificates.ca, certificate: device.cert, key: device.key } });
+    expect(withCertificate.client.connected).toBe(true);
+    withCertificate.client.end();
+    const passwordOnly = testClient(tlsPort, { username: 'sensor1', password: new TextEncoder().encode(broker.parties.accounts[0].password), tls: { ca: certificates.ca }, reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000 } });
+    const cut = passwordOnly.next('disconnect');
+    passwordOnly.client.connect();
+    const [error] = await cut;
+    passwordOnly.client.end();
+    expect(error?.message).toMatch(/certificate|closed|reset|handshake/i);
   });
 
   it('serves MQTT over WebSocket to a browser-style client, with the same logins and policy', async () => {

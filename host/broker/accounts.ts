@@ -18,7 +18,8 @@ export function generateAccounts(fleet: readonly string[], seats = 1): Account[]
 }
 
 export interface Ports {
-  mqtt: number;
+  /** Absent when the configuration has no plain listener (`--no-plain`). */
+  mqtt?: number;
   mqtts?: number;
   websockets?: number;
 }

@@ -12,6 +12,11 @@ export interface BrokerConfigOptions {
   fleet: string[];
   /** Plain MQTT over TCP (default 1883). */
   port?: number;
+  /**
+   * No plain listener: every client comes through TLS (needs `tls`). Without it, a client
+   * certificate adds nothing against a stolen password, which logs in on the plain listener alone.
+   */
+  noPlain?: boolean;
   /** Address every listener binds to (default: all interfaces). */
   bind?: string;
   /** MQTT over TLS: the broker's certificate chain (leaf first, then the CA) and key, PEM. */
@@ -57,14 +62,15 @@ function configText(options: BrokerConfigOptions, dir: string, ports: Ports): st
     'persistence true',
     `persistence_location ${path.join(dir, 'data')}/`,
     '',
-    '# Plain MQTT: passwords cross the network in clear text. Off a trusted network, use the TLS listener.',
-    ...on(ports.mqtt),
   ];
+  if (ports.mqtt !== undefined) {
+    lines.push('# Plain MQTT: passwords cross the network in clear text, and no client certificate is asked for.', '# Off a trusted network, use the TLS listener only (--no-plain).', ...on(ports.mqtt));
+  }
   if (options.tls) {
     lines.push('', `# MQTT over TLS${options.tls.clientCaFile ? ': clients must also present a certificate signed by the client CA' : ''}.`, ...on(ports.mqtts!), ...tlsLines(options.tls));
   }
   if (ports.websockets !== undefined) {
-    lines.push('', `# MQTT over WebSocket${options.tls ? ' (wss)' : ''}, for the browser ground station.`, ...on(ports.websockets), 'protocol websockets');
+    lines.push('', `# MQTT over WebSocket${options.tls ? ' (wss)' : ''}, for the browser ground station: a password alone logs in here, no client certificate.`, ...on(ports.websockets), 'protocol websockets');
     if (options.tls) lines.push(`certfile ${path.resolve(options.tls.certFile)}`, `keyfile ${path.resolve(options.tls.keyFile)}`);
   }
   return `${lines.join('\n')}\n`;
@@ -94,7 +100,8 @@ export function writeBrokerConfig(options: BrokerConfigOptions): WrittenConfig {
     if (existing) throw new Error(`${existing} exists: refusing to replace a configuration and every password in it (pass --force to do that, or rotate one account with \`rotate\`)`);
   }
   const accounts = generateAccounts(options.fleet, options.seats);
-  const ports: Ports = { mqtt: options.port ?? 1883 };
+  if (options.noPlain && !options.tls) throw new Error('a configuration without the plain listener needs the TLS listener');
+  const ports: Ports = options.noPlain ? {} : { mqtt: options.port ?? 1883 };
   if (options.tls) ports.mqtts = options.tls.port ?? 8883;
   if (options.websocketsPort !== undefined) ports.websockets = options.websocketsPort;
   const parties: Parties = { fleet: options.fleet, ports, accounts };
