@@ -1,0 +1,43 @@
+// Our client publishing on XS, connected through a socket whose write drops the bytes (npm run bench):
+// QoS 0 is the same message to the same topic as moddable-publish.ts sends; QoS 1 adds the broker's
+// PUBACK, delivered through the socket as a real one would be. The payload buffer is reused, so any
+// heap growth counted is the client's own.
+import { MqttClient } from '../../../src/mqtt/client';
+import { encode } from '../../../src/mqtt/codec';
+import { VirtualClock } from '../../../host-tests/fakes/virtual-clock';
+import { ScriptedNetwork } from '../../../host-tests/fakes/scripted-socket';
+
+let client: MqttClient;
+let network: ScriptedNetwork;
+let qos: 0 | 1 = 0;
+let packetId = 0;
+const maxInflight = 16;
+const payload = new Uint8Array([0x31, 0x35, 0x32, 0x33, 0x2e, 0x34]); // "1523.4"
+const pubacks: Uint8Array[] = [];
+let completed = 0;
+
+export function setup(level: 0 | 1): boolean {
+  qos = level;
+  network = new ScriptedNetwork();
+  client = new MqttClient({ host: 'broker', port: 1883, clientId: 'sensor1', maxInflight }, { socket: network.factory, clock: new VirtualClock() });
+  client.on('published', () => completed++); // an application listening for deliveries is part of the path
+  for (let id = 1; id <= maxInflight; id++) pubacks.push(encode({ type: 'puback', packetId: id }));
+  client.connect();
+  network.last.options.onWritable(2 ** 30); // room for every publish of the run: no backpressure
+  network.last.deliver(encode({ type: 'connack', sessionPresent: false, returnCode: 0 }));
+  return client.connected;
+}
+
+export function step(): void {
+  client.publish('sensor1/altitude', payload, qos);
+  if (qos === 1) {
+    // The broker acknowledges at once: the ids cycle through the window.
+    packetId = (packetId % maxInflight) + 1;
+    network.last.deliver(pubacks[packetId - 1]);
+  }
+}
+
+/** Publishes completed so far (QoS 0 on write, QoS 1 on PUBACK). */
+export function completedCount(): number {
+  return completed;
+}
