@@ -5,7 +5,8 @@
 //   const token = client.publish('sensor1/altitude', '1523.4');   // 'published' fires with token
 //   client.subscribe('sensor1/cmd/+', 1); client.end();
 //
-// Events: connect, disconnect, message, published, subscribed, unsubscribed, dropped, error, close.
+// Events: connect, disconnect, message, published, subscribed, unsubscribed, dropped, error,
+// sessionTakenOver, close.
 import type { Clock, StreamSocket, StreamSocketFactory, TimerHandle, TlsOptions } from '../ports';
 import type { QoS, Subscription } from './packets';
 import { MqttSession, type IncomingMessage, type SessionOptions, type SessionOutput } from './session';
@@ -27,6 +28,11 @@ export interface MqttClientEvents {
   /** A queued publish was dropped because the queue overflowed. */
   dropped: (token: number, topic: string) => void;
   error: (error: Error) => void;
+  /**
+   * The broker closed our connection `closures` times in a row soon after accepting it, and accepted
+   * us again at once each time: another client with our id is probably taking the session.
+   */
+  sessionTakenOver: (closures: number) => void;
   /** end() finished: the connection is closed and no reconnect will follow. */
   close: () => void;
 }
@@ -46,7 +52,7 @@ export class MqttClient {
   readonly #options: MqttClientOptions;
   readonly #ports: ClientPorts;
   readonly #listeners: Listeners = {
-    connect: [], disconnect: [], message: [], published: [], subscribed: [], unsubscribed: [], dropped: [], error: [], close: [],
+    connect: [], disconnect: [], message: [], published: [], subscribed: [], unsubscribed: [], dropped: [], error: [], sessionTakenOver: [], close: [],
   };
   #socket: StreamSocket | undefined;
   /** Bytes the socket accepts now (its last onWritable count, less what we wrote since). */
@@ -154,6 +160,7 @@ export class MqttClient {
         case 'unsubscribed': this.#emit('unsubscribed', event.token); break;
         case 'dropped': this.#emit('dropped', event.token, event.topic); break;
         case 'error': this.#emit('error', event.error); break;
+        case 'takenOver': this.#emit('sessionTakenOver', event.closures); break;
       }
     }
   }

@@ -52,7 +52,7 @@ interface PendingRequest {
 const DEFAULT_MAX_PACKET_BYTES = 2 * 1024 * 1024;
 
 export class MqttSession {
-  readonly options: Required<Omit<SessionOptions, 'username' | 'password' | 'will' | 'reconnect'>> & SessionOptions;
+  readonly options: Required<Omit<SessionOptions, 'username' | 'password' | 'will' | 'reconnect' | 'responseTimeoutMs'>> & SessionOptions;
   readonly out: SessionOutput;
   #state: State = 'idle';
   readonly #decoder: PacketDecoder;
@@ -78,12 +78,22 @@ export class MqttSession {
   #unsentRequests: PendingRequest[] = [];
   /** What the application asked to be subscribed to, to restore when the broker lost the session. */
   readonly #desired = new Map<string, QoS>();
-  // Timing
+  // Liveness: a PINGREQ after ¾ keepalive without sending, or without an answer from the broker; and
+  // while anything awaits an answer, the broker must give one (any one) within the response timeout.
+  readonly #pingAfterMs: number;
+  readonly #responseTimeoutMs: number;
   #lastSentMs = 0;
+  #lastAnsweredMs = 0;
+  #pingOutstanding = false;
+  #responseDeadline = Infinity;
   #connackDeadline = Infinity;
-  #pingDeadline = Infinity;
+  // Reconnecting: the backoff grows with each attempt and starts again only after a stable connection.
+  readonly #stableAfterMs: number;
   #reconnectAt = Infinity;
   #attempt = 0;
+  #connectedAtMs = 0;
+  /** Connections in a row the transport lost soon after CONNACK, each followed by an accepted reconnect. */
+  #shortLivedClosures = 0;
 
   constructor(options: SessionOptions) {
     this.options = {
@@ -93,12 +103,16 @@ export class MqttSession {
       maxQueued: 256,
       overflow: 'drop-oldest',
       connectTimeoutMs: 10_000,
-      pingTimeoutMs: 10_000,
       maxPacketBytes: DEFAULT_MAX_PACKET_BYTES,
       random: Math.random,
       ...options,
     };
-    const { maxInflight, maxQueued } = this.options;
+    const { maxInflight, maxQueued, keepaliveS, responseTimeoutMs } = this.options;
+    const keepaliveMs = keepaliveS * 1000;
+    this.#pingAfterMs = keepaliveMs > 0 ? keepaliveMs * 0.75 : Infinity;
+    this.#responseTimeoutMs = responseTimeoutMs ?? (keepaliveMs > 0 ? keepaliveMs / 2 : Infinity);
+    if (!(this.#responseTimeoutMs > 0)) throw new UsageError('INVALID_OPTION', `responseTimeoutMs must be more than 0, not ${responseTimeoutMs}`);
+    this.#stableAfterMs = this.options.reconnect?.stableAfterMs ?? Math.max(60_000, 2 * keepaliveMs);
     if (!(maxInflight >= 1 && maxInflight <= 32768)) throw new UsageError('INVALID_OPTION', `maxInflight must be 1 to 32768, not ${maxInflight}`);
     if (!(maxQueued >= 0)) throw new UsageError('INVALID_OPTION', `maxQueued must be 0 or more, not ${maxQueued}`);
     this.#inflight = Array.from({ length: maxInflight }, () => new Message());
@@ -146,6 +160,10 @@ export class MqttSession {
   transportClosed(now: number, error?: Error): SessionOutput {
     this.#begin(now);
     if (this.#state === 'ended' || this.#state === 'idle') return this.#finish();
+    // A working connection closed from the other side soon after it was accepted: if the next
+    // attempt is accepted at once too, another client is probably taking our session (see #onConnack).
+    const shortLived = this.#state === 'connected' && now - this.#connectedAtMs < this.#stableAfterMs;
+    this.#shortLivedClosures = shortLived ? this.#shortLivedClosures + 1 : 0;
     this.#lost(error);
     return this.#finish();
   }
@@ -167,13 +185,12 @@ export class MqttSession {
     if (this.#state === 'connecting' && now >= this.#connackDeadline) {
       this.#fail(new ProtocolError('CONNACK_TIMEOUT', 'MQTT-3.1.4', `no CONNACK within ${this.options.connectTimeoutMs} ms`));
     } else if (this.#state === 'connected') {
-      if (now >= this.#pingDeadline) {
-        this.#fail(
-          new ProtocolError('PINGRESP_TIMEOUT', 'MQTT-3.1.2-24', `no PINGRESP within ${this.options.pingTimeoutMs} ms: the link is half-open`),
-        );
-      } else if (this.#pingDeadline === Infinity && this.#keepaliveMs() > 0 && now - this.#lastSentMs >= this.#keepaliveMs()) {
+      if (now >= this.#responseDeadline) {
+        this.#fail(this.#silenceError());
+      } else if (!this.#pingOutstanding && now >= Math.min(this.#lastSentMs, this.#lastAnsweredMs) + this.#pingAfterMs) {
         this.#write({ type: 'pingreq' });
-        this.#pingDeadline = now + this.options.pingTimeoutMs;
+        this.#pingOutstanding = true;
+        this.#expectAnswer();
       }
     } else if (this.#state === 'opening' && now >= this.#connackDeadline) {
       this.#fail(new ProtocolError('CONNECT_TIMEOUT', 'MQTT-3.1.4', `the transport did not open within ${this.options.connectTimeoutMs} ms`));
@@ -272,9 +289,11 @@ export class MqttSession {
         return;
       case 'suback':
         this.#onRequestAck(packet.packetId, packet.granted);
+        this.#answered();
         return;
       case 'pingresp':
-        this.#pingDeadline = Infinity;
+        this.#pingOutstanding = false;
+        this.#answered();
         return;
       default:
         throw new ProtocolError('UNEXPECTED_PACKET', 'MQTT-3', `a broker must not send ${packet.type.toUpperCase()} to a client`);
@@ -291,13 +310,14 @@ export class MqttSession {
       case PacketType.pubrel:
         this.#incomingQos2.delete(packetId);
         this.#write({ type: 'pubcomp', packetId });
-        return;
+        break;
       case PacketType.unsuback:
         this.#onRequestAck(packetId, undefined);
-        return;
+        break;
       default:
         this.#onPublishAck(type, packetId);
     }
+    this.#answered();
   }
 
   #onConnack(returnCode: number, sessionPresent: boolean): void {
@@ -307,9 +327,11 @@ export class MqttSession {
       return;
     }
     this.#state = 'connected';
-    this.#attempt = 0;
+    this.#connectedAtMs = this.#now;
+    this.#lastAnsweredMs = this.#now;
     if (!sessionPresent) this.#incomingQos2.clear();
     this.out.events.push({ type: 'connected', sessionPresent });
+    if (this.#shortLivedClosures >= 2) this.out.events.push({ type: 'takenOver', closures: this.#shortLivedClosures });
     this.#resendInflight();
     if (!sessionPresent && this.#desired.size > 0) this.#restoreSubscriptions();
     const unsent = this.#unsentRequests;
@@ -401,6 +423,7 @@ export class MqttSession {
     slot.order = ++this.#sendOrder;
     this.#inflightCount++;
     this.#writePublish(topicUtf8, payload, qos, retain, false, index + 1);
+    this.#expectAnswer();
   }
 
   #enqueue(token: number, topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean): void {
@@ -439,6 +462,7 @@ export class MqttSession {
       if (slot.phase === 'publish') this.#writePublish(slot.topicUtf8, slot.payload, slot.qos, slot.retain, true, packetId);
       else this.#write({ type: 'pubrel', packetId });
     }
+    this.#expectAnswer();
   }
 
   #restoreSubscriptions(): void {
@@ -462,6 +486,7 @@ export class MqttSession {
     this.#pendingRequests.set(packetId, request);
     if (request.kind === 'subscribe') this.#write({ type: 'subscribe', packetId, subscriptions: request.subscriptions });
     else this.#write({ type: 'unsubscribe', packetId, filters: request.filters });
+    this.#expectAnswer();
   }
 
   #writePublish(topic: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean, dup: boolean, packetId: number): void {
@@ -490,8 +515,33 @@ export class MqttSession {
 
   // ---- connection loss and timing ----------------------------------------------------------
 
+  /** Something the broker sends starts the response clock if it is not running yet. */
+  #expectAnswer(): void {
+    if (this.#responseDeadline === Infinity) this.#responseDeadline = this.#now + this.#responseTimeoutMs;
+  }
+
+  /** The broker answered: the link is alive; the clock restarts for whatever still awaits an answer. */
+  #answered(): void {
+    this.#lastAnsweredMs = this.#now;
+    const awaiting = this.#inflightCount > 0 || this.#pendingRequests.size > 0 || this.#pingOutstanding;
+    this.#responseDeadline = awaiting ? this.#now + this.#responseTimeoutMs : Infinity;
+  }
+
+  #silenceError(): ProtocolError {
+    const waiting = this.#inflightCount + this.#pendingRequests.size;
+    if (waiting === 0) {
+      return new ProtocolError('PINGRESP_TIMEOUT', 'MQTT-3.1.2-24', `no PINGRESP within ${this.#responseTimeoutMs} ms: the link is dead (half-open)`);
+    }
+    return new ProtocolError(
+      'ACK_TIMEOUT',
+      'MQTT-4.4',
+      `the broker has not answered for ${this.#responseTimeoutMs} ms while ${waiting} packet(s) await an acknowledgement: the link is dead; they are sent again after reconnecting`,
+    );
+  }
+
   /** A protocol failure: report it, close the transport and reconnect later. */
   #fail(error: Error): void {
+    this.#shortLivedClosures = 0; // we closed it: not a broker taking our session
     this.out.events.push({ type: 'error', error });
     this.out.closeTransport = true;
     this.#lost(error);
@@ -499,6 +549,8 @@ export class MqttSession {
 
   #lost(error: Error | undefined): void {
     const wasUp = this.#state === 'connected' || this.#state === 'connecting';
+    // Only a connection that stayed up long enough earns a fresh start of the backoff.
+    if (this.#state === 'connected' && this.#now - this.#connectedAtMs >= this.#stableAfterMs) this.#attempt = 0;
     this.#decoder.reset();
     this.#clearTimers();
     // Requests not yet acknowledged are sent again on the next connection.
@@ -523,13 +575,10 @@ export class MqttSession {
     this.#connackDeadline = this.#now + this.options.connectTimeoutMs; // covers the transport opening too
   }
 
-  #keepaliveMs(): number {
-    return this.options.keepaliveS * 1000;
-  }
-
   #clearTimers(): void {
     this.#connackDeadline = Infinity;
-    this.#pingDeadline = Infinity;
+    this.#pingOutstanding = false;
+    this.#responseDeadline = Infinity;
     this.#reconnectAt = Infinity;
   }
 
@@ -547,7 +596,8 @@ export class MqttSession {
     let wake = Infinity;
     if (this.#state === 'connecting' || this.#state === 'opening') wake = this.#connackDeadline;
     else if (this.#state === 'connected') {
-      wake = this.#pingDeadline !== Infinity ? this.#pingDeadline : this.#keepaliveMs() > 0 ? this.#lastSentMs + this.#keepaliveMs() : Infinity;
+      wake = this.#responseDeadline;
+      if (!this.#pingOutstanding) wake = Math.min(wake, Math.min(this.#lastSentMs, this.#lastAnsweredMs) + this.#pingAfterMs);
     } else if (this.#state === 'waiting') wake = this.#reconnectAt;
     this.out.wakeAtMs = wake;
     return this.out;
