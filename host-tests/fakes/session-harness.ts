@@ -72,7 +72,6 @@ export class SessionHarness {
         case 'message': this.log.push(`event message q${e.message.qos} t=${e.message.topic} p=${text(e.message.payload)}${e.message.retain ? ' retain' : ''}`); break;
         case 'subscribed': this.log.push(`event subscribed ${e.token} [${e.granted.join(',')}]`); break;
         case 'unsubscribed': this.log.push(`event unsubscribed ${e.token}`); break;
-        case 'dropped': this.log.push(`event dropped ${e.token} t=${e.topic}`); break;
         case 'takenOver': this.log.push(`event taken over after ${e.closures} closures`); break;
         case 'error': this.log.push(`event error ${(e.error as Error & { code?: string }).code ?? e.error.name}: ${e.error.message}`); break;
       }

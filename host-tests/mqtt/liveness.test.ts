@@ -93,8 +93,9 @@ describe('MQTT link liveness (sans-I/O, virtual clock)', () => {
             h.advance(Math.min(100, step.gapMs - waited));
             answer();
           }
+          if (!h.session.connected) return;
           if (step.qos === 'subscribe') h.subscribe('a/b', 1);
-          else if (step.qos !== 'idle') h.publish('t', 'x', step.qos);
+          else if (step.qos !== 'idle' && h.session.canPublish(step.qos)) h.publish('t', 'x', step.qos);
           answer();
         };
         before.forEach(act);

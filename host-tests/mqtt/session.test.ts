@@ -63,17 +63,30 @@ describe('MQTT session (sans-I/O, virtual clock)', () => {
     ]);
   });
 
-  it('holds publishes beyond the in-flight window and sends them in order as acks free the window', () => {
-    const log = scenarios.windowFullQueuesInOrder();
-    expect(log).toContain('inflight=2 queued=2');
-    expect(log.filter((l) => l.startsWith('> PUBLISH')).map((l) => l.slice(-3))).toEqual(['p=1', 'p=2', 'p=3', 'p=4']);
+  it('queues nothing: with every in-flight slot taken it refuses the next publish, and takes it once an ack frees a slot', () => {
+    expect(scenarios.windowFullRefusesTheNextPublish()).toEqual([
+      '> PUBLISH q1 id=1 dup=0 t=t p=1',
+      '> PUBLISH q1 id=2 dup=0 t=t p=2',
+      'threw WINDOW_FULL: all 2 in-flight slots are taken; "t" was not accepted (wait for a completion)',
+      'inflight=2 can=false',
+      'completed 1',
+      'inflight=1 can=true',
+      '> PUBLISH q1 id=1 dup=0 t=t p=3',
+      'completed 2',
+      'completed 3',
+    ]);
   });
 
-  it('drops the oldest queued publish on overflow (reported), or refuses the new one when so configured', () => {
-    const log = scenarios.offlineQueueOverflow();
-    expect(log[0]).toBe('event dropped 1 t=t');
-    expect(log.filter((l) => l.startsWith('> PUBLISH'))).toEqual(['> PUBLISH q1 id=1 dup=0 t=t p=2', '> PUBLISH q1 id=2 dup=0 t=t p=3']);
-    expect(log.at(-1)).toBe('threw QUEUE_FULL: the outgoing queue is full (2 messages); "t" was not queued');
+  it('holds offline QoS 1/2 publishes in their slots and sends them at CONNACK, in order, without DUP; refuses offline QoS 0', () => {
+    expect(scenarios.offlinePublishesWaitInTheirSlots()).toEqual([
+      'threw WINDOW_FULL: all 2 in-flight slots are taken; "t" was not accepted (wait for a completion)',
+      'threw NOT_CONNECTED: QoS 0 publish to "t" while not connected: QoS 0 is sent now or not at all',
+      'open transport',
+      '> CONNECT id=sensor1 clean=1 ka=60',
+      '> PUBLISH q1 id=1 dup=0 t=t p=1',
+      '> PUBLISH q2 id=2 dup=0 t=t p=2',
+      'event connected sp=0',
+    ]);
   });
 
   it('reports granted QoS per filter, including the 0x80 failure, and acknowledges unsubscribe', () => {

@@ -43,7 +43,7 @@ export function testClient(port: number, options: Partial<MqttClientOptions> = {
       }
     }
   };
-  for (const event of ['connect', 'disconnect', 'published', 'subscribed', 'unsubscribed', 'dropped', 'sessionTakenOver', 'close'] as const) {
+  for (const event of ['connect', 'disconnect', 'published', 'subscribed', 'unsubscribed', 'sessionTakenOver', 'close'] as const) {
     client.on(event, fire(event) as never);
   }
   client.on('message', (m) => {

@@ -53,7 +53,6 @@ describe('core error classes on a frozen Error.prototype (as Moddable preloads t
       'ProtocolError: bad [MQTT-1]',
       'UsageError: bad',
       'ConnectionRefusedError: the broker refused the connection: not authorized (the broker ACL does not allow this client)',
-      'Error: full',
       'SensorFault: gone',
       'OtaError: no',
       'Error: bad config',

@@ -11,7 +11,7 @@ import { parseCommand, replyPayload, type Command } from './commands';
 import { DEFAULT_CONFIG, loadConfig, mergeConfig, saveConfig, type NodeConfig } from './config';
 import { EmergencyMonitor, type EmergencyKind } from './emergency';
 import { discoveryMessages } from './home-assistant';
-import { Outbox } from './outbox';
+import { Outbox, type OutboxKind, type OutboxMessage } from './outbox';
 import { altitudePayload, emergencyPayload, telemetryPayload, topicsFor, type Topics } from './topics';
 
 export interface BrokerOptions {
@@ -106,6 +106,7 @@ export class SensorNode {
         clientId: config.deviceId,
         cleanSession: false, // the broker keeps our command subscription and in-flight messages across drops
         keepaliveS: 30, // a dead link is found within ¾ of it plus the response timeout (15 s): 37.5 s
+        maxInflight: this.outbox.window, // the outbox decides how many are in flight; the session only has the slots
         username: broker.username,
         password: broker.password === undefined ? undefined : utf8Payload(broker.password),
         will: { topic: this.topics.status, payload: utf8Payload('offline'), qos: 1, retain: true },
@@ -114,7 +115,7 @@ export class SensorNode {
       { socket: options.socket, clock: options.networkClock ?? options.clock },
     );
     this.#wireClient();
-    if (options.ota) options.ota.report = (status) => this.client.publish(`${config.deviceId}/ota`, status, 1, false);
+    if (options.ota) options.ota.report = (status) => this.#send('state', `${config.deviceId}/ota`, status, false);
   }
 
   start(): void {
@@ -145,7 +146,7 @@ export class SensorNode {
       this.client.end();
       return Promise.resolve();
     }
-    const token = this.client.publish(this.topics.status, 'offline', 1, true);
+    const offline = this.#send('state', this.topics.status, 'offline', true);
     return new Promise((resolve) => {
       const clock = this.options.networkClock ?? this.options.clock;
       let done = false;
@@ -155,7 +156,7 @@ export class SensorNode {
         this.client.end();
         resolve();
       };
-      this.client.on('published', (t) => t === token && finish());
+      this.client.on('published', (t) => t === offline.token && finish());
       clock.setTimer(finish, waitMs);
     });
   }
@@ -169,24 +170,25 @@ export class SensorNode {
     const reading = this.altimeter.read();
     const seq = ++this.#seq;
     const { client, outbox, topics } = this;
-    if (reading.quality !== 'fault' && client.connected) {
-      client.publish(topics.altitude, altitudePayload(reading), this.config.altitudeQos, this.config.altitudeRetain);
-    }
-    outbox.add('telemetry', topics.telemetry, utf8Payload(telemetryPayload(seq, reading)), 1, false);
+    outbox.add('telemetry', topics.telemetry, utf8Payload(telemetryPayload(seq, reading)), false);
     const changes = this.#emergencies.update(reading);
     for (let i = 0; i < changes.length; i++) {
       const { kind, active, message } = changes[i];
       const payload = emergencyPayload(kind, active, seq, reading, message);
       this.#log(`emergency ${active ? 'RAISED' : 'cleared'}: ${kind}: ${message}`);
-      outbox.add('emergency', topics.emergency, utf8Payload(payload), 1, true);
+      outbox.add('emergency', topics.emergency, utf8Payload(payload), true);
       if (active) this.#activeEmergencies.set(kind, payload);
       else {
         this.#activeEmergencies.delete(kind);
         // One retained message per topic: put an emergency that is still active back on top.
-        for (const still of this.#activeEmergencies.values()) outbox.add('emergency', topics.emergency, utf8Payload(still), 1, true);
+        for (const still of this.#activeEmergencies.values()) outbox.add('emergency', topics.emergency, utf8Payload(still), true);
       }
     }
     outbox.pump(client);
+    // The plain altitude is a live value: it goes now, after what waits, or not at all.
+    if (reading.quality !== 'fault') {
+      outbox.sendLive(client, topics.altitude, utf8Payload(altitudePayload(reading)), this.config.altitudeQos, this.config.altitudeRetain);
+    }
     const infoStale = reading.timestampMs - this.#lastInfoMs >= INFO_EVERY_MS || this.altimeter.chip !== this.#infoChip;
     if (infoStale && client.connected) this.#publishInfo();
     if (!this.#healthy && reading.quality !== 'fault' && client.connected && this.#infoChip !== undefined) {
@@ -200,10 +202,9 @@ export class SensorNode {
     const client = this.client;
     client.on('connect', ({ sessionPresent }) => {
       this.#log(`connected to ${this.options.broker.host}:${this.options.broker.port} (session ${sessionPresent ? 'resumed' : 'new'})`);
-      client.publish(this.topics.status, 'online', 1, true);
+      this.#send('state', this.topics.status, 'online', true);
       this.#publishInfo();
       this.#publishDiscovery();
-      this.outbox.pump(client);
     });
     client.on('disconnect', (error) => this.#log(`disconnected${error ? `: ${error.message}` : ''}; the outbox holds ${this.outbox.size}`));
     client.on('error', (error) => this.#log(`mqtt: ${error.message}`));
@@ -214,7 +215,8 @@ export class SensorNode {
       ),
     );
     client.on('published', (token) => {
-      if (this.outbox.delivered(token)) this.outbox.pump(client);
+      this.outbox.delivered(token);
+      this.outbox.pump(client); // a slot is free
     });
     client.on('message', (message) => {
       if (!message.topic.startsWith(this.topics.commandPrefix)) return;
@@ -231,7 +233,14 @@ export class SensorNode {
   }
 
   #reply(name: string, id: string | number | null, result: Parameters<typeof replyPayload>[2]): void {
-    this.client.publish(this.topics.reply, replyPayload(name, id, result), 1, false);
+    this.#send('reply', this.topics.reply, replyPayload(name, id, result), false);
+  }
+
+  /** Every QoS 1 message goes through the outbox, which decides when it is sent. */
+  #send(kind: OutboxKind, topic: string, payload: string, retain: boolean): OutboxMessage {
+    const message = this.outbox.add(kind, topic, utf8Payload(payload), retain);
+    this.outbox.pump(this.client);
+    return message;
   }
 
   #onCommand(name: string, payload: string): void {
@@ -322,14 +331,14 @@ export class SensorNode {
       dropped: this.outbox.dropped,
       emergencies: this.#emergencies.active,
     };
-    this.client.publish(this.topics.info, JSON.stringify(info), 1, true);
+    this.#send('state', this.topics.info, JSON.stringify(info), true);
   }
 
   /** Home Assistant discovery: retained entity configs, or empty retained messages to remove them. */
   #publishDiscovery(remove = false): void {
     if (!this.config.homeAssistant && !remove) return;
     for (const { topic, payload } of discoveryMessages(this.config.deviceId, this.options.system)) {
-      this.client.publish(topic, remove ? '' : payload, 1, true);
+      this.#send('state', topic, remove ? '' : payload, true);
     }
   }
 

@@ -1,18 +1,32 @@
-// The outbox: telemetry and emergencies wait here until the broker has acknowledged them. It hands
-// them to the MQTT client in order, at most a window at a time, and forgets one only when its
-// PUBACK arrives, so a broker or Wi-Fi outage loses nothing: the messages keep their original seq and
-// ts and go out, in order, once the link is back. When full, the oldest telemetry is dropped (and
-// counted); emergencies are never dropped, even past the capacity.
+// The outbox: the node's one buffering policy. Everything the node publishes passes here, and this is
+// the only place that decides what waits, in which order, what may be dropped and how many messages
+// are in flight. The MQTT session under it keeps only protocol state (packet-id slots) and queues
+// nothing.
+//
+// - What waits: every QoS 1 message until the broker has acknowledged it (PUBACK). Nothing is sent
+//   while the link is down; the backlog goes out once it is back, each with its original seq and ts.
+// - In which order: emergencies first, then replies to commands and state (status, info, update
+//   progress) in the order they were made, then telemetry in seq order. So after an outage the news
+//   station hears of an active emergency before ten minutes of queued telemetry go out.
+// - What may be dropped: only telemetry, the oldest first, when more than `capacity` readings wait;
+//   each one is counted (`dropped`, reported in info). Emergencies, replies and state are never
+//   dropped.
+// - How many in flight: at most `window` (OUTBOX_WINDOW) unacknowledged messages; the MQTT session is
+//   built with exactly that many packet-id slots.
+// - Live values (the plain altitude) never wait: they go out at once when the link is up and a slot
+//   is free, or not at all; telemetry carries the same reading durably.
 
-export type OutboxKind = 'telemetry' | 'emergency';
+export type OutboxKind = 'emergency' | 'reply' | 'state' | 'telemetry';
+
+/** Unacknowledged messages at most with the MQTT client; the client's session has this many slots. */
+export const OUTBOX_WINDOW = 8;
 
 export interface OutboxMessage {
   kind: OutboxKind;
   topic: string;
   payload: Uint8Array;
-  qos: 0 | 1;
   retain: boolean;
-  /** The MQTT client's token while the message is submitted; 0 while it waits. */
+  /** The MQTT client's token while the message is with it; 0 while it waits. */
   token: number;
 }
 
@@ -22,22 +36,29 @@ export interface OutboxTransport {
   publish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): number;
 }
 
+/** Waiting order: a lower rank goes first. */
+const RANK: Record<OutboxKind, number> = { emergency: 0, reply: 1, state: 1, telemetry: 2 };
+
 export class Outbox {
   #capacity: number;
-  readonly #window: number;
-  /** In order: the first `#submitted` are with the client, the rest wait. */
-  #messages: OutboxMessage[] = [];
-  #submitted = 0;
-  /** Telemetry dropped because the outbox was full, since start. */
+  readonly window: number;
+  /** Waiting messages, one FIFO per rank. */
+  readonly #waiting: OutboxMessage[][] = [[], [], []];
+  /** With the client, awaiting their PUBACK. */
+  readonly #submitted: OutboxMessage[] = [];
+  /** Live QoS 1 values with the client: they hold a slot until acknowledged. */
+  readonly #liveTokens: number[] = [];
+  /** Telemetry dropped because more than `capacity` readings waited, since start. */
   dropped = 0;
 
-  constructor(capacity: number, window = 8) {
+  constructor(capacity: number, window = OUTBOX_WINDOW) {
     this.#capacity = capacity;
-    this.#window = window;
+    this.window = window;
   }
 
+  /** Messages not yet acknowledged: waiting and in flight. */
   get size(): number {
-    return this.#messages.length;
+    return this.#waiting[0].length + this.#waiting[1].length + this.#waiting[2].length + this.#submitted.length;
   }
   get capacity(): number {
     return this.#capacity;
@@ -48,61 +69,80 @@ export class Outbox {
     this.#trim();
   }
 
-  add(kind: OutboxKind, topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): void {
-    this.#messages.push({ kind, topic, payload, qos, retain, token: 0 });
-    this.#trim();
+  /** Adds a QoS 1 message to wait its turn; returns it (its `token` is set once it is submitted). */
+  add(kind: OutboxKind, topic: string, payload: Uint8Array, retain: boolean): OutboxMessage {
+    const message: OutboxMessage = { kind, topic, payload, retain, token: 0 };
+    this.#waiting[RANK[kind]].push(message);
+    if (kind === 'telemetry') this.#trim();
+    return message;
   }
 
-  /** Drops the oldest waiting telemetry until the outbox fits (submitted messages stay: they are on the wire). */
+  /** Drops the oldest waiting telemetry while more than `capacity` readings wait (counted). */
   #trim(): void {
-    let index = this.#submitted;
-    while (this.#messages.length > this.#capacity && index < this.#messages.length) {
-      if (this.#messages[index].kind === 'telemetry') {
-        this.#messages.splice(index, 1);
-        this.dropped++;
-      } else {
-        index++;
-      }
-    }
+    const telemetry = this.#waiting[2];
+    const excess = telemetry.length - this.#capacity;
+    if (excess <= 0) return;
+    telemetry.splice(0, excess);
+    this.dropped += excess;
   }
 
-  /** Submits waiting messages while the client is connected and the window has room. */
+  #inFlight(): number {
+    return this.#submitted.length + this.#liveTokens.length;
+  }
+
+  /** Submits waiting messages, most urgent first, while the client is connected and the window has room. */
   pump(transport: OutboxTransport): void {
-    while (transport.connected && this.#submitted < this.#window && this.#submitted < this.#messages.length) {
-      const message = this.#messages[this.#submitted];
-      this.#submitted++;
-      message.token = transport.publish(message.topic, message.payload, message.qos, message.retain);
-    }
-  }
-
-  /** The client reports a delivery done: forget that message. Returns true when it was ours. */
-  delivered(token: number): boolean {
-    for (let i = 0; i < this.#submitted; i++) {
-      if (this.#messages[i].token === token) {
-        this.#messages.splice(i, 1);
-        this.#submitted--;
-        return true;
+    for (let rank = 0; rank < this.#waiting.length; rank++) {
+      const queue = this.#waiting[rank];
+      while (queue.length > 0) {
+        if (!transport.connected || this.#inFlight() >= this.window) return;
+        const message = queue.shift()!;
+        this.#submitted.push(message);
+        message.token = transport.publish(message.topic, message.payload, 1, message.retain);
       }
     }
-    return false;
   }
 
   /**
-   * The client will not deliver what it holds (a new clean session, or a restart): everything
-   * submitted goes back to waiting, in order, to be sent again.
+   * Sends a live value now if it can go at once: connected, and for QoS 1 a free slot with nothing
+   * waiting ahead of it. Returns false when it was not sent (it is not kept).
    */
-  requeue(): void {
-    for (let i = 0; i < this.#submitted; i++) this.#messages[i].token = 0;
-    this.#submitted = 0;
+  sendLive(transport: OutboxTransport, topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): boolean {
+    if (!transport.connected) return false;
+    if (qos === 1) {
+      if (this.#inFlight() >= this.window || this.size > this.#submitted.length) return false;
+      this.#liveTokens.push(transport.publish(topic, payload, 1, retain));
+      return true;
+    }
+    transport.publish(topic, payload, 0, retain);
+    return true;
   }
 
-  /** For persisting across a reboot: the messages in order, as plain data. */
-  snapshot(): { kind: OutboxKind; topic: string; payload: string; qos: 0 | 1; retain: boolean }[] {
-    return this.#messages.map((m) => ({ kind: m.kind, topic: m.topic, payload: latin1(m.payload), qos: m.qos, retain: m.retain }));
+  /** The client reports a delivery done: forget that message. Returns it, or undefined when it was not ours. */
+  delivered(token: number): OutboxMessage | undefined {
+    const live = this.#liveTokens.indexOf(token);
+    if (live >= 0) {
+      this.#liveTokens.splice(live, 1);
+      return undefined;
+    }
+    for (let i = 0; i < this.#submitted.length; i++) {
+      const message = this.#submitted[i];
+      if (message.token === token) {
+        this.#submitted.splice(i, 1);
+        return message;
+      }
+    }
+    return undefined;
+  }
+
+  /** For persisting across a deliberate reboot: the messages in flight and waiting, oldest first within each rank. */
+  snapshot(): { kind: OutboxKind; topic: string; payload: string; retain: boolean }[] {
+    const all = [...this.#submitted, ...this.#waiting[0], ...this.#waiting[1], ...this.#waiting[2]];
+    return all.map((m) => ({ kind: m.kind, topic: m.topic, payload: latin1(m.payload), retain: m.retain }));
   }
 
   restore(saved: ReturnType<Outbox['snapshot']>): void {
-    for (const m of saved) this.add(m.kind, m.topic, bytesOfLatin1(m.payload), m.qos, m.retain);
+    for (const m of saved) this.add(m.kind, m.topic, bytesOfLatin1(m.payload), m.retain);
   }
 }
 

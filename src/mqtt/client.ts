@@ -2,11 +2,14 @@
 //
 //   const client = new MqttClient({ host, port, clientId }, { socket, clock });
 //   client.on('message', (m) => …); client.connect();
-//   const token = client.publish('sensor1/altitude', '1523.4');   // 'published' fires with token
+//   if (client.canPublish(1)) token = client.publish('sensor1/telemetry', '{…}', 1); // 'published' fires with token
 //   client.subscribe('sensor1/cmd/+', 1); client.end();
 //
-// Events: connect, disconnect, message, published, subscribed, unsubscribed, dropped, error,
-// sessionTakenOver, close.
+// It holds no queue (see session.ts): a publish with the window full is refused, so the caller keeps
+// what waits (the node's outbox) and publishes more on 'published'.
+//
+// Events: connect, disconnect, message, published, subscribed, unsubscribed, error, sessionTakenOver,
+// close.
 import type { Clock, StreamSocket, StreamSocketFactory, TimerHandle, TlsOptions } from '../ports';
 import type { QoS, Subscription } from './packets';
 import { MqttSession, type IncomingMessage, type SessionOptions, type SessionOutput } from './session';
@@ -25,8 +28,6 @@ export interface MqttClientEvents {
   published: (token: number) => void;
   subscribed: (token: number, granted: number[]) => void;
   unsubscribed: (token: number) => void;
-  /** A queued publish was dropped because the queue overflowed. */
-  dropped: (token: number, topic: string) => void;
   error: (error: Error) => void;
   /**
    * The broker closed our connection `closures` times in a row soon after accepting it, and accepted
@@ -52,7 +53,7 @@ export class MqttClient {
   readonly #options: MqttClientOptions;
   readonly #ports: ClientPorts;
   readonly #listeners: Listeners = {
-    connect: [], disconnect: [], message: [], published: [], subscribed: [], unsubscribed: [], dropped: [], error: [], sessionTakenOver: [], close: [],
+    connect: [], disconnect: [], message: [], published: [], subscribed: [], unsubscribed: [], error: [], sessionTakenOver: [], close: [],
   };
   #socket: StreamSocket | undefined;
   /** Bytes the socket accepts now (its last onWritable count, less what we wrote since). */
@@ -94,7 +95,15 @@ export class MqttClient {
     this.#apply(this.session.retryNow(this.#ports.clock.now()));
   }
 
-  /** Publishes; returns a token that the 'published' event reports when delivery is done. */
+  /** Whether publish() at this QoS would be accepted now (QoS 0: connected; QoS 1/2: a free in-flight slot). */
+  canPublish(qos: QoS): boolean {
+    return this.session.canPublish(qos);
+  }
+
+  /**
+   * Publishes; returns a token that the 'published' event reports when delivery is done. Throws
+   * WINDOW_FULL (QoS 1/2, every slot taken) or NOT_CONNECTED (QoS 0 offline): see canPublish.
+   */
   publish(topic: string, payload: Uint8Array | string, qos: QoS = 0, retain = false): number {
     const bytes = typeof payload === 'string' ? utf8Payload(payload) : payload;
     const token = this.session.publish(topic, bytes, qos, retain, this.#ports.clock.now());
@@ -158,7 +167,6 @@ export class MqttClient {
         case 'message': this.#emit('message', event.message); break;
         case 'subscribed': this.#emit('subscribed', event.token, event.granted); break;
         case 'unsubscribed': this.#emit('unsubscribed', event.token); break;
-        case 'dropped': this.#emit('dropped', event.token, event.topic); break;
         case 'error': this.#emit('error', event.error); break;
         case 'takenOver': this.#emit('sessionTakenOver', event.closures); break;
       }

@@ -25,12 +25,11 @@ export interface SessionOptions {
   username?: string;
   password?: Uint8Array;
   will?: Will;
-  /** Unacknowledged QoS 1/2 publishes at most in flight (the window); more wait in the queue. */
+  /**
+   * Packet-id slots for QoS 1/2 publishes not yet completed (the window). A publish with every slot
+   * taken is refused (WINDOW_FULL): the session queues nothing, the caller decides what waits.
+   */
   maxInflight?: number;
-  /** Publishes held while offline or while the window is full. */
-  maxQueued?: number;
-  /** When the queue is full: drop the oldest queued publish (reported) or refuse the new one. */
-  overflow?: 'drop-oldest' | 'reject-new';
   connectTimeoutMs?: number;
   /**
    * How long the broker may leave us waiting for an answer (PINGRESP, PUBACK, PUBREC, PUBCOMP,
@@ -59,7 +58,6 @@ export type SessionEvent =
   | { type: 'message'; message: IncomingMessage }
   | { type: 'subscribed'; token: number; granted: number[] }
   | { type: 'unsubscribed'; token: number }
-  | { type: 'dropped'; token: number; topic: string }
   /** The broker keeps closing our connections soon after accepting them: another client probably uses our id. */
   | { type: 'takenOver'; closures: number }
   | { type: 'error'; error: Error };
@@ -80,8 +78,4 @@ export class SessionOutput {
   constructor(maxCompletions: number) {
     this.completed = new Float64Array(maxCompletions);
   }
-}
-
-export class QueueFullError extends Error {
-  readonly code = 'QUEUE_FULL';
 }

@@ -4,23 +4,27 @@
 // transport, and when tick() must be called next. The caller (client.ts) owns all I/O and time.
 //
 // Memory: in-flight publishes live in slots pre-allocated to the window and indexed by packet id, so
-// an ack is O(1); the offline queue is a pre-allocated ring. A steady-state publish allocates nothing
-// but what the caller passed in.
+// an ack is O(1). A steady-state publish allocates nothing but what the caller passed in.
 //
-// It is one file of some 500 lines on purpose: the connection state, the window, the queue and the
-// timers change together on every event, and reading them side by side is how a change stays right.
+// It keeps only MQTT's own state: it has no queue. A QoS 1/2 publish takes a free packet-id slot or
+// is refused (WINDOW_FULL; `canPublish` says beforehand), connected or not: offline it waits in its
+// slot and goes out at the next CONNACK, in order. So nothing is ever dropped here; what waits, what
+// may be dropped and how many are in flight is the application's one policy (src/app/outbox.ts).
+//
+// It is one file of some 500 lines on purpose: the connection state, the window and the timers
+// change together on every event, and reading them side by side is how a change stays right.
 import { ConnectionRefusedError, ProtocolError, UsageError } from './errors';
 import { PacketDecoder } from './decode';
 import { encodeInto, encodedLength, encodePublishInto, publishLength } from './encode';
 import { PacketType, type Packet, type PublishPacket, type QoS, type Subscription } from './packets';
-import { QueueFullError, SessionOutput, type IncomingMessage, type SessionOptions } from './session-types';
+import { SessionOutput, type IncomingMessage, type SessionOptions } from './session-types';
 
 export * from './session-types';
 import { TopicCache, topicFilterProblem } from './topic';
 
 type State = 'idle' | 'waiting' | 'opening' | 'connecting' | 'connected' | 'ended';
 
-/** A publish held in the queue or in flight. Pre-allocated and reused. */
+/** A publish in flight (in a packet-id slot). Pre-allocated and reused. */
 class Message {
   token = 0;
   topic = '';
@@ -30,8 +34,10 @@ class Message {
   retain = false;
   /** In flight: 'publish' until PUBACK/PUBREC, 'pubrel' until PUBCOMP. */
   phase: 'free' | 'publish' | 'pubrel' = 'free';
-  /** Order of first transmission, for resending in order after a reconnect. */
+  /** Order of publish(), for sending in order after a reconnect. */
   order = 0;
+  /** Written at least once: a resend carries DUP. False for a publish made while offline. */
+  sent = false;
   hold(token: number, topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean): void {
     this.token = token;
     this.topic = topic;
@@ -66,10 +72,6 @@ export class MqttSession {
   readonly #inflight: Message[];
   #inflightCount = 0;
   #nextSlot = 0;
-  // Offline / window-full queue: a ring of pre-allocated messages.
-  readonly #queue: Message[];
-  #queueHead = 0;
-  #queueCount = 0;
   // Incoming QoS 2 packet ids PUBRECed and not yet released: delivered once only.
   readonly #incomingQos2 = new Set<number>();
   // SUBSCRIBE/UNSUBSCRIBE: ids above the publish window.
@@ -100,25 +102,21 @@ export class MqttSession {
       cleanSession: true,
       keepaliveS: 60,
       maxInflight: 16,
-      maxQueued: 256,
-      overflow: 'drop-oldest',
       connectTimeoutMs: 10_000,
       maxPacketBytes: DEFAULT_MAX_PACKET_BYTES,
       random: Math.random,
       ...options,
     };
-    const { maxInflight, maxQueued, keepaliveS, responseTimeoutMs } = this.options;
+    const { maxInflight, keepaliveS, responseTimeoutMs } = this.options;
     const keepaliveMs = keepaliveS * 1000;
     this.#pingAfterMs = keepaliveMs > 0 ? keepaliveMs * 0.75 : Infinity;
     this.#responseTimeoutMs = responseTimeoutMs ?? (keepaliveMs > 0 ? keepaliveMs / 2 : Infinity);
     if (!(this.#responseTimeoutMs > 0)) throw new UsageError('INVALID_OPTION', `responseTimeoutMs must be more than 0, not ${responseTimeoutMs}`);
     this.#stableAfterMs = this.options.reconnect?.stableAfterMs ?? Math.max(60_000, 2 * keepaliveMs);
     if (!(maxInflight >= 1 && maxInflight <= 32768)) throw new UsageError('INVALID_OPTION', `maxInflight must be 1 to 32768, not ${maxInflight}`);
-    if (!(maxQueued >= 0)) throw new UsageError('INVALID_OPTION', `maxQueued must be 0 or more, not ${maxQueued}`);
     this.#inflight = Array.from({ length: maxInflight }, () => new Message());
-    this.#queue = Array.from({ length: maxQueued }, () => new Message());
     this.#nextRequestId = maxInflight + 1;
-    this.out = new SessionOutput(maxInflight + maxQueued + 1);
+    this.out = new SessionOutput(maxInflight + 1);
     this.#decoder = new PacketDecoder({ maxPacketBytes: this.options.maxPacketBytes });
     this.#onPacket = (packet) => this.#handlePacket(packet);
     this.#onAck = (type, packetId) => this.#handleAck(type, packetId);
@@ -133,8 +131,9 @@ export class MqttSession {
   get inflightCount(): number {
     return this.#inflightCount;
   }
-  get queuedCount(): number {
-    return this.#queueCount;
+  /** Whether publish() at this QoS would be accepted now: QoS 0 needs the connection, QoS 1/2 a free slot. */
+  canPublish(qos: QoS): boolean {
+    return qos === 0 ? this.#state === 'connected' : this.#inflightCount < this.#inflight.length;
   }
 
   // ---- entry points -------------------------------------------------------------------------
@@ -213,21 +212,23 @@ export class MqttSession {
 
   /**
    * Publishes a message and returns its token; the token appears in `out.completed` when the
-   * delivery is done. Offline, or with the window full, the message waits in the queue. The payload
-   * is kept by reference until then: do not change it.
+   * delivery is done. QoS 1/2 takes a packet-id slot, connected or not (offline, it goes out at the
+   * next CONNACK); with every slot taken it throws WINDOW_FULL. QoS 0 is sent now or refused
+   * (NOT_CONNECTED). Nothing is queued here: check `canPublish` first. The payload is kept by
+   * reference until completion: do not change it.
    */
   publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number): number {
     const topicUtf8 = this.#topics.encode(topic);
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new UsageError('INVALID_QOS', `QoS ${qos} is not 0, 1 or 2`);
     publishLength(topicUtf8.length, payload.length, qos); // throws when the packet would exceed MQTT's maximum
+    if (!this.canPublish(qos)) {
+      throw qos === 0
+        ? new UsageError('NOT_CONNECTED', `QoS 0 publish to ${JSON.stringify(topic)} while not connected: QoS 0 is sent now or not at all`)
+        : new UsageError('WINDOW_FULL', `all ${this.#inflight.length} in-flight slots are taken; ${JSON.stringify(topic)} was not accepted (wait for a completion)`);
+    }
     this.#begin(now);
     const token = this.#nextToken++;
-    const canSendNow = this.#state === 'connected' && this.#queueCount === 0 && (qos === 0 || this.#inflightCount < this.#inflight.length);
-    if (canSendNow) {
-      this.#sendPublish(token, topic, topicUtf8, payload, qos, retain);
-    } else {
-      this.#enqueue(token, topic, topicUtf8, payload, qos, retain);
-    }
+    this.#sendPublish(token, topic, topicUtf8, payload, qos, retain);
     this.#finish();
     return token;
   }
@@ -337,7 +338,6 @@ export class MqttSession {
     const unsent = this.#unsentRequests;
     this.#unsentRequests = [];
     for (const request of unsent) this.#request(request);
-    this.#drainQueue();
   }
 
   #onPublish(packet: PublishPacket): void {
@@ -383,7 +383,6 @@ export class MqttSession {
     slot.phase = 'free';
     slot.payload = EMPTY;
     this.#inflightCount--;
-    this.#drainQueue();
   }
 
   #onRequestAck(packetId: number, granted: number[] | undefined): void {
@@ -422,45 +421,25 @@ export class MqttSession {
     slot.phase = 'publish';
     slot.order = ++this.#sendOrder;
     this.#inflightCount++;
+    slot.sent = this.#state === 'connected';
+    if (!slot.sent) return; // offline: it goes out at the next CONNACK
     this.#writePublish(topicUtf8, payload, qos, retain, false, index + 1);
     this.#expectAnswer();
   }
 
-  #enqueue(token: number, topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean): void {
-    const capacity = this.#queue.length;
-    if (this.#queueCount === capacity) {
-      if (this.options.overflow === 'reject-new' || capacity === 0) {
-        throw new QueueFullError(`the outgoing queue is full (${capacity} messages); ${JSON.stringify(topic)} was not queued`);
-      }
-      const oldest = this.#queue[this.#queueHead];
-      this.out.events.push({ type: 'dropped', token: oldest.token, topic: oldest.topic });
-      this.#queueHead = (this.#queueHead + 1) % capacity;
-      this.#queueCount--;
-    }
-    this.#queue[(this.#queueHead + this.#queueCount) % capacity].hold(token, topic, topicUtf8, payload, qos, retain);
-    this.#queueCount++;
-  }
-
-  /** Sends queued publishes, in order, while connected and the window has room. */
-  #drainQueue(): void {
-    while (this.#state === 'connected' && this.#queueCount > 0) {
-      const entry = this.#queue[this.#queueHead];
-      if (entry.qos > 0 && this.#inflightCount >= this.#inflight.length) return;
-      this.#queueHead = (this.#queueHead + 1) % this.#queue.length;
-      this.#queueCount--;
-      this.#sendPublish(entry.token, entry.topic, entry.topicUtf8, entry.payload, entry.qos, entry.retain);
-      entry.payload = EMPTY;
-    }
-  }
-
-  /** After CONNACK: unacknowledged publishes go again, in their original order [MQTT-4.4.0-1]. */
+  /**
+   * After CONNACK: unacknowledged publishes go again with DUP, in their original order
+   * [MQTT-4.4.0-1]; publishes made while offline go out for the first time, in the same order.
+   */
   #resendInflight(): void {
     if (this.#inflightCount === 0) return;
     const waiting = this.#inflight.filter((slot) => slot.phase !== 'free').sort((a, b) => a.order - b.order);
     for (const slot of waiting) {
       const packetId = this.#inflight.indexOf(slot) + 1;
-      if (slot.phase === 'publish') this.#writePublish(slot.topicUtf8, slot.payload, slot.qos, slot.retain, true, packetId);
-      else this.#write({ type: 'pubrel', packetId });
+      if (slot.phase === 'publish') {
+        this.#writePublish(slot.topicUtf8, slot.payload, slot.qos, slot.retain, slot.sent, packetId);
+        slot.sent = true;
+      } else this.#write({ type: 'pubrel', packetId });
     }
     this.#expectAnswer();
   }

@@ -3,7 +3,6 @@
 // frozen Error.prototype; this runs on XS only, where freezing cannot disturb other suites.
 import { ConfigError } from '../../../src/app/config';
 import { ConnectionRefusedError, ProtocolError, UsageError } from '../../../src/mqtt/errors';
-import { QueueFullError } from '../../../src/mqtt/session';
 import { OtaError } from '../../../src/ota/manifest';
 import { SensorFault } from '../../../src/sensor/errors';
 
@@ -13,7 +12,6 @@ export default function constructOnFrozenPrototypes() {
     new ProtocolError('X', 'MQTT-1', 'bad'),
     new UsageError('X', 'bad'),
     new ConnectionRefusedError(5),
-    new QueueFullError('full'),
     new SensorFault('NACK', 'gone'),
     new OtaError('BAD_SIGNATURE', 'no'),
     new ConfigError('bad config'),

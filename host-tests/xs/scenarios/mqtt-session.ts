@@ -61,29 +61,34 @@ export function resendAfterReconnectInOrder(): string[] {
   return h.take();
 }
 
-export function windowFullQueuesInOrder(): string[] {
+function attempt(h: SessionHarness, publish: () => void): void {
+  try {
+    publish();
+  } catch (error) {
+    h.log.push(`threw ${(error as Error & { code: string }).code}: ${(error as Error).message}`);
+  }
+}
+
+export function windowFullRefusesTheNextPublish(): string[] {
   const h = new SessionHarness({ maxInflight: 2 }).connect();
-  for (let i = 1; i <= 4; i++) h.publish('t', String(i), 1);
-  h.log.push(`inflight=${h.session.inflightCount} queued=${h.session.queuedCount}`);
+  h.take();
+  for (let i = 1; i <= 3; i++) attempt(h, () => h.publish('t', String(i), 1));
+  h.log.push(`inflight=${h.session.inflightCount} can=${h.session.canPublish(1)}`);
   h.receive({ type: 'puback', packetId: 1 });
-  h.receive({ type: 'puback', packetId: 2 });
+  h.log.push(`inflight=${h.session.inflightCount} can=${h.session.canPublish(1)}`);
+  h.publish('t', '3', 1);
+  h.receive({ type: 'puback', packetId: 2 }, { type: 'puback', packetId: 1 });
   return h.take();
 }
 
-export function offlineQueueOverflow(): string[] {
-  const drop = new SessionHarness({ maxQueued: 2 });
-  for (let i = 1; i <= 3; i++) drop.publish('t', String(i), 1);
-  drop.connect();
-  const lines = drop.take();
-  const reject = new SessionHarness({ maxQueued: 2, overflow: 'reject-new' });
-  reject.publish('t', '1', 1);
-  reject.publish('t', '2', 1);
-  try {
-    reject.publish('t', '3', 1);
-  } catch (error) {
-    lines.push(`threw ${(error as Error & { code: string }).code}: ${(error as Error).message}`);
-  }
-  return lines;
+export function offlinePublishesWaitInTheirSlots(): string[] {
+  const h = new SessionHarness({ maxInflight: 2 });
+  h.publish('t', '1', 1);
+  h.publish('t', '2', 2);
+  attempt(h, () => h.publish('t', '3', 1));
+  attempt(h, () => h.publish('t', 'live', 0));
+  h.connect();
+  return h.take();
 }
 
 export function subscribeUnsubscribeAndFailure(): string[] {
