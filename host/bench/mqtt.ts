@@ -6,7 +6,7 @@
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
 import path from 'node:path';
-import { encode, encodeInto, encodePublishInto, PacketDecoder, type Packet } from '../../src/mqtt/codec';
+import { encode, encodeInto, encodePublishInto, PacketDecoder, publishRemainingLength, type Packet } from '../../src/mqtt/codec';
 import { MqttClient } from '../../src/mqtt/client';
 import { TopicCache } from '../../src/mqtt/topic';
 import { nodeClock } from '../../src/platform/node/clock';
@@ -47,7 +47,12 @@ async function codecRows(): Promise<Row[]> {
   const payload = new Uint8Array(TELEMETRY);
   const encodeHot = await interleaved(
     ROUNDS,
-    () => rate(batch, () => { for (let i = 0; i < batch; i++) encodePublishInto(target, 0, topics.encode('sensor1/telemetry'), payload, 1, false, false, 42); }),
+    () => rate(batch, () => {
+      for (let i = 0; i < batch; i++) {
+        const topic = topics.field('sensor1/telemetry');
+        encodePublishInto(target, 0, 1 << 1, publishRemainingLength(topic.length, payload.length, 1), topic, 42, payload);
+      }
+    }),
     () => rate(batch, () => { for (let i = 0; i < batch; i++) mqttPacket.generate(oracle); }),
   );
   if (sink < 0) throw new Error('unreachable');

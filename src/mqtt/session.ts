@@ -15,7 +15,7 @@
 // change together on every event, and reading them side by side is how a change stays right.
 import { ConnectionRefusedError, ProtocolError, UsageError } from './errors';
 import { PacketDecoder } from './decode';
-import { encodeInto, encodedLength, encodePublishInto, publishLength } from './encode';
+import { encodeInto, encodedLength, encodePublishInto, packetLength, publishFlags, publishRemainingLength } from './encode';
 import { PacketType, type Packet, type PublishPacket, type QoS, type Subscription } from './packets';
 import { SessionOutput, type IncomingMessage, type SessionOptions } from './session-types';
 
@@ -24,28 +24,24 @@ import { TopicCache, topicFilterProblem } from './topic';
 
 type State = 'idle' | 'waiting' | 'opening' | 'connecting' | 'connected' | 'ended';
 
+const EMPTY = new Uint8Array(0);
+
 /** A publish in flight (in a packet-id slot). Pre-allocated and reused. */
 class Message {
   token = 0;
-  topic = '';
-  topicUtf8: Uint8Array = new Uint8Array(0);
-  payload: Uint8Array = new Uint8Array(0);
+  /** The topic as it goes on the wire (TopicCache). */
+  topicField: Uint8Array = EMPTY;
+  payload: Uint8Array = EMPTY;
   qos: QoS = 0;
   retain = false;
+  /** The packet's remaining length, computed once at publish(). */
+  remaining = 0;
   /** In flight: 'publish' until PUBACK/PUBREC, 'pubrel' until PUBCOMP. */
   phase: 'free' | 'publish' | 'pubrel' = 'free';
   /** Order of publish(), for sending in order after a reconnect. */
   order = 0;
   /** Written at least once: a resend carries DUP. False for a publish made while offline. */
   sent = false;
-  hold(token: number, topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean): void {
-    this.token = token;
-    this.topic = topic;
-    this.topicUtf8 = topicUtf8;
-    this.payload = payload;
-    this.qos = qos;
-    this.retain = retain;
-  }
 }
 
 interface PendingRequest {
@@ -218,19 +214,27 @@ export class MqttSession {
    * reference until completion: do not change it.
    */
   publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number): number {
-    const topicUtf8 = this.#topics.encode(topic);
+    const topicField = this.#topics.field(topic);
     if (qos !== 0 && qos !== 1 && qos !== 2) throw new UsageError('INVALID_QOS', `QoS ${qos} is not 0, 1 or 2`);
-    publishLength(topicUtf8.length, payload.length, qos); // throws when the packet would exceed MQTT's maximum
-    if (!this.canPublish(qos)) {
-      throw qos === 0
-        ? new UsageError('NOT_CONNECTED', `QoS 0 publish to ${JSON.stringify(topic)} while not connected: QoS 0 is sent now or not at all`)
-        : new UsageError('WINDOW_FULL', `all ${this.#inflight.length} in-flight slots are taken; ${JSON.stringify(topic)} was not accepted (wait for a completion)`);
-    }
+    const remaining = publishRemainingLength(topicField.length, payload.length, qos);
+    if (qos === 0 ? this.#state !== 'connected' : this.#inflightCount === this.#inflight.length) throw this.#refusal(topic, qos);
     this.#begin(now);
     const token = this.#nextToken++;
-    this.#sendPublish(token, topic, topicUtf8, payload, qos, retain);
-    this.#finish();
+    if (qos === 0) {
+      this.#writePublish(retain ? 1 : 0, remaining, topicField, 0, payload);
+      this.out.completed[this.out.completedCount++] = token; // QoS 0 is done once written
+    } else {
+      this.#hold(token, topicField, payload, qos, retain, remaining);
+    }
+    // No #finish(): a publish never brings a wake-up forward, except the response clock, which
+    // #expectAnswer brings forward itself; the last wakeAtMs stays valid (at worst early).
     return token;
+  }
+
+  #refusal(topic: string, qos: QoS): UsageError {
+    return qos === 0
+      ? new UsageError('NOT_CONNECTED', `QoS 0 publish to ${JSON.stringify(topic)} while not connected: QoS 0 is sent now or not at all`)
+      : new UsageError('WINDOW_FULL', `all ${this.#inflight.length} in-flight slots are taken; ${JSON.stringify(topic)} was not accepted (wait for a completion)`);
   }
 
   subscribe(subscriptions: Subscription[], now: number): number {
@@ -379,7 +383,7 @@ export class MqttSession {
       this.#write({ type: 'pubrel', packetId });
       return;
     }
-    this.#complete(slot.token);
+    this.out.completed[this.out.completedCount++] = slot.token;
     slot.phase = 'free';
     slot.payload = EMPTY;
     this.#inflightCount--;
@@ -407,23 +411,25 @@ export class MqttSession {
 
   // ---- outgoing -----------------------------------------------------------------------------
 
-  #sendPublish(token: number, topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean): void {
-    if (qos === 0) {
-      this.#writePublish(topicUtf8, payload, 0, retain, false, 0);
-      this.#complete(token);
-      return;
-    }
+  /** A QoS 1/2 publish takes the next free slot (its index is the packet id - 1) and goes out if connected. */
+  #hold(token: number, topicField: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean, remaining: number): void {
+    const slots = this.#inflight;
     let index = this.#nextSlot;
-    while (this.#inflight[index].phase !== 'free') index = (index + 1) % this.#inflight.length;
-    this.#nextSlot = (index + 1) % this.#inflight.length;
-    const slot = this.#inflight[index];
-    slot.hold(token, topic, topicUtf8, payload, qos, retain);
+    while (slots[index].phase !== 'free') index = index + 1 === slots.length ? 0 : index + 1;
+    this.#nextSlot = index + 1 === slots.length ? 0 : index + 1;
+    const slot = slots[index];
+    slot.token = token;
+    slot.topicField = topicField;
+    slot.payload = payload;
+    slot.qos = qos;
+    slot.retain = retain;
+    slot.remaining = remaining;
     slot.phase = 'publish';
     slot.order = ++this.#sendOrder;
     this.#inflightCount++;
     slot.sent = this.#state === 'connected';
     if (!slot.sent) return; // offline: it goes out at the next CONNACK
-    this.#writePublish(topicUtf8, payload, qos, retain, false, index + 1);
+    this.#writePublish((qos << 1) | (retain ? 1 : 0), remaining, topicField, index + 1, payload);
     this.#expectAnswer();
   }
 
@@ -437,7 +443,7 @@ export class MqttSession {
     for (const slot of waiting) {
       const packetId = this.#inflight.indexOf(slot) + 1;
       if (slot.phase === 'publish') {
-        this.#writePublish(slot.topicUtf8, slot.payload, slot.qos, slot.retain, slot.sent, packetId);
+        this.#writePublish(publishFlags(slot.qos, slot.retain, slot.sent), slot.remaining, slot.topicField, packetId, slot.payload);
         slot.sent = true;
       } else this.#write({ type: 'pubrel', packetId });
     }
@@ -468,9 +474,10 @@ export class MqttSession {
     this.#expectAnswer();
   }
 
-  #writePublish(topic: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean, dup: boolean, packetId: number): void {
-    this.#reserve(publishLength(topic.length, payload.length, qos));
-    this.out.txLength = encodePublishInto(this.out.tx, this.out.txLength, topic, payload, qos, retain, dup, packetId);
+  #writePublish(flags: number, remaining: number, topicField: Uint8Array, packetId: number, payload: Uint8Array): void {
+    const out = this.out;
+    if (out.txLength + packetLength(remaining) > out.tx.length) this.#reserve(packetLength(remaining));
+    out.txLength = encodePublishInto(out.tx, out.txLength, flags, remaining, topicField, packetId, payload);
     this.#lastSentMs = this.#now;
   }
 
@@ -488,15 +495,13 @@ export class MqttSession {
     out.tx = grown;
   }
 
-  #complete(token: number): void {
-    this.out.completed[this.out.completedCount++] = token;
-  }
-
   // ---- connection loss and timing ----------------------------------------------------------
 
   /** Something the broker sends starts the response clock if it is not running yet. */
   #expectAnswer(): void {
-    if (this.#responseDeadline === Infinity) this.#responseDeadline = this.#now + this.#responseTimeoutMs;
+    if (this.#responseDeadline !== Infinity) return;
+    this.#responseDeadline = this.#now + this.#responseTimeoutMs;
+    if (this.#responseDeadline < this.out.wakeAtMs) this.out.wakeAtMs = this.#responseDeadline;
   }
 
   /** The broker answered: the link is alive; the clock restarts for whatever still awaits an answer. */
@@ -583,4 +588,3 @@ export class MqttSession {
   }
 }
 
-const EMPTY = new Uint8Array(0);
