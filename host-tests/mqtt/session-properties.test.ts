@@ -87,7 +87,7 @@ describe('session properties', () => {
           }
         }
         if (!session.connected) {
-          now += 10;
+          now = Math.max(now + 10, session.out.wakeAtMs);
           session.tick(now);
           record();
           connect(); // what was published offline goes out now

@@ -66,6 +66,8 @@ function writeBinary(target: Uint8Array, offset: number, bytes: Uint8Array): num
   return offset + bytes.length;
 }
 
+const PUBLISH_HEADER = PacketType.publish << 4;
+
 /**
  * A PUBLISH topic name as it goes on the wire: its length in two bytes, then its UTF-8 bytes. A
  * publisher encodes it once per topic (TopicCache) and copies it into every packet.
@@ -107,7 +109,7 @@ export function encodePublishInto(
   packetId: number,
   payload: Uint8Array,
 ): number {
-  target[offset] = (PacketType.publish << 4) | flags;
+  target[offset] = PUBLISH_HEADER | flags;
   if (remaining < 128) {
     target[offset + 1] = remaining;
     offset += 2;

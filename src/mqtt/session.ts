@@ -15,8 +15,8 @@
 // change together on every event, and reading them side by side is how a change stays right.
 import { ConnectionRefusedError, ProtocolError, UsageError } from './errors';
 import { PacketDecoder } from './decode';
-import { encodeInto, encodedLength, encodePublishInto, packetLength, publishFlags, publishRemainingLength } from './encode';
-import { PacketType, type Packet, type PublishPacket, type QoS, type Subscription } from './packets';
+import { encodeInto, encodedLength, encodePublishInto, packetLength, publishFlags } from './encode';
+import { MAX_REMAINING_LENGTH, PacketType, type Packet, type PublishPacket, type QoS, type Subscription } from './packets';
 import { SessionOutput, type IncomingMessage, type SessionOptions } from './session-types';
 
 export * from './session-types';
@@ -25,6 +25,7 @@ import { TopicCache, topicFilterProblem } from './topic';
 type State = 'idle' | 'waiting' | 'opening' | 'connecting' | 'connected' | 'ended';
 
 const EMPTY = new Uint8Array(0);
+const PUBACK = PacketType.puback;
 
 /** A publish in flight (in a packet-id slot). Pre-allocated and reused. */
 class Message {
@@ -214,24 +215,57 @@ export class MqttSession {
    * reference until completion: do not change it.
    */
   publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number): number {
-    const topicField = this.#topics.field(topic);
-    if (qos !== 0 && qos !== 1 && qos !== 2) throw new UsageError('INVALID_QOS', `QoS ${qos} is not 0, 1 or 2`);
-    const remaining = publishRemainingLength(topicField.length, payload.length, qos);
-    if (qos === 0 ? this.#state !== 'connected' : this.#inflightCount === this.#inflight.length) throw this.#refusal(topic, qos);
-    this.#begin(now);
-    const token = this.#nextToken++;
-    if (qos === 0) {
-      this.#writePublish(retain ? 1 : 0, remaining, topicField, 0, payload);
-      this.out.completed[this.out.completedCount++] = token; // QoS 0 is done once written
-    } else {
-      this.#hold(token, topicField, payload, qos, retain, remaining);
+    // The hot path, flat on purpose: on XS every call and every argument is paid for. The topic was
+    // encoded once (TopicCache); the length is computed once; the slot is filled in place.
+    const topicField = this.#topics.get(topic) ?? this.#topics.field(topic);
+    if (qos === 0 ? this.#state !== 'connected' : qos === 1 || qos === 2 ? this.#inflightCount === this.#inflight.length : true) {
+      throw this.#refusal(topic, qos);
     }
+    const remaining = topicField.length + payload.length + (qos === 0 ? 0 : 2);
+    if (remaining > MAX_REMAINING_LENGTH) packetLength(remaining); // throws PACKET_TOO_LARGE
+    const out = this.out; // #begin(now), inline
+    this.#now = now;
+    out.txLength = 0;
+    if (out.events.length > 0) out.events = [];
+    out.completedCount = 0;
+    out.openTransport = false;
+    out.closeTransport = false;
+    const token = this.#nextToken++;
+    let packetId = 0;
+    if (qos === 0) {
+      out.completed[out.completedCount++] = token; // QoS 0 is done once written
+    } else {
+      // The next free slot; its index is the packet id - 1.
+      const slots = this.#inflight;
+      let index = this.#nextSlot;
+      while (slots[index].phase !== 'free') index = index + 1 === slots.length ? 0 : index + 1;
+      this.#nextSlot = index + 1 === slots.length ? 0 : index + 1;
+      const slot = slots[index];
+      slot.token = token;
+      slot.topicField = topicField;
+      slot.payload = payload;
+      slot.qos = qos;
+      slot.retain = retain;
+      slot.remaining = remaining;
+      slot.phase = 'publish';
+      slot.order = ++this.#sendOrder;
+      slot.sent = this.#state === 'connected';
+      this.#inflightCount++;
+      if (!slot.sent) return token; // offline: it goes out at the next CONNACK
+      packetId = index + 1;
+    }
+    const length = remaining < 128 ? remaining + 2 : packetLength(remaining); // #writePublish, inline
+    if (length > out.tx.length) this.#reserve(length);
+    out.txLength = encodePublishInto(out.tx, 0, (qos << 1) | (retain ? 1 : 0), remaining, topicField, packetId, payload);
+    this.#lastSentMs = now;
+    if (qos !== 0) this.#expectAnswer();
     // No #finish(): a publish never brings a wake-up forward, except the response clock, which
     // #expectAnswer brings forward itself; the last wakeAtMs stays valid (at worst early).
     return token;
   }
 
   #refusal(topic: string, qos: QoS): UsageError {
+    if (qos !== 0 && qos !== 1 && qos !== 2) return new UsageError('INVALID_QOS', `QoS ${qos} is not 0, 1 or 2`);
     return qos === 0
       ? new UsageError('NOT_CONNECTED', `QoS 0 publish to ${JSON.stringify(topic)} while not connected: QoS 0 is sent now or not at all`)
       : new UsageError('WINDOW_FULL', `all ${this.#inflight.length} in-flight slots are taken; ${JSON.stringify(topic)} was not accepted (wait for a completion)`);
@@ -307,10 +341,23 @@ export class MqttSession {
 
   /** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK, decoded without a packet object. */
   #handleAck(type: number, packetId: number): void {
-    if (this.#state === 'connecting') {
-      throw new ProtocolError('EXPECTED_CONNACK', 'MQTT-3.2.0-1', 'the broker sent an acknowledgement before CONNACK');
+    if (this.#state !== 'connected') {
+      if (this.#state === 'connecting') {
+        throw new ProtocolError('EXPECTED_CONNACK', 'MQTT-3.2.0-1', 'the broker sent an acknowledgement before CONNACK');
+      }
+      return; // after a failure in the same chunk: ignore the rest
     }
-    if (this.#state !== 'connected') return;
+    const slot = this.#inflight[packetId - 1]; // undefined beyond the window
+    if (type === PUBACK && slot !== undefined && slot.phase === 'publish' && slot.qos === 1) {
+      // The common case, flat: a QoS 1 publish delivered; its slot is free again.
+      this.out.completed[this.out.completedCount++] = slot.token;
+      slot.phase = 'free';
+      slot.payload = EMPTY;
+      this.#inflightCount--;
+      this.#lastAnsweredMs = this.#now;
+      this.#responseDeadline = this.#inflightCount > 0 || this.#pingOutstanding || this.#pendingRequests.size > 0 ? this.#now + this.#responseTimeoutMs : Infinity;
+      return;
+    }
     switch (type) {
       case PacketType.pubrel:
         this.#incomingQos2.delete(packetId);
@@ -411,28 +458,6 @@ export class MqttSession {
 
   // ---- outgoing -----------------------------------------------------------------------------
 
-  /** A QoS 1/2 publish takes the next free slot (its index is the packet id - 1) and goes out if connected. */
-  #hold(token: number, topicField: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean, remaining: number): void {
-    const slots = this.#inflight;
-    let index = this.#nextSlot;
-    while (slots[index].phase !== 'free') index = index + 1 === slots.length ? 0 : index + 1;
-    this.#nextSlot = index + 1 === slots.length ? 0 : index + 1;
-    const slot = slots[index];
-    slot.token = token;
-    slot.topicField = topicField;
-    slot.payload = payload;
-    slot.qos = qos;
-    slot.retain = retain;
-    slot.remaining = remaining;
-    slot.phase = 'publish';
-    slot.order = ++this.#sendOrder;
-    this.#inflightCount++;
-    slot.sent = this.#state === 'connected';
-    if (!slot.sent) return; // offline: it goes out at the next CONNACK
-    this.#writePublish((qos << 1) | (retain ? 1 : 0), remaining, topicField, index + 1, payload);
-    this.#expectAnswer();
-  }
-
   /**
    * After CONNACK: unacknowledged publishes go again with DUP, in their original order
    * [MQTT-4.4.0-1]; publishes made while offline go out for the first time, in the same order.
@@ -476,7 +501,8 @@ export class MqttSession {
 
   #writePublish(flags: number, remaining: number, topicField: Uint8Array, packetId: number, payload: Uint8Array): void {
     const out = this.out;
-    if (out.txLength + packetLength(remaining) > out.tx.length) this.#reserve(packetLength(remaining));
+    const length = remaining < 128 ? remaining + 2 : packetLength(remaining);
+    if (out.txLength + length > out.tx.length) this.#reserve(length);
     out.txLength = encodePublishInto(out.tx, out.txLength, flags, remaining, topicField, packetId, payload);
     this.#lastSentMs = this.#now;
   }
@@ -507,7 +533,7 @@ export class MqttSession {
   /** The broker answered: the link is alive; the clock restarts for whatever still awaits an answer. */
   #answered(): void {
     this.#lastAnsweredMs = this.#now;
-    const awaiting = this.#inflightCount > 0 || this.#pendingRequests.size > 0 || this.#pingOutstanding;
+    const awaiting = this.#inflightCount > 0 || this.#pingOutstanding || this.#pendingRequests.size > 0;
     this.#responseDeadline = awaiting ? this.#now + this.#responseTimeoutMs : Infinity;
   }
 
@@ -577,12 +603,16 @@ export class MqttSession {
   }
 
   #finish(): SessionOutput {
+    const state = this.#state;
     let wake = Infinity;
-    if (this.#state === 'connecting' || this.#state === 'opening') wake = this.#connackDeadline;
-    else if (this.#state === 'connected') {
+    if (state === 'connected') {
       wake = this.#responseDeadline;
-      if (!this.#pingOutstanding) wake = Math.min(wake, Math.min(this.#lastSentMs, this.#lastAnsweredMs) + this.#pingAfterMs);
-    } else if (this.#state === 'waiting') wake = this.#reconnectAt;
+      if (!this.#pingOutstanding) {
+        const quietSince = this.#lastSentMs < this.#lastAnsweredMs ? this.#lastSentMs : this.#lastAnsweredMs;
+        if (quietSince + this.#pingAfterMs < wake) wake = quietSince + this.#pingAfterMs;
+      }
+    } else if (state === 'connecting' || state === 'opening') wake = this.#connackDeadline;
+    else if (state === 'waiting') wake = this.#reconnectAt;
     this.out.wakeAtMs = wake;
     return this.out;
   }

@@ -89,6 +89,10 @@ export class TopicCache {
   constructor(capacity = 32) {
     this.capacity = capacity;
   }
+  /** The topic's wire field when cached (a hot path may try this first: one native call). */
+  get(topic: string): Uint8Array | undefined {
+    return this.#entries.get(topic);
+  }
   /** The topic's wire field (length, then UTF-8); throws a UsageError when it cannot be a PUBLISH topic. */
   field(topic: string): Uint8Array {
     const cached = this.#entries.get(topic);
