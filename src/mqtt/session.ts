@@ -53,6 +53,8 @@ interface PendingRequest {
 }
 
 const DEFAULT_MAX_PACKET_BYTES = 2 * 1024 * 1024;
+/** Incoming QoS 2 messages received and not yet released by PUBREL that we keep track of. */
+const MAX_INCOMING_QOS2 = 64;
 
 export class MqttSession {
   readonly options: Required<Omit<SessionOptions, 'username' | 'password' | 'will' | 'reconnect' | 'responseTimeoutMs'>> & SessionOptions;
@@ -128,6 +130,18 @@ export class MqttSession {
   get inflightCount(): number {
     return this.#inflightCount;
   }
+  /** What the session holds now (bounded whatever the broker sends): for diagnostics and the fuzzer. */
+  footprint(): { inflight: number; incomingQos2: number; pendingRequests: number; unsentRequests: number; decoderBytes: number; txBufferBytes: number } {
+    return {
+      inflight: this.#inflightCount,
+      incomingQos2: this.#incomingQos2.size,
+      pendingRequests: this.#pendingRequests.size,
+      unsentRequests: this.#unsentRequests.length,
+      decoderBytes: this.#decoder.bufferedBytes,
+      txBufferBytes: this.out.tx.length,
+    };
+  }
+
   /** Whether publish() at this QoS would be accepted now: QoS 0 needs the connection, QoS 1/2 a free slot. */
   canPublish(qos: QoS): boolean {
     return qos === 0 ? this.#state === 'connected' : this.#inflightCount < this.#inflight.length;
@@ -401,6 +415,14 @@ export class MqttSession {
     } else {
       // Exactly once: deliver on the first PUBLISH of this id, then only re-acknowledge until PUBREL.
       if (!this.#incomingQos2.has(packet.packetId!)) {
+        if (this.#incomingQos2.size >= MAX_INCOMING_QOS2) {
+          // A broker that never releases would make this set grow to 65535 ids: refuse instead.
+          throw new ProtocolError(
+            'TOO_MANY_QOS2',
+            'MQTT-4.3.3',
+            `the broker has ${MAX_INCOMING_QOS2} QoS 2 messages awaiting PUBREL and sent another; this client holds at most ${MAX_INCOMING_QOS2}`,
+          );
+        }
         this.#incomingQos2.add(packet.packetId!);
         this.out.events.push({ type: 'message', message });
       }
