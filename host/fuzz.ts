@@ -1,58 +1,48 @@
 // npm run fuzz [-- SECONDS] [--seed N] [--workers N] — a hostile broker against the whole MQTT client
-// (host/fuzz/session-fuzz.ts), for SECONDS (default 60), on every core. Prints how many inputs it
-// tried and what they reached; at the first broken invariant it prints the input and seed, replays it
-// with stack traces, and exits 1.
+// (host/fuzz/session-fuzz.ts) for SECONDS (default 60), on every core. Prints how many inputs it tried
+// and what they reached; at the first broken invariant it prints the input and seed, replays it with
+// stack traces, and exits 1.
 import { build } from 'esbuild';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from './command-line';
 import { runSessionFuzz, type FuzzReport } from './fuzz/session-fuzz';
 
-const USAGE = `usage: npm run fuzz -- [SECONDS] [--seed N] [--workers N]
+const USAGE = `usage: npm run fuzz [-- SECONDS] [--seed N] [--workers N]
 
-Drives random broker byte streams (valid, out of order, malformed, truncated anywhere, split
-anywhere) through the whole MQTT client on a virtual clock, and checks after every input that no
-exception escaped, that what the client holds stays bounded, and that every QoS 1/2 publish is
-completed exactly once or still held.
+Drives random broker byte streams (valid, out of order, unsolicited, malformed, truncated and split
+anywhere) through the whole MQTT client on a virtual clock for SECONDS seconds (default 60; at most
+86400), and checks after every input that no exception escaped, that what the client holds stays
+bounded, and that every QoS 1/2 publish completed exactly once or is still held. Exits 1 at the first
+broken invariant, printing the input and seed and replaying it with stack traces; otherwise prints
+how many inputs it tried and exits 0.
 
-  SECONDS      how long to run (default 60)
   --seed N     first seed (default: random); worker i uses N + i
   --workers N  parallel workers (default: one per core)
-  --help       this text
-`;
+  --help       this text`;
 
-class UsageError extends Error {}
-
-function positiveInteger(text: string, what: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new UsageError(`${what} must be a whole number above 0, not "${text}"`);
-  return value;
+function wholeNumber(text: string, what: string): number {
+  if (!/^\d+$/.test(text) || !(Number(text) >= 1)) throw new UsageError(`${what} must be a whole number above 0, not "${text}"`);
+  return Number(text);
 }
 
-function options(): { help: boolean; seconds: number; seed: number; workers: number } {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: { seed: { type: 'string' }, workers: { type: 'string' }, help: { type: 'boolean', default: false } },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length > 1) throw new UsageError(`one duration at most, not ${positionals.length} (${positionals.join(' ')})`);
+function options(args: string[]): { seconds: number; seed: number; workers: number } {
+  const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { seed: { type: 'string' }, workers: { type: 'string' } } });
+  if (positionals.length > 1) throw new UsageError(`expected at most one argument (SECONDS), not ${positionals.length}: ${positionals.join(' ')}`);
+  const text = positionals[0] ?? '60';
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(seconds > 0) || seconds > 86_400) throw new UsageError(`SECONDS must be a number above 0 and at most 86400, not "${text}"`);
   return {
-    help: values.help!,
-    seconds: positionals.length ? positiveInteger(positionals[0], 'SECONDS') : 60,
-    seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : positiveInteger(values.seed, '--seed'),
-    workers: values.workers === undefined ? os.availableParallelism() : positiveInteger(values.workers, '--workers'),
+    seconds,
+    seed: values.seed === undefined ? 1 + Math.floor(Math.random() * 2 ** 31) : wholeNumber(values.seed, '--seed'),
+    workers: values.workers === undefined ? os.availableParallelism() : wholeNumber(values.workers, '--workers'),
   };
 }
 
 type WorkerResult = { ok: true; report: FuzzReport } | { ok: false; message: string };
 
-/** The worker, bundled once into plain JavaScript (workers do not load TypeScript by themselves). */
+/** The worker, bundled once into plain JavaScript (a worker thread does not load TypeScript by itself). */
 async function workerSource(): Promise<string> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./fuzz/worker.ts', import.meta.url))],
@@ -66,33 +56,23 @@ async function workerSource(): Promise<string> {
   return result.outputFiles[0].text;
 }
 
-function runWorker(source: string, seed: number, deadlineMs: number): Promise<WorkerResult> {
+function runWorker(source: string, seed: number, durationMs: number): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(source, { eval: true, workerData: { seed, deadlineMs } });
+    const worker = new Worker(source, { eval: true, workerData: { seed, durationMs } });
     worker.once('message', resolve);
     worker.once('error', reject);
   });
 }
 
 async function main(): Promise<number> {
-  let opts;
-  try {
-    opts = options();
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`npm run fuzz: ${error.message}\n${USAGE}`);
-    return 2;
-  }
-  if (opts.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
+  const args = process.argv.slice(2);
+  if (wantsHelp(args)) return printHelp(USAGE);
+  const { seconds, seed, workers } = options(args);
   const source = await workerSource();
-  const deadlineMs = Date.now() + opts.seconds * 1000;
-  const results = await Promise.all(Array.from({ length: opts.workers }, (_, i) => runWorker(source, opts.seed + i, deadlineMs)));
+  const results = await Promise.all(Array.from({ length: workers }, (_, i) => runWorker(source, seed + i, seconds * 1000)));
   const failure = results.find((r): r is Extract<WorkerResult, { ok: false }> => !r.ok);
   if (failure) {
-    process.stderr.write(`fuzzing found a broken invariant at ${failure.message}\n`);
+    process.stderr.write(`fuzzing broke an invariant at ${failure.message}\n`);
     const replay = /^input (\d+) \(seed (\d+)\)/.exec(failure.message);
     if (replay) {
       try {
@@ -105,15 +85,14 @@ async function main(): Promise<number> {
   }
   const reports = results.map((r) => (r as Extract<WorkerResult, { ok: true }>).report);
   const inputs = reports.reduce((sum, r) => sum + r.inputs, 0);
-  const reached = Object.keys(reports[0].reached).map((key) => {
-    const total = reports.reduce((sum, r) => sum + r.reached[key as keyof FuzzReport['reached']], 0);
-    return `${key} ${total}`;
-  });
+  const reached = (Object.keys(reports[0].reached) as (keyof FuzzReport['reached'])[]).map(
+    (key) => `${key} ${reports.reduce((sum, r) => sum + r.reached[key], 0)}`,
+  );
   process.stdout.write(
-    `${inputs} inputs in ${opts.seconds} s (${Math.round(inputs / opts.seconds)}/s, ${opts.workers} worker${opts.workers > 1 ? 's' : ''}, seed ${opts.seed}): ` +
-      `no exception escaped, every bound held, every publish completed once or still held.\nreached: ${reached.join(', ')}\n`,
+    `${inputs} inputs in ${seconds} s: no exception escaped, every bound held, every publish completed once or still held ` +
+      `(${Math.round(inputs / seconds)}/s, ${workers} worker${workers > 1 ? 's' : ''}, seed ${seed})\nreached: ${reached.join(', ')}\n`,
   );
   return 0;
 }
 
-process.exitCode = await main();
+runCommand(main, USAGE);

@@ -1,6 +1,12 @@
 // What `npm start` shows: on a terminal, one screen redrawn in place (the flight, an altitude trace,
 // what each party on the ground has received, the last events); piped, a line every 30 simulated
 // seconds; with --json, one JSON line per message received, for scripts.
+//
+// The screen is cleared once; each frame then moves the cursor home and overwrites the lines in
+// place, clearing only what is left of each line and below the last, so a frame never shows a
+// blank screen (no flicker). The cursor is hidden while drawing and shown again whatever way the
+// process ends: close(), process.exit(), or an uncaught exception (the 'exit' event runs for all).
+import { writeSync } from 'node:fs';
 import type { AltitudeReading } from '../src/sensor/altimeter';
 import type { IncomingMessage } from '../src/mqtt/session';
 import type { Subscriber } from './ground-station';
@@ -8,6 +14,12 @@ import type { Subscriber } from './ground-station';
 export type ViewMode = 'screen' | 'lines' | 'json';
 
 const BARS = '▁▂▃▄▅▆▇█';
+const CLEAR_SCREEN = '\x1b[2J';
+const HOME = '\x1b[H';
+const CLEAR_LINE_END = '\x1b[K';
+const CLEAR_BELOW = '\x1b[J';
+const HIDE_CURSOR = '\x1b[?25l';
+const SHOW_CURSOR = '\x1b[?25h';
 const TRACE_POINTS = 60;
 
 const clockText = (ms: number) => {
@@ -30,6 +42,8 @@ export class LiveView {
   readonly #events: string[] = [];
   #subscribers: Subscriber[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #cursorHidden = false;
+  readonly #showCursor = () => this.#restoreCursor();
 
   constructor(mode: ViewMode, header: string, startMs: number, traceEveryMs: number) {
     this.mode = mode;
@@ -37,7 +51,9 @@ export class LiveView {
     this.#startMs = startMs;
     this.#traceEveryMs = traceEveryMs;
     if (mode === 'screen') {
-      process.stdout.write('\x1b[?25l'); // hide the cursor while we redraw
+      process.stdout.write(`${CLEAR_SCREEN}${HIDE_CURSOR}`);
+      this.#cursorHidden = true;
+      process.on('exit', this.#showCursor);
       this.#timer = setInterval(() => this.#draw(), 200);
     }
   }
@@ -126,14 +142,23 @@ export class LiveView {
       '',
       'Ctrl-C stops the node (it publishes "offline"), the ground station and the broker.',
     ];
-    process.stdout.write(`\x1b[H\x1b[2J${lines.map((l) => l.slice(0, process.stdout.columns || 120)).join('\n')}\n`);
+    const width = process.stdout.columns || 120;
+    process.stdout.write(`${HOME}${lines.map((l) => `${l.slice(0, width)}${CLEAR_LINE_END}`).join('\n')}\n${CLEAR_BELOW}`);
+  }
+
+  /** Synchronous, so it still reaches the terminal from an 'exit' handler. */
+  #restoreCursor(): void {
+    if (!this.#cursorHidden) return;
+    this.#cursorHidden = false;
+    process.off('exit', this.#showCursor);
+    writeSync(process.stdout.fd, SHOW_CURSOR);
   }
 
   close(): void {
     if (this.#timer) clearInterval(this.#timer);
     if (this.mode === 'screen') {
       this.#draw();
-      process.stdout.write('\x1b[?25h');
+      this.#restoreCursor();
     }
   }
 }

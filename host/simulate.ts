@@ -3,7 +3,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { SensorNode } from '../src/app/node';
 import { DEFAULT_CONFIG } from '../src/app/config';
 import { nodeClock, scaledClock } from '../src/platform/node/clock';
@@ -16,8 +15,9 @@ import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../sr
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 import { startGroundStation } from './ground-station';
 import { LiveView } from './live-view';
+import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from './command-line';
 
-const HELP = `npm start -- [options]
+const HELP = `usage: npm start -- [options]
 
 Runs the balloon altimeter system on this computer: a broker, the sensor node flying a simulated
 balloon, and four subscribers (crew, air traffic control and maritime patrol on <id>/#, the news
@@ -37,31 +37,25 @@ station on <id>/emergency), showing what each receives.
   --help            this text
 `;
 
-class UsageError extends Error {}
-
 /** The version in package.json: the firmware version of a fresh simulated device. */
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 function parse() {
-  try {
-    return parseArgs({
-      options: {
-        broker: { type: 'string' },
-        id: { type: 'string', default: 'sensor1' },
-        scenario: { type: 'string', default: 'normal' },
-        speed: { type: 'string', default: '10' },
-        duration: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'ota-key': { type: 'string' },
-        state: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandLine({
+    options: {
+      broker: { type: 'string' },
+      id: { type: 'string', default: 'sensor1' },
+      scenario: { type: 'string', default: 'normal' },
+      speed: { type: 'string', default: '10' },
+      duration: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'ota-key': { type: 'string' },
+      state: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
 }
 
 function options() {
@@ -84,15 +78,12 @@ function options() {
   if (scenario === 'outage' && broker) throw new UsageError('the outage scenario needs the embedded broker (it switches it off and on): drop --broker');
   const otaKey = values['ota-key'];
   if (otaKey !== undefined && !/^04[0-9a-f]{128}$/.test(otaKey)) throw new UsageError('--ota-key must be an uncompressed P-256 public key: 130 hex digits starting 04 (ota-public.hex)');
-  return { help: values.help!, json: values.json!, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state };
+  return { json: values.json!, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number | void> {
+  if (wantsHelp(process.argv.slice(2))) return printHelp(HELP);
   const opts = options();
-  if (opts.help) {
-    process.stdout.write(HELP);
-    return;
-  }
   const embedded: EmbeddedBroker | undefined = opts.broker ? undefined : await startEmbeddedBroker();
   const broker = opts.broker ?? { host: '127.0.0.1', port: embedded!.port, tls: false };
   const url = `${broker.tls ? 'mqtts' : 'mqtt'}://${broker.host}:${broker.port}`;
@@ -204,7 +195,4 @@ async function main(): Promise<void> {
   if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`${error instanceof UsageError ? '' : 'error: '}${error.message}\n${error instanceof UsageError ? 'npm start -- --help lists the options\n' : ''}`);
-  process.exit(2);
-});
+runCommand(main, HELP);

@@ -1,7 +1,9 @@
 // Firmware entry point: builds the sensor node from the Moddable adapters and the board's config
-// (boards/<board>/manifest.json, overridable on the mcconfig command line: key=value).
+// (boards/<board>/manifest.json, overridable on the mcconfig command line: key=value; the simulator
+// also takes the run's broker and device id at launch: board/launch).
 import config from "mc/config";
 import { createBarometerOpener } from "board/barometer";
+import { launchSettings } from "board/launch";
 import { createNetworkLink } from "board/network";
 import { moddableSystem } from "board/system";
 import { createUpdater } from "board/ota";
@@ -14,14 +16,22 @@ import type { BoardConfig } from "./platform/moddable/board-config";
 
 const board: string = config.board;
 const log = (line: string) => trace(`${line}\n`);
-log(`altimeter ${config.deviceId} ${config.firmwareVersion} starting on ${board}`);
+const settings = launchSettings({
+  deviceId: config.deviceId,
+  brokerHost: config.brokerHost,
+  brokerPort: Number(config.brokerPort),
+  brokerTls: [true, 1, "true", "1"].includes(config.brokerTls),
+  brokerCa: config.brokerCa ?? "",
+  flightScenario: config.flightScenario,
+});
+log(`altimeter ${settings.deviceId} ${config.firmwareVersion} starting on ${board}`);
 
 const boardConfig: BoardConfig = {
   i2cSda: config.i2cSda,
   i2cScl: config.i2cScl,
   i2cHz: config.i2cHz,
   sensorChip: config.sensorChip,
-  flightScenario: config.flightScenario,
+  flightScenario: settings.flightScenario,
   wifiSsid: config.wifiSsid,
   wifiPassword: config.wifiPassword,
   otaPublicKey: config.otaPublicKey,
@@ -46,9 +56,9 @@ const node = new SensorNode({
   // brokerTls: true (or 1) for mqtts; brokerCa: the CA that signed the broker's certificate as base64
   // DER on one line (it fits on the mcconfig command line); without it the SDK's built-in CAs apply.
   broker: {
-    host: config.brokerHost,
-    port: Number(config.brokerPort),
-    tls: [true, 1, "true", "1"].includes(config.brokerTls) ? (config.brokerCa ? { ca: `-----BEGIN CERTIFICATE-----\n${config.brokerCa}\n-----END CERTIFICATE-----` } : {}) : undefined,
+    host: settings.brokerHost,
+    port: settings.brokerPort,
+    tls: settings.brokerTls ? (settings.brokerCa ? { ca: `-----BEGIN CERTIFICATE-----\n${settings.brokerCa}\n-----END CERTIFICATE-----` } : {}) : undefined,
   },
   clock: moddableClock,
   socket: moddableSocketFactory,
@@ -57,7 +67,7 @@ const node = new SensorNode({
   network: createNetworkLink(boardConfig),
   system,
   ota: updater,
-  defaults: { ...DEFAULT_CONFIG, deviceId: config.deviceId },
+  defaults: { ...DEFAULT_CONFIG, deviceId: settings.deviceId },
   log,
   onReading: (reading) =>
     log(`reading ${reading.quality} alt=${reading.altitudeM === reading.altitudeM ? reading.altitudeM.toFixed(1) : "-"} m vs=${reading.verticalSpeedMps === reading.verticalSpeedMps ? reading.verticalSpeedMps.toFixed(2) : "-"} m/s`),

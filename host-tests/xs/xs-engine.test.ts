@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measureSteadyStateOnXs, runOnNode, runOnXs, XsScenarioError } from './run-scenario';
+import { measureSteadyStateOnXs, runOnNode, runOnXs, XsMeasurementError, XsScenarioError } from './run-scenario';
 
 const scenario = (name: string) => new URL(`./scenarios/${name}.ts`, import.meta.url).pathname;
 
@@ -43,6 +43,12 @@ describe('the XS engine runner', () => {
     const allocating = await measureSteadyStateOnXs(scenario('engine-basics'), { step: 'allocatingStep' });
     expect(reused.slotsPerStep).toBe(0);
     expect(allocating.slotsPerStep).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reports no figure when a garbage collection runs inside every measured window', async () => {
+    const error = await measureSteadyStateOnXs(scenario('engine-basics'), { step: 'collectingStep' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XsMeasurementError);
+    expect((error as Error).message).toMatch(/a garbage collection ran inside every measured window of collectingStep/);
   });
 });
 

@@ -163,7 +163,7 @@ export function runSessionFuzz(options: FuzzOptions = {}): FuzzReport {
   const stackTraceLimit = Error.stackTraceLimit;
   if (!options.stacks) Error.stackTraceLimit = 0;
   try {
-    while (report.inputs < limit && ((report.inputs & 1023) !== 0 || Date.now() < deadline)) {
+    while (report.inputs < limit && ((report.inputs & 255) !== 0 || Date.now() < deadline)) {
       if (report.inputs % 4096 === 4095) {
         harness.client.end();
         harness = newHarness(random, report);

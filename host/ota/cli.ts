@@ -1,31 +1,45 @@
-// npm run ota -- <command>
-//
-//   keygen [--out DIR]                    make a key pair: ota-private.pem (keep it secret) and the
-//                                         public key to build into the firmware (otaPublicKey)
-//   sign IMAGE --version V --board B --url URL [--key ota-private.pem] [--rollback]
-//                                         write IMAGE.manifest.json, the signed update manifest
-//   serve DIR [--port 8080] [--host 127.0.0.1]
-//                                         serve the images in DIR over HTTP, with Range (resumable)
-//   push MANIFEST --broker URL [--id sensor1] [--timeout 300]
-//                                         send the manifest to <id>/cmd/ota and follow <id>/ota until
-//                                         the update finishes or fails
+// npm run ota -- <command>: update keys, signing, the image server and push (README "Over-the-air
+// updates"). Usage below; conventions (--help, exit statuses) in host/command-line.ts.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '../command-line';
 import { MqttClient } from '../../src/mqtt/client';
 import { nodeClock } from '../../src/platform/node/clock';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
 import { startImageServer } from './image-server';
 import { generateKeyPair, manifestFor } from './signing';
 
-class UsageError extends Error {}
+const USAGE = `usage: npm run ota -- <command> [options]
+
+  keygen [--out DIR]                    make a key pair: ota-private.pem (keep it secret) and the
+                                        public key to build into the firmware (otaPublicKey)
+  sign IMAGE --version V --board B --url URL [--key ota-private.pem] [--rollback]
+                                        write IMAGE.manifest.json, the signed update manifest
+  serve DIR [--port 8080] [--host 127.0.0.1]
+                                        serve the images in DIR over HTTP, with Range (resumable)
+  push MANIFEST --broker mqtt://HOST[:PORT] [--id sensor1] [--timeout 300]
+                                        send the manifest to <id>/cmd/ota and follow <id>/ota until
+                                        the update finishes or fails (exit 0 only when it updated)
+  --help                                this text`;
+
+/** A number option within bounds, or a UsageError naming it. */
+function numberOption(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || value < min || value > max) throw new UsageError(`--${name} must be a number from ${min} to ${max}, not "${text}"`);
+  return value;
+}
+
+/** Positional arguments beyond those a command takes are a mistake, not something to ignore. */
+function onlyPositionals(command: string, positionals: string[], count: number): void {
+  if (positionals.length > count) throw new UsageError(`${command} takes ${count} file argument${count === 1 ? '' : 's'}, not ${positionals.length}: ${positionals.join(' ')}`);
+}
 
 function keygen(args: string[]): number {
-  const { values } = parseArgs({ args, options: { out: { type: 'string', default: '.' } } });
+  const { values } = parseCommandLine({ args, options: { out: { type: 'string', default: '.' } } });
   const dir = values.out!;
   mkdirSync(dir, { recursive: true });
   const privateFile = path.join(dir, 'ota-private.pem');
-  if (existsSync(privateFile)) throw new UsageError(`${privateFile} exists: refusing to overwrite a signing key`);
+  if (existsSync(privateFile)) throw new Error(`${privateFile} exists: refusing to overwrite a signing key`);
   const keys = generateKeyPair();
   writeFileSync(privateFile, keys.privateKeyPem);
   chmodSync(privateFile, 0o600);
@@ -36,7 +50,7 @@ function keygen(args: string[]): number {
 }
 
 function sign(args: string[]): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
     options: {
@@ -49,6 +63,7 @@ function sign(args: string[]): number {
   });
   const image = positionals[0];
   if (!image || !values.version || !values.board || !values.url) throw new UsageError('sign needs IMAGE --version V --board B --url URL');
+  onlyPositionals('sign', positionals, 1);
   const manifest = manifestFor(
     new Uint8Array(readFileSync(image)),
     { version: values.version, board: values.board, url: values.url, ...(values.rollback ? { rollback: true } : {}) },
@@ -61,9 +76,11 @@ function sign(args: string[]): number {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' } } });
+  const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' } } });
   if (!positionals[0]) throw new UsageError('serve needs the directory of images');
-  const server = await startImageServer(positionals[0], { port: Number(values.port), host: values.host!, log: console.log });
+  onlyPositionals('serve', positionals, 1);
+  const port = numberOption('port', values.port!, 0, 65535);
+  const server = await startImageServer(positionals[0], { port, host: values.host!, log: console.log });
   console.log(`serving ${path.resolve(positionals[0])} on ${server.url} — Ctrl-C stops`);
   await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
   await server.close();
@@ -71,13 +88,15 @@ async function serve(args: string[]): Promise<number> {
 }
 
 async function push(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
     options: { broker: { type: 'string' }, id: { type: 'string', default: 'sensor1' }, timeout: { type: 'string', default: '300' } },
   });
   const match = /^mqtt:\/\/([^:/]+)(?::(\d+))?/.exec(values.broker ?? '');
   if (!positionals[0] || !match) throw new UsageError('push needs MANIFEST --broker mqtt://host:port');
+  onlyPositionals('push', positionals, 1);
+  const timeoutS = numberOption('timeout', values.timeout!, 1, 86_400);
   const manifest = JSON.parse(readFileSync(positionals[0], 'utf8')) as Record<string, unknown>;
   const id = values.id!;
   const client = new MqttClient({ host: match[1], port: Number(match[2] ?? 1883), clientId: `ota-push-${process.pid}` }, { socket: nodeSocketFactory, clock: nodeClock });
@@ -89,7 +108,7 @@ async function push(args: string[]): Promise<number> {
     const timer = setTimeout(() => {
       console.error(`no final word from ${id} within ${values.timeout} s`);
       done(1);
-    }, Number(values.timeout) * 1000);
+    }, timeoutS * 1000);
     client.on('message', ({ topic, payload }) => {
       const text = new TextDecoder().decode(payload);
       console.log(`${topic}: ${text}`);
@@ -112,6 +131,8 @@ async function push(args: string[]): Promise<number> {
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
+  if (command === undefined) throw new UsageError('no command');
+  if (wantsHelp([command]) || wantsHelp(rest)) return printHelp(USAGE);
   switch (command) {
     case 'keygen':
       return keygen(rest);
@@ -122,14 +143,8 @@ async function main(): Promise<number> {
     case 'push':
       return push(rest);
     default:
-      throw new UsageError('usage: npm run ota -- keygen | sign IMAGE --version V --board B --url URL | serve DIR | push MANIFEST --broker URL [--id ID]');
+      throw new UsageError(`unknown command "${command}"`);
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    console.error(error instanceof UsageError ? error.message : `error: ${error.message}`);
-    process.exit(2);
-  },
-);
+runCommand(main, USAGE);
