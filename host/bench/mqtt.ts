@@ -12,7 +12,7 @@ import { TopicCache } from '../../src/mqtt/topic';
 import { nodeClock } from '../../src/platform/node/clock';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
 import { startMosquitto } from '../../host-tests/support/mosquitto';
-import { measureSteadyStateOnXs } from '../../host-tests/xs/run-scenario';
+import { measureSteadyStateOnXs, runOnXs } from '../../host-tests/xs/run-scenario';
 import { moddableMqttModules } from './xs/moddable-reference';
 import { interleaved, printTable, rate, type Row } from './report';
 
@@ -134,7 +134,7 @@ function mqttJsPublisher(port: number, qos: 0 | 1, count: number): Publisher {
   };
 }
 
-async function endToEndRows(): Promise<Row[]> {
+export async function endToEndRows(): Promise<Row[]> {
   const broker = await startMosquitto();
   try {
     const rows: Row[] = [];
@@ -157,7 +157,13 @@ export async function xsRows(): Promise<Row[]> {
   const ours = path.resolve(import.meta.dirname, '../../host-tests/xs/scenarios/publish-steady-state.ts');
   const moddable = path.resolve(import.meta.dirname, 'xs/moddable-publish.ts');
   const iterations = 1000;
-  const reference = await measureSteadyStateOnXs(moddable, { modules: await moddableMqttModules(), iterations });
+  const modules = await moddableMqttModules();
+  // Both must put the very same PUBLISH on the wire, or the comparison means nothing.
+  const [oursBytes, theirBytes] = [(await runOnXs(ours, 'wireBytes')).value, (await runOnXs(moddable, 'wireBytes', [], modules)).value];
+  if (oursBytes !== theirBytes || typeof oursBytes !== 'string' || oursBytes.length < 10) {
+    throw new Error(`the two clients do not send the same PUBLISH: ours ${oursBytes}, Moddable's ${theirBytes}`);
+  }
+  const reference = await measureSteadyStateOnXs(moddable, { modules, iterations });
   const qos0 = await measureSteadyStateOnXs(ours, { setupArgs: [0, false], iterations });
   const qos0Listening = await measureSteadyStateOnXs(ours, { setupArgs: [0, true], iterations });
   const qos1 = await measureSteadyStateOnXs(ours, { setupArgs: [1, true], iterations });

@@ -368,7 +368,7 @@ export class MqttSession {
       slot.phase = 'free';
       slot.payload = EMPTY;
       this.#inflightCount--;
-      this.#lastAnsweredMs = this.#now;
+      this.#lastAnsweredMs = this.#now; // #answered(), inline
       this.#responseDeadline = this.#inflightCount > 0 || this.#pingOutstanding || this.#pendingRequests.size > 0 ? this.#now + this.#responseTimeoutMs : Infinity;
       return;
     }

@@ -43,3 +43,15 @@ export function step(): void {
 export function completedCount(): number {
   return completed;
 }
+
+/** The bytes one QoS 0 publish puts on the wire, in hex (the benchmark compares them with Moddable's). */
+export function wireBytes(): string {
+  setup(0, false);
+  const socket = network.last;
+  let sent = '';
+  socket.write = (bytes: Uint8Array, length: number) => {
+    for (let i = 0; i < length; i++) sent += bytes[i].toString(16).padStart(2, '0');
+  };
+  client.publish('sensor1/altitude', payload, 0);
+  return sent;
+}

@@ -23,3 +23,18 @@ export function setup(): boolean {
 export function step(): void {
   client.publish('sensor1/altitude', payload);
 }
+
+/** The bytes one publish puts on the wire, in hex: the benchmark checks both clients send the same. */
+export function wireBytes(): string {
+  setup();
+  const socket = client.ws;
+  const write = socket.write;
+  let sent = '';
+  socket.write = (buffer: ArrayBuffer) => {
+    for (const byte of new Uint8Array(buffer)) sent += byte.toString(16).padStart(2, '0');
+    return 1 << 20;
+  };
+  client.publish('sensor1/altitude', payload);
+  socket.write = write;
+  return sent;
+}
