@@ -119,6 +119,8 @@ class FuzzSocket implements StreamSocket {
 }
 
 const PAYLOAD = new Uint8Array(40).fill(0x61);
+/** Accepted (session present or not), then refused with return codes 1 to 5. */
+const CONNACKS = [[0, 0], [1, 0], [0, 1], [0, 2], [0, 3], [0, 4], [0, 5]].map(([flags, code]) => Uint8Array.of(0x20, 2, flags, code));
 const TOPICS = ['sensor1/altitude', 'sensor1/telemetry', 'sensor1/emergency'];
 const INCOMING_TOPICS = ['sensor1/cmd/ping', 'a', 'x/y/z', 'a/+/b', '#', '', 'é/ü'].map((t) => new TextEncoder().encode(t));
 /** SUBSCRIBE/UNSUBSCRIBE requests the fuzzing application leaves unanswered at most. */
@@ -256,8 +258,8 @@ function connect(h: Harness, random: Random, scratch: Uint8Array): void {
     }
     // CONNACK: mostly accepted; sometimes refused, malformed, or missing (the connect timeout).
     const roll = random.below(100);
-    if (roll < 80) deliver(socket, Uint8Array.of(0x20, 2, random.below(2), 0));
-    else if (roll < 85) deliver(socket, Uint8Array.of(0x20, 2, 0, 1 + random.below(5)));
+    if (roll < 80) deliver(socket, CONNACKS[random.below(2)]);
+    else if (roll < 85) deliver(socket, CONNACKS[2 + random.below(5)]);
     else if (roll < 95) deliver(socket, scratch.subarray(0, writePackets(random, scratch, h, 1 + random.below(3), true)));
     else h.clock.advance(random.below(20_000));
   }
