@@ -40,6 +40,8 @@ export class LiveView {
   #outbox = { size: 0, dropped: 0 };
   #broker = 'starting';
   readonly #events: string[] = [];
+  readonly #breaches = new Set<string>();
+  readonly #probes = new Map<Subscriber, string>();
   #subscribers: Subscriber[] = [];
   #timer: NodeJS.Timeout | undefined;
   #cursorHidden = false;
@@ -101,12 +103,27 @@ export class LiveView {
       process.stdout.write(`${JSON.stringify({ subscriber: subscriber.name, topic: message.topic, retain: message.retain, payload })}\n`);
       return;
     }
-    if (message.topic.endsWith('/emergency') && subscriber.name === 'news station') {
+    if (subscriber.role === 'news-station' && !message.topic.endsWith('/emergency')) {
+      // Only an open broker (no access policy) lets this happen: say so loudly, once per topic.
+      if (!this.#breaches.has(message.topic)) this.event(`PRIVACY BREACH: the news station received ${message.topic}; this broker does not enforce the access policy`);
+      this.#breaches.add(message.topic);
+    } else if (message.topic.endsWith('/emergency') && subscriber.role === 'news-station') {
       const e = JSON.parse(text) as { kind: string; active: boolean; msg: string };
       this.event(`${e.active ? 'EMERGENCY' : 'cleared'} ${e.kind}: ${e.msg} (news station notified)`);
-    } else if (message.topic.endsWith('/reply') && subscriber.name === 'crew') {
+    } else if (message.topic.endsWith('/reply') && subscriber.role === 'crew') {
       this.event(`reply to the crew: ${text}`);
     }
+  }
+
+  /** The broker's answer to the news station's try at a topic it may not read. */
+  probe(subscriber: Subscriber, filter: string, granted: boolean): void {
+    this.#probes.set(subscriber, `${filter}: ${granted ? 'granted, filtered' : 'REFUSED'}`);
+    if (this.mode === 'json') return;
+    this.event(
+      granted
+        ? `${subscriber.name} subscribed to ${filter}: the broker grants any subscription and filters each message (Mosquitto does); nothing of it may arrive`
+        : `${subscriber.name} tried ${filter}: refused by the broker (it may read emergencies only)`,
+    );
   }
 
   #statusLine(): string {
@@ -134,7 +151,8 @@ export class LiveView {
       '',
       ...this.#subscribers.map((s) => {
         const last = s.last ? `${s.last.topic}: ${new TextDecoder().decode(s.last.payload).slice(0, 70)}` : '';
-        return `${s.name.padEnd(20)} ${String(s.count).padStart(6)} msgs   ${last}`;
+        const probe = this.#probes.get(s);
+        return `${s.name.padEnd(20)} ${String(s.count).padStart(6)} msgs   ${probe ? `[tried ${probe}]  ` : ''}${last}`;
       }),
       '',
       'events:',

@@ -12,6 +12,8 @@ import { DEFAULT_CONFIG } from "./app/config";
 import { moddableClock } from "./platform/moddable/clock";
 import { preferenceStore } from "./platform/moddable/preference-store";
 import { moddableSocketFactory } from "./platform/moddable/socket";
+import { brokerLogin, brokerTls, type BrokerBuildConfig } from "./platform/moddable/broker-login";
+import Preference from "preference";
 import type { BoardConfig } from "./platform/moddable/board-config";
 
 const board: string = config.board;
@@ -38,6 +40,16 @@ const boardConfig: BoardConfig = {
   otaPartitionBytes: config.otaPartitionBytes,
 };
 
+const brokerConfig: BrokerBuildConfig = {
+  deviceId: settings.deviceId,
+  brokerUsername: config.brokerUsername,
+  brokerPassword: config.brokerPassword,
+  brokerTls: settings.brokerTls,
+  brokerCa: settings.brokerCa,
+  brokerClientCert: config.brokerClientCert,
+  brokerClientKey: config.brokerClientKey,
+};
+
 const store = preferenceStore("altimeter");
 const system = moddableSystem(config.firmwareVersion, board, "power-on");
 const updater = createUpdater(boardConfig, {
@@ -53,12 +65,12 @@ const updater = createUpdater(boardConfig, {
 });
 
 const node = new SensorNode({
-  // brokerTls: true (or 1) for mqtts; brokerCa: the CA that signed the broker's certificate as base64
-  // DER on one line (it fits on the mcconfig command line); without it the SDK's built-in CAs apply.
+  // Login and TLS from the build config (NVS for the login): see broker-login.ts. Never logged.
   broker: {
     host: settings.brokerHost,
     port: settings.brokerPort,
-    tls: settings.brokerTls ? (settings.brokerCa ? { ca: `-----BEGIN CERTIFICATE-----\n${settings.brokerCa}\n-----END CERTIFICATE-----` } : {}) : undefined,
+    tls: brokerTls(brokerConfig),
+    ...brokerLogin(brokerConfig, (domain, key) => Preference.get(domain, key)),
   },
   clock: moddableClock,
   socket: moddableSocketFactory,

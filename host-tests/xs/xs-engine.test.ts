@@ -58,7 +58,7 @@ describe('core error classes on a frozen Error.prototype (as Moddable preloads t
     expect(value).toEqual([
       'ProtocolError: bad [MQTT-1]',
       'UsageError: bad',
-      'ConnectionRefusedError: the broker refused the connection: not authorized (the broker ACL does not allow this client)',
+      'ConnectionRefusedError: the broker refused the connection: not authorized (a wrong user name or password, or the broker does not allow this client: check the credentials)',
       'SensorFault: gone',
       'OtaError: no',
       'Error: bad config',
