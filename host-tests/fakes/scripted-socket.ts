@@ -11,7 +11,7 @@ export class ScriptedSocket implements StreamSocket {
   read(): Uint8Array | undefined {
     return this.#inbox.shift();
   }
-  write(_bytes: Uint8Array, _byteLength: number): void {}
+  write(): void {}
   close(): void {}
   /** The far end sends bytes. */
   deliver(bytes: Uint8Array): void {

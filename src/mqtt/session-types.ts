@@ -62,6 +62,21 @@ export type SessionEvent =
   | { type: 'takenOver'; closures: number }
   | { type: 'error'; error: Error };
 
+/** What a session holds at a moment: bounded whatever the broker sends (see MqttSession.footprint). */
+export interface SessionFootprint {
+  /** QoS 1/2 publishes in their packet-id slots. */
+  inflight: number;
+  /** Incoming QoS 2 packet ids received and not yet released (at most 64). */
+  incomingQos2: number;
+  /** SUBSCRIBE/UNSUBSCRIBE sent and not yet acknowledged, and those waiting for a connection. */
+  pendingRequests: number;
+  unsentRequests: number;
+  /** Bytes of a partly received packet (at most maxPacketBytes). */
+  decoderBytes: number;
+  /** Size of the reused output buffer. */
+  txBufferBytes: number;
+}
+
 /** What the caller must do after a session call. Reused: read it before the next call. */
 export class SessionOutput {
   /** Bytes to write, in order: tx[0, txLength). */

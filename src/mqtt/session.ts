@@ -11,16 +11,24 @@
 // slot and goes out at the next CONNACK, in order. So nothing is ever dropped here; what waits, what
 // may be dropped and how many are in flight is the application's one policy (src/app/outbox.ts).
 //
-// It is one file of some 500 lines on purpose: the connection state, the window and the timers
-// change together on every event, and reading them side by side is how a change stays right.
+// Liveness: a PINGREQ after ¾ keepalive without sending or without an answer; while anything awaits
+// an answer, the broker must give one within the response timeout, or the link is declared dead.
+//
+// It is one file of some 550 lines on purpose: the connection state, the window and the timers
+// change together on every event, and reading them side by side is how a change stays right. What
+// can live apart does: the reconnect policy (reconnect.ts) and the SUBSCRIBE bookkeeping
+// (subscriptions.ts). publish() and the PUBACK path are written flat: on XS every call and every
+// argument costs (README, "The publish hot path on XS").
 import { ConnectionRefusedError, ProtocolError, UsageError } from './errors';
 import { PacketDecoder } from './decode';
 import { encodeInto, encodedLength, encodePublishInto, packetLength, publishFlags } from './encode';
 import { MAX_REMAINING_LENGTH, PacketType, type Packet, type PublishPacket, type QoS, type Subscription } from './packets';
-import { SessionOutput, type IncomingMessage, type SessionOptions } from './session-types';
+import { SessionOutput, type IncomingMessage, type SessionFootprint, type SessionOptions } from './session-types';
 
 export * from './session-types';
-import { TopicCache, topicFilterProblem } from './topic';
+import { ReconnectPolicy } from './reconnect';
+import { Subscriptions, type SubscriptionRequest } from './subscriptions';
+import { TopicCache } from './topic';
 
 type State = 'idle' | 'waiting' | 'opening' | 'connecting' | 'connected' | 'ended';
 
@@ -45,13 +53,6 @@ class Message {
   sent = false;
 }
 
-interface PendingRequest {
-  token: number;
-  kind: 'subscribe' | 'unsubscribe';
-  subscriptions: Subscription[];
-  filters: string[];
-}
-
 const DEFAULT_MAX_PACKET_BYTES = 2 * 1024 * 1024;
 /** Incoming QoS 2 messages received and not yet released by PUBREL that we keep track of. */
 const MAX_INCOMING_QOS2 = 64;
@@ -73,12 +74,8 @@ export class MqttSession {
   #nextSlot = 0;
   // Incoming QoS 2 packet ids PUBRECed and not yet released: delivered once only.
   readonly #incomingQos2 = new Set<number>();
-  // SUBSCRIBE/UNSUBSCRIBE: ids above the publish window.
-  #nextRequestId: number;
-  readonly #pendingRequests = new Map<number, PendingRequest>();
-  #unsentRequests: PendingRequest[] = [];
-  /** What the application asked to be subscribed to, to restore when the broker lost the session. */
-  readonly #desired = new Map<string, QoS>();
+  // SUBSCRIBE/UNSUBSCRIBE requests and what should stay subscribed (subscriptions.ts).
+  readonly #subscriptions: Subscriptions;
   // Liveness: a PINGREQ after ¾ keepalive without sending, or without an answer from the broker; and
   // while anything awaits an answer, the broker must give one (any one) within the response timeout.
   readonly #pingAfterMs: number;
@@ -88,13 +85,9 @@ export class MqttSession {
   #pingOutstanding = false;
   #responseDeadline = Infinity;
   #connackDeadline = Infinity;
-  // Reconnecting: the backoff grows with each attempt and starts again only after a stable connection.
-  readonly #stableAfterMs: number;
+  // Reconnecting (the delays and what repeated losses mean: reconnect.ts).
+  readonly #reconnect: ReconnectPolicy;
   #reconnectAt = Infinity;
-  #attempt = 0;
-  #connectedAtMs = 0;
-  /** Connections in a row the transport lost soon after CONNACK, each followed by an accepted reconnect. */
-  #shortLivedClosures = 0;
 
   constructor(options: SessionOptions) {
     this.options = {
@@ -111,10 +104,10 @@ export class MqttSession {
     this.#pingAfterMs = keepaliveMs > 0 ? keepaliveMs * 0.75 : Infinity;
     this.#responseTimeoutMs = responseTimeoutMs ?? (keepaliveMs > 0 ? keepaliveMs / 2 : Infinity);
     if (!(this.#responseTimeoutMs > 0)) throw new UsageError('INVALID_OPTION', `responseTimeoutMs must be more than 0, not ${responseTimeoutMs}`);
-    this.#stableAfterMs = this.options.reconnect?.stableAfterMs ?? Math.max(60_000, 2 * keepaliveMs);
+    this.#reconnect = new ReconnectPolicy(this.options.reconnect, keepaliveMs, this.options.random);
     if (!(maxInflight >= 1 && maxInflight <= 32768)) throw new UsageError('INVALID_OPTION', `maxInflight must be 1 to 32768, not ${maxInflight}`);
     this.#inflight = Array.from({ length: maxInflight }, () => new Message());
-    this.#nextRequestId = maxInflight + 1;
+    this.#subscriptions = new Subscriptions(maxInflight + 1); // ids above the publish window
     this.out = new SessionOutput(maxInflight + 1);
     this.#decoder = new PacketDecoder({ maxPacketBytes: this.options.maxPacketBytes });
     this.#onPacket = (packet) => this.#handlePacket(packet);
@@ -131,12 +124,12 @@ export class MqttSession {
     return this.#inflightCount;
   }
   /** What the session holds now (bounded whatever the broker sends): for diagnostics and the fuzzer. */
-  footprint(): { inflight: number; incomingQos2: number; pendingRequests: number; unsentRequests: number; decoderBytes: number; txBufferBytes: number } {
+  footprint(): SessionFootprint {
     return {
       inflight: this.#inflightCount,
       incomingQos2: this.#incomingQos2.size,
-      pendingRequests: this.#pendingRequests.size,
-      unsentRequests: this.#unsentRequests.length,
+      pendingRequests: this.#subscriptions.pendingCount,
+      unsentRequests: this.#subscriptions.unsentCount,
       decoderBytes: this.#decoder.bufferedBytes,
       txBufferBytes: this.out.tx.length,
     };
@@ -170,11 +163,7 @@ export class MqttSession {
   transportClosed(now: number, error?: Error): SessionOutput {
     this.#begin(now);
     if (this.#state === 'ended' || this.#state === 'idle') return this.#finish();
-    // A working connection closed from the other side soon after it was accepted: if the next
-    // attempt is accepted at once too, another client is probably taking our session (see #onConnack).
-    const shortLived = this.#state === 'connected' && now - this.#connectedAtMs < this.#stableAfterMs;
-    this.#shortLivedClosures = shortLived ? this.#shortLivedClosures + 1 : 0;
-    this.#lost(error);
+    this.#lost(error, true);
     return this.#finish();
   }
 
@@ -286,29 +275,18 @@ export class MqttSession {
   }
 
   subscribe(subscriptions: Subscription[], now: number): number {
-    if (subscriptions.length === 0) throw new UsageError('EMPTY_SUBSCRIBE', 'subscribe needs at least one topic filter');
-    for (const { filter, qos } of subscriptions) {
-      const problem = topicFilterProblem(filter);
-      if (problem) throw new UsageError('INVALID_TOPIC_FILTER', `cannot subscribe to ${JSON.stringify(filter)}: ${problem}`);
-      if (qos !== 0 && qos !== 1 && qos !== 2) throw new UsageError('INVALID_QOS', `QoS ${qos} is not 0, 1 or 2`);
-    }
+    const request = this.#subscriptions.subscribe(this.#nextToken, subscriptions); // throws on a bad filter or QoS
+    this.#nextToken++;
     this.#begin(now);
-    const request: PendingRequest = { token: this.#nextToken++, kind: 'subscribe', subscriptions: subscriptions.slice(), filters: [] };
-    for (const { filter, qos } of subscriptions) this.#desired.set(filter, qos);
     this.#request(request);
     this.#finish();
     return request.token;
   }
 
   unsubscribe(filters: string[], now: number): number {
-    if (filters.length === 0) throw new UsageError('EMPTY_UNSUBSCRIBE', 'unsubscribe needs at least one topic filter');
-    for (const filter of filters) {
-      const problem = topicFilterProblem(filter);
-      if (problem) throw new UsageError('INVALID_TOPIC_FILTER', `cannot unsubscribe from ${JSON.stringify(filter)}: ${problem}`);
-    }
+    const request = this.#subscriptions.unsubscribe(this.#nextToken, filters); // throws on a bad filter
+    this.#nextToken++;
     this.#begin(now);
-    const request: PendingRequest = { token: this.#nextToken++, kind: 'unsubscribe', subscriptions: [], filters: filters.slice() };
-    for (const filter of filters) this.#desired.delete(filter);
     this.#request(request);
     this.#finish();
     return request.token;
@@ -322,6 +300,7 @@ export class MqttSession {
     this.#state = 'ended';
     this.#clearTimers();
     this.#decoder.reset();
+    this.#reconnect.reset();
     return this.#finish();
   }
 
@@ -369,7 +348,7 @@ export class MqttSession {
       slot.payload = EMPTY;
       this.#inflightCount--;
       this.#lastAnsweredMs = this.#now; // #answered(), inline
-      this.#responseDeadline = this.#inflightCount > 0 || this.#pingOutstanding || this.#pendingRequests.size > 0 ? this.#now + this.#responseTimeoutMs : Infinity;
+      this.#responseDeadline = this.#inflightCount > 0 || this.#pingOutstanding || this.#subscriptions.pendingCount > 0 ? this.#now + this.#responseTimeoutMs : Infinity;
       return;
     }
     switch (type) {
@@ -393,16 +372,13 @@ export class MqttSession {
       return;
     }
     this.#state = 'connected';
-    this.#connectedAtMs = this.#now;
     this.#lastAnsweredMs = this.#now;
     if (!sessionPresent) this.#incomingQos2.clear();
     this.out.events.push({ type: 'connected', sessionPresent });
-    if (this.#shortLivedClosures >= 2) this.out.events.push({ type: 'takenOver', closures: this.#shortLivedClosures });
+    const closures = this.#reconnect.connected(this.#now);
+    if (closures > 0) this.out.events.push({ type: 'takenOver', closures });
     this.#resendInflight();
-    if (!sessionPresent && this.#desired.size > 0) this.#restoreSubscriptions();
-    const unsent = this.#unsentRequests;
-    this.#unsentRequests = [];
-    for (const request of unsent) this.#request(request);
+    for (const request of this.#subscriptions.toSend(sessionPresent)) this.#request(request);
   }
 
   #onPublish(packet: PublishPacket): void {
@@ -459,15 +435,14 @@ export class MqttSession {
   }
 
   #onRequestAck(packetId: number, granted: number[] | undefined): void {
-    const request = this.#pendingRequests.get(packetId);
-    if (!request || (request.kind === 'subscribe') !== (granted !== undefined)) {
+    const request = this.#subscriptions.acknowledged(packetId, granted !== undefined);
+    if (!request) {
       this.out.events.push({
         type: 'error',
         error: new ProtocolError('UNSOLICITED_ACK', 'MQTT-3.9.3', `the broker acknowledged packet id ${packetId}, which is not awaiting it`),
       });
       return;
     }
-    this.#pendingRequests.delete(packetId);
     if (granted) {
       if (granted.length !== request.subscriptions.length) {
         throw new ProtocolError('SUBACK_MISMATCH', 'MQTT-3.8.4-5', `SUBACK has ${granted.length} return codes for ${request.subscriptions.length} filters`);
@@ -497,25 +472,13 @@ export class MqttSession {
     this.#expectAnswer();
   }
 
-  #restoreSubscriptions(): void {
-    const inFlight = new Set<string>();
-    for (const request of [...this.#pendingRequests.values(), ...this.#unsentRequests]) {
-      for (const s of request.subscriptions) inFlight.add(s.filter);
-    }
-    const subscriptions: Subscription[] = [];
-    for (const [filter, qos] of this.#desired) if (!inFlight.has(filter)) subscriptions.push({ filter, qos });
-    if (subscriptions.length > 0) this.#request({ token: 0, kind: 'subscribe', subscriptions, filters: [] });
-  }
-
-  #request(request: PendingRequest): void {
+  /** Sends a SUBSCRIBE/UNSUBSCRIBE now, or keeps it for the next connection. */
+  #request(request: SubscriptionRequest): void {
     if (this.#state !== 'connected') {
-      this.#unsentRequests.push(request);
+      this.#subscriptions.hold(request);
       return;
     }
-    let packetId = this.#nextRequestId;
-    while (this.#pendingRequests.has(packetId)) packetId = packetId >= 65535 ? this.#inflight.length + 1 : packetId + 1;
-    this.#nextRequestId = packetId >= 65535 ? this.#inflight.length + 1 : packetId + 1;
-    this.#pendingRequests.set(packetId, request);
+    const packetId = this.#subscriptions.send(request);
     if (request.kind === 'subscribe') this.#write({ type: 'subscribe', packetId, subscriptions: request.subscriptions });
     else this.#write({ type: 'unsubscribe', packetId, filters: request.filters });
     this.#expectAnswer();
@@ -555,12 +518,12 @@ export class MqttSession {
   /** The broker answered: the link is alive; the clock restarts for whatever still awaits an answer. */
   #answered(): void {
     this.#lastAnsweredMs = this.#now;
-    const awaiting = this.#inflightCount > 0 || this.#pingOutstanding || this.#pendingRequests.size > 0;
+    const awaiting = this.#inflightCount > 0 || this.#pingOutstanding || this.#subscriptions.pendingCount > 0;
     this.#responseDeadline = awaiting ? this.#now + this.#responseTimeoutMs : Infinity;
   }
 
   #silenceError(): ProtocolError {
-    const waiting = this.#inflightCount + this.#pendingRequests.size;
+    const waiting = this.#inflightCount + this.#subscriptions.pendingCount;
     if (waiting === 0) {
       return new ProtocolError('PINGRESP_TIMEOUT', 'MQTT-3.1.2-24', `no PINGRESP within ${this.#responseTimeoutMs} ms: the link is dead (half-open)`);
     }
@@ -573,32 +536,21 @@ export class MqttSession {
 
   /** A protocol failure: report it, close the transport and reconnect later. */
   #fail(error: Error): void {
-    this.#shortLivedClosures = 0; // we closed it: not a broker taking our session
     this.out.events.push({ type: 'error', error });
     this.out.closeTransport = true;
-    this.#lost(error);
+    this.#lost(error, false);
   }
 
-  #lost(error: Error | undefined): void {
+  /** The connection or the attempt ended; `byPeer` when the transport said so, not we. */
+  #lost(error: Error | undefined, byPeer: boolean): void {
     const wasUp = this.#state === 'connected' || this.#state === 'connecting';
-    // Only a connection that stayed up long enough earns a fresh start of the backoff.
-    if (this.#state === 'connected' && this.#now - this.#connectedAtMs >= this.#stableAfterMs) this.#attempt = 0;
     this.#decoder.reset();
     this.#clearTimers();
-    // Requests not yet acknowledged are sent again on the next connection.
-    this.#unsentRequests = [...this.#pendingRequests.values(), ...this.#unsentRequests];
-    this.#pendingRequests.clear();
+    this.#subscriptions.lost(); // requests not yet acknowledged are sent again on the next connection
     if (this.#state === 'waiting') return; // already closed and waiting; a second report changes nothing
     this.#state = 'waiting';
     if (wasUp || error) this.out.events.push(error ? { type: 'disconnected', error } : { type: 'disconnected' });
-    this.#reconnectAt = this.#now + this.#backoffMs();
-  }
-
-  #backoffMs(): number {
-    const { minDelayMs = 500, maxDelayMs = 30_000, jitter = 0.5 } = this.options.reconnect ?? {};
-    const delay = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(this.#attempt, 30));
-    this.#attempt++;
-    return Math.round(delay * (1 - jitter * this.options.random()));
+    this.#reconnectAt = this.#now + this.#reconnect.lost(this.#now, byPeer);
   }
 
   #open(): void {
