@@ -123,6 +123,10 @@ export class MqttSession {
   get inflightCount(): number {
     return this.#inflightCount;
   }
+  /** True while something awaits the broker's answer (the response clock runs): for tests and diagnostics. */
+  get awaitingAnswer(): boolean {
+    return this.#responseDeadline !== Infinity;
+  }
   /** What the session holds now (bounded whatever the broker sends): for diagnostics and the fuzzer. */
   footprint(): SessionFootprint {
     return {
