@@ -109,9 +109,45 @@ class FuzzSocket implements StreamSocket {
   read(): Uint8Array | undefined {
     return this.inbox.shift();
   }
-  write(_bytes: Uint8Array, byteLength: number): void {
+  /** Packet ids of the client's last PUBLISH, PUBREL, SUBSCRIBE and UNSUBSCRIBE: what a broker would answer. */
+  readonly sentIds: number[] = [];
+  /** The answers a correct broker owes, oldest first: answer type << 16 | packet id, plus (SUBACK) filters << 24. */
+  readonly owed: number[] = [];
+  write(bytes: Uint8Array, byteLength: number): void {
     if (this.closed) throw new FuzzFailure('the client wrote to a socket it had closed');
     this.written += byteLength;
+    // Note the packet ids, reading the packets in place (the client writes whole packets here).
+    let at = 0;
+    while (at + 1 < byteLength) {
+      const first = bytes[at];
+      let remaining = 0;
+      let p = at + 1;
+      for (let shift = 0; p < byteLength && shift < 28; shift += 7) {
+        const digit = bytes[p++];
+        remaining += (digit & 0x7f) * 2 ** shift;
+        if (digit < 0x80) break;
+      }
+      const type = first >> 4;
+      let idAt = -1;
+      let answer = 0;
+      if (type === 3 && (first & 0x06) !== 0) {
+        idAt = p + 2 + ((bytes[p] << 8) | bytes[p + 1]);
+        answer = (first & 0x06) === 2 ? 4 : 5; // PUBACK or PUBREC
+      } else if (type === 6 || type === 8 || type === 10) {
+        idAt = p;
+        answer = type === 6 ? 7 : type === 8 ? 9 : 11; // PUBCOMP, SUBACK, UNSUBACK
+      }
+      if (idAt >= 0 && idAt + 1 < byteLength) {
+        const id = (bytes[idAt] << 8) | bytes[idAt + 1];
+        if (this.sentIds.length >= 16) this.sentIds.shift();
+        this.sentIds.push(id);
+        let filters = 0;
+        if (type === 8) for (let q = idAt + 2; q < p + remaining; q += 3 + ((bytes[q] << 8) | bytes[q + 1])) filters++;
+        if (this.owed.length >= 32) this.owed.shift();
+        this.owed.push((filters * 2 ** 24) + (answer << 16) + id);
+      }
+      at = p + remaining;
+    }
   }
   close(): void {
     this.closed = true;
@@ -362,6 +398,8 @@ function writePackets(random: Random, out: Uint8Array, h: Harness, count: number
 
 function packetId(random: Random, h: Harness): number {
   const roll = random.below(100);
+  const sent = current(h)?.sentIds;
+  if (roll < 40 && sent && sent.length > 0) return sent[random.below(sent.length)]; // what the client sent (answers it may expect)
   if (roll < 70) return 1 + random.below(h.window + 1); // in-flight slots (and one beyond)
   if (roll < 88) return h.window + 1 + random.below(4); // SUBSCRIBE/UNSUBSCRIBE ids
   if (roll < 90) return 0; // never valid
@@ -370,6 +408,22 @@ function packetId(random: Random, h: Harness): number {
 
 /** Packet kinds below `range` (80: well-formed ones a broker may send; 100: anything). */
 function writePacket(random: Random, out: Uint8Array, at: number, h: Harness, range: number): number {
+  const owed = current(h)?.owed;
+  if (owed && owed.length > 0 && random.chance(range === 80 ? 70 : 20)) {
+    // What a correct broker answers, mostly in order, sometimes twice or out of order.
+    const index = random.chance(80) ? 0 : random.below(owed.length);
+    const answer = owed[index];
+    if (random.chance(90)) owed.copyWithin(index, index + 1).pop(); // answered (else: it will be again)
+    const type = (answer >>> 16) & 0xff;
+    const filters = Math.floor(answer / 2 ** 24);
+    const length = type === 9 ? 2 + filters : 2;
+    out[at] = type << 4;
+    out[at + 1] = length;
+    out[at + 2] = (answer >> 8) & 0xff;
+    out[at + 3] = answer & 0xff;
+    for (let i = 0; i < length - 2; i++) out[at + 4 + i] = random.below(3);
+    return at + 2 + length;
+  }
   const roll = random.below(range);
   if (roll < 40) {
     // An acknowledgement: PUBACK, PUBREC, PUBREL (PUBREL flags 0b0010, sometimes wrong), PUBCOMP, UNSUBACK.
