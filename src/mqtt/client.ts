@@ -113,8 +113,9 @@ export class MqttClient {
     // earlier wake-up (the response clock): the hot path handles just that.
     const out = session.out;
     const wakeAtMs = out.wakeAtMs;
+    const done = out.completedCount === 1; // (read before the socket or a listener can call back in)
     if (out.txLength > 0) this.#send(out.tx, out.txLength);
-    if (out.completedCount === 1) {
+    if (done) {
       const published = this.#listeners.published;
       for (let l = 0; l < published.length; l++) published[l](token);
     }
