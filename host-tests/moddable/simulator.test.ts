@@ -1,11 +1,11 @@
 // The real firmware, built by the real Moddable toolchain and run in the desktop simulator (mcsim,
 // headless under xvfb-run), and the XS stage of the ESP32 build. The simulator firmware is built
 // once; each run gets its broker, TLS, CA and device id at launch (host/moddable/simulator.ts).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEsp32XsStage, buildForSimulator } from '../../host/moddable/build';
+import { buildEsp32XsStage, buildForSimulator, typecheckAgainstSdkTypings } from '../../host/moddable/build';
 import type { ModdableSdk } from '../../host/moddable/sdk';
 import { startSimulator, type LaunchSettings, type SimulatorProcess } from '../../host/moddable/simulator';
 import { lastLines, waitUntil } from '../support/deadline';
@@ -223,4 +223,13 @@ describe.skipIf(!sdk)('the ESP32 build without ESP-IDF', () => {
     expect(stage.modules).toContain('board/launch');
     expect(stage.xsImageBytes).toBeGreaterThan(0);
   }, 300_000); // a few seconds on an idle machine
+});
+
+// The builds only transpile (host/moddable/transpile.js); this is the check mcconfig's per-module tsc
+// made, against the SDK's own typings and each platform's module map, in one tsc run per platform.
+describe.skipIf(!sdk)("the firmware's TypeScript against the SDK's own typings", () => {
+  it.each(['lin', 'esp32'] as const)('type-checks every module of the %s build', async (platform) => {
+    if (platform === 'esp32' && !existsSync(path.join(outDir, 'esp32'))) await buildEsp32XsStage(sdk!, path.join(outDir, 'esp32'));
+    expect(await typecheckAgainstSdkTypings(path.join(outDir, platform === 'lin' ? 'sim' : 'esp32'), platform)).toBeGreaterThan(40);
+  }, 300_000);
 });

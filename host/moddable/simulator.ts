@@ -65,7 +65,14 @@ export interface SimulatorProcess {
 /** Writes the launch settings into the preferences in `runDir`, keeping the firmware's own domains. */
 export function writeLaunchSettings(runDir: string, settings: LaunchSettings): void {
   const file = path.join(runDir, PREFERENCES_FILE);
-  const preferences = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>) : {};
+  let preferences: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      preferences = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new Error(`${file} holds the simulator's preferences but is not JSON (${(error as Error).message}): delete it to start from the defaults`);
+    }
+  }
   const launch = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
   if (Object.keys(launch).length) preferences[LAUNCH_DOMAIN] = launch;
   else delete preferences[LAUNCH_DOMAIN];
