@@ -11,6 +11,7 @@ import { nodeSocketFactory } from '../src/platform/node/socket';
 import { HostFlash } from '../src/platform/node/host-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
+import { isDeviceId } from '../src/app/topics';
 import { FlightFileError, parseFlightCsv, RecordedFlight } from '../src/sim/recorded-flight';
 import { flyScenario, isScenarioName, SCENARIO_NAMES, SCENARIO_SUMMARIES, type ScenarioName } from '../src/sim/scenarios';
 import { SimulatedBarometer } from '../src/sim/simulated-barometer';
@@ -100,7 +101,7 @@ function options() {
   if (!(speed > 0 && speed <= 1000)) throw new UsageError(`--speed must be a number from 0 (exclusive) to 1000, not "${values.speed}"`);
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration must be a number of seconds above 0, not "${values.duration}"`);
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(values.id!)) throw new UsageError(`--id must be 1 to 32 letters, digits, "_" or "-", not "${values.id}"`);
+  if (!isDeviceId(values.id!)) throw new UsageError(`--id must be 1 to 32 letters, digits, "_" or "-", not "${values.id}"`);
   let broker: { host: string; port: number; tls: boolean } | undefined;
   if (values.broker) {
     const match = /^(mqtts?):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(values.broker);

@@ -76,7 +76,7 @@ describe('host commands follow the command-line conventions', () => {
   it('npm run fuzz -- 0.5 fuzzes for half a second and reports how many inputs it tried', async () => {
     const { status, stdout } = await npmRun('fuzz', ['0.5']);
     expect(status).toBe(0);
-    expect(stdout).toMatch(/^[1-9]\d* inputs in 0\.5 s: \d+ rejected with a ProtocolError, none with anything else/);
+    expect(stdout).toMatch(/^[1-9]\d* inputs in 0\.5 s: no exception escaped, every bound held, every publish completed once or still held/);
   });
 });
 

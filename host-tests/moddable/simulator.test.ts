@@ -213,7 +213,7 @@ describe.skipIf(!sdk)('firmware on the simulator, logging in to the generated Mo
     } finally {
       await simulator.stop();
     }
-  });
+  }, 150_000); // outlives the wait above, so a slow handshake fails with its own words
 });
 
 describe.skipIf(!sdk)('the ESP32 build without ESP-IDF', () => {

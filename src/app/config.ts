@@ -2,6 +2,7 @@
 // updates (the `config` command), and persistence through the store port. A change is validated as
 // a whole before anything is stored or applied: a bad one changes nothing.
 import type { KeyValueStore } from '../ports';
+import { isDeviceId } from './topics';
 
 export interface EmergencyConfig {
   /** Descent faster than this (m/s) for `rapidDescentForS` raises rapid-descent. */
@@ -112,7 +113,7 @@ function check(path: string, value: unknown, rule: Rule): string | undefined {
       }
       return undefined;
     case 'id':
-      if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(value)) {
+      if (typeof value !== 'string' || !isDeviceId(value)) {
         return `${path} must be 1 to 32 letters, digits, "_" or "-" (it becomes the first topic level), not ${JSON.stringify(value)}`;
       }
       return undefined;

@@ -105,8 +105,7 @@ export class SensorNode {
         tls: broker.tls,
         clientId: config.deviceId,
         cleanSession: false, // the broker keeps our command subscription and in-flight messages across drops
-        keepaliveS: 30,
-        pingTimeoutMs: 8000,
+        keepaliveS: 30, // a dead link is found within ¾ of it plus the response timeout (15 s): 37.5 s
         maxInflight: this.outbox.window, // the outbox decides how many are in flight; the session only has the slots
         username: broker.username,
         password: broker.password === undefined ? undefined : utf8Payload(broker.password),
@@ -221,6 +220,12 @@ export class SensorNode {
     });
     client.on('disconnect', (error) => this.#log(`disconnected${error ? `: ${error.message}` : ''}; the outbox holds ${this.outbox.size}`));
     client.on('error', (error) => this.#log(`mqtt: ${error.message}`));
+    client.on('sessionTakenOver', (closures) =>
+      this.#log(
+        `warning: another client with my id "${this.config.deviceId}" took the session: the broker closed our connection ` +
+          `${closures} times in a row soon after accepting it. Give every device its own id (config deviceId).`,
+      ),
+    );
     client.on('published', (token) => {
       this.outbox.delivered(token);
       this.outbox.pump(client); // a slot is free

@@ -18,6 +18,15 @@ export interface Topics {
   commandPrefix: string;
 }
 
+/**
+ * Is `text` a device id: one topic level that is also a safe broker username (no wildcard, "/",
+ * "$", ":" of Mosquitto's password file, or space)? The config, the access policy, update manifests
+ * and the host commands all check ids with this one rule.
+ */
+export function isDeviceId(text: string): boolean {
+  return /^[A-Za-z0-9_-]{1,32}$/.test(text);
+}
+
 export function topicsFor(deviceId: string): Topics {
   return {
     deviceId,
