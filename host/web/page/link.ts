@@ -59,8 +59,10 @@ export class GroundLink {
         tls: tls ? {} : undefined,
         clientId: options.clientId,
         cleanSession: false, // the broker keeps our subscription and queues QoS 1 telemetry while we are away
-        keepaliveS: 15, // a dropped Wi-Fi shows within ~20 s even when no close reaches us
-        pingTimeoutMs: 5000,
+        // A dropped Wi-Fi shows within ¾ keepalive + the response timeout (about 16 s) even when no
+        // close reaches us.
+        keepaliveS: 15,
+        responseTimeoutMs: 5000,
         username: options.username || undefined,
         password: options.password ? new TextEncoder().encode(options.password) : undefined,
         reconnect: { minDelayMs: 500, maxDelayMs: 5000, jitter: 0.2 },
