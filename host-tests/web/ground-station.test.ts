@@ -306,6 +306,20 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
       await crew.context.close();
       await news.context.close();
     });
+
+    it('a wrong password typed into the login form is refused by the broker, said so, and not retried', async () => {
+      const { page, context, sent } = await open(browser, sim.url, '');
+      await page.getByLabel('maritime patrol').check();
+      await page.locator('#username').fill('maritime-patrol-2');
+      await page.locator('#password').fill('not-the-password');
+      await page.getByRole('button', { name: 'Watch the flight' }).click();
+      await page.locator('#link[data-state="refused"]').waitFor({ timeout: 20_000 });
+      expect(await page.locator('#link .text').textContent()).toBe('the broker refused the login as maritime-patrol-2: check the user name and password (Switch party to log in again)');
+      expect(await page.locator('#events').innerText()).toMatch(/login refused: the broker refused the connection: not authorized/);
+      await page.waitForTimeout(3000); // a retry would come within 0.5 to 5 s
+      expect(sent.filter((p) => p.type === 'connect')).toHaveLength(1);
+      await context.close();
+    });
   });
 
   describe('npm start --broker against a Mosquitto with a WebSocket listener', () => {

@@ -8,7 +8,7 @@
 //
 // The view follows the newest reading over a span (10 min, 1 h, the whole flight) or stays where
 // the user put it (drag to zoom, wheel, buttons, keys). It is drawn at most once per frame, and only
-// when the data or the view changed.
+// when what it shows changed (same-drawing.ts).
 import uPlot from 'uplot';
 import type { FlightStore } from './flight-store';
 import { clockTime } from './format';

@@ -2,6 +2,7 @@
 // adapter, with a persistent session so that what the node sends while the page is cut off waits
 // at the broker and fills the gap when it is back. It knows nothing of the DOM.
 import { MqttClient } from '../../../src/mqtt/client';
+import { ConnectionRefusedError } from '../../../src/mqtt/errors';
 import type { IncomingMessage } from '../../../src/mqtt/session';
 import { browserClock } from '../../../src/platform/web/clock';
 import { webSocketFactory, type WebSocketConstructor } from '../../../src/platform/web/websocket-socket';
@@ -22,6 +23,8 @@ export type LinkState =
   | { kind: 'connecting' }
   | { kind: 'connected'; sessionPresent: boolean }
   | { kind: 'reconnecting'; sinceMs: number; attempts: number; reason: string }
+  /** The broker refused the login (CONNACK 4 or 5): retrying would not help, so the link stops. */
+  | { kind: 'refused'; reason: string }
   | { kind: 'closed' };
 
 export interface LinkEvents {
@@ -76,6 +79,11 @@ export class GroundLink {
     };
     this.client.on('connect', ({ sessionPresent }) => setState({ kind: 'connected', sessionPresent }));
     this.client.on('disconnect', (error) => {
+      if (error instanceof ConnectionRefusedError && (error.returnCode === 4 || error.returnCode === 5)) {
+        this.client.end();
+        setState({ kind: 'refused', reason: error.message });
+        return;
+      }
       const previous = this.state;
       const sinceMs = previous.kind === 'reconnecting' ? previous.sinceMs : Date.now();
       const attempts = previous.kind === 'reconnecting' ? previous.attempts + 1 : 0;

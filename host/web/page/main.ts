@@ -317,6 +317,10 @@ async function watch(config: PageConfig, party: PartyConfig, username: string | 
       icon.textContent = '●';
       text.textContent = `connected to the broker${state.sessionPresent ? ' (session resumed)' : ''}`;
       logEvent(`connected to ${config.wsUrl} as ${clientId}${state.sessionPresent ? ': the broker kept our session, the gap fills from it' : ': new session'}`);
+    } else if (state.kind === 'refused') {
+      icon.textContent = '✖';
+      text.textContent = `the broker refused the login${username ? ` as ${username}` : ' (no user name given)'}: check the user name and password (Switch party to log in again)`;
+      logEvent(`login refused: ${state.reason}`, 'alarm');
     } else if (state.kind === 'reconnecting') {
       icon.textContent = '⟳';
       text.textContent = `reconnecting since ${clockTime(state.sinceMs)}`;
