@@ -10,6 +10,7 @@ import { nodeClock, scaledClock } from '../src/platform/node/clock';
 import { JsonFileStore } from '../src/platform/node/file-store';
 import { nodeSocketFactory } from '../src/platform/node/socket';
 import { HostFlash } from '../src/platform/node/host-flash';
+import { FileFlash } from '../src/platform/node/file-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
 import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
@@ -32,8 +33,8 @@ station on <id>/emergency), showing what each receives.
   --json            print one JSON line per message received, nothing else
   --ota-key HEX     accept over-the-air updates signed with this P-256 public key (npm run ota -- keygen);
                     the simulated device then keeps two firmware slots under its state directory
-  --state DIR       keep the node's settings and firmware slots here across runs (default: a fresh
-                    temporary directory, removed at exit)
+  --state DIR       keep the node's settings, its outbox log and firmware slots here across runs
+                    (default: a fresh temporary directory, removed at exit)
   --help            this text
 `;
 
@@ -106,6 +107,8 @@ async function main(): Promise<void> {
   const storeDir = opts.state ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
   const store = new JsonFileStore(path.join(storeDir, `${opts.id}.json`));
   const flash = new HostFlash(path.join(storeDir, 'flash'), packageVersion());
+  // The outbox's log: what a power loss must not take is written here before it is published.
+  const outboxFlash = new FileFlash(path.join(storeDir, `${opts.id}-outbox.bin`));
   const barometer = new SimulatedBarometer({ clock, scenario: flightScenario, startMs });
   let node: SensorNode;
   // A restart of the simulated device: the node stops, the "bootloader" picks the image, a new node starts.
@@ -138,7 +141,6 @@ async function main(): Promise<void> {
           clock: nodeClock,
           store,
           reboot: () => {
-            node.saveState();
             view.event('rebooting into the new firmware');
             restart('ota');
           },
@@ -152,6 +154,7 @@ async function main(): Promise<void> {
       networkClock: nodeClock,
       socket: nodeSocketFactory,
       store,
+      outboxFlash,
       openBarometer: () => barometer,
       system: {
         firmwareVersion,

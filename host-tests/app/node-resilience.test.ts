@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG } from '../../src/app/config';
 import type { NetworkLink } from '../../src/ports';
 import { SimulatedBarometer } from '../../src/sensor/simulated';
 import { MemoryStore } from '../fakes/memory-store';
+import { NorFlashChip } from '../fakes/sdk-flash';
 import { ScriptedBroker } from '../fakes/scripted-broker';
 import { VirtualClock } from '../fakes/virtual-clock';
 
@@ -36,6 +37,7 @@ describe('node and network link', () => {
       clock,
       socket: broker.factory,
       store: new MemoryStore(),
+      outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
       openBarometer: () => new SimulatedBarometer({ clock, scenario: 'normal' }),
       system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
       network: link,
@@ -60,40 +62,5 @@ describe('node and network link', () => {
     expect(seqs.length).toBeGreaterThanOrEqual(134);
     expect(log).toContain('network down: lost the access point');
     expect(log).toContain('network up: connected to the access point');
-  });
-});
-
-describe('node state across a restart on a small store', () => {
-  it('keeps every emergency and the newest telemetry that fit the store, in order', () => {
-    const clock = new VirtualClock(0);
-    const broker = new ScriptedBroker(clock);
-    broker.online = false; // nothing can be delivered: everything waits in the outbox
-    const store = Object.assign(new MemoryStore(), { maxValueChars: 4000 });
-    const make = () =>
-      new SensorNode({
-        broker: { host: 'broker', port: 1883 },
-        clock,
-        socket: broker.factory,
-        store,
-        openBarometer: () => new SimulatedBarometer({ clock, scenario: 'crash', startMs: 0 }),
-        system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
-        defaults: DEFAULT_CONFIG,
-      });
-    const first = make();
-    first.start();
-    clock.advance(400_000); // a crash flight: emergencies among 400 readings
-    const waiting = first.outbox.snapshot();
-    const emergencies = waiting.filter((m) => m.kind === 'emergency');
-    expect(emergencies.length).toBeGreaterThan(0);
-    first.saveState();
-    expect(store.get('state')!.length).toBeLessThanOrEqual(4000);
-    const second = make();
-    const restored = second.outbox.snapshot();
-    expect(restored.filter((m) => m.kind === 'emergency')).toEqual(emergencies);
-    const seqOf = (m: { payload: string }) => JSON.parse(m.payload).seq as number;
-    const telemetry = restored.filter((m) => m.kind === 'telemetry').map(seqOf);
-    expect(telemetry.length).toBeGreaterThan(10);
-    expect(telemetry.at(-1)).toBe(seqOf(waiting.filter((m) => m.kind === 'telemetry').at(-1)!)); // the newest kept
-    expect(telemetry).toEqual([...telemetry].sort((a, b) => a - b));
   });
 });

@@ -64,7 +64,7 @@ describe('sensor node', () => {
     const telemetry = json(crew, `${id}/telemetry`);
     expect(telemetry.map((t) => t.seq)).toEqual(Array.from({ length: telemetry.length }, (_, i) => i + 1));
     expect(telemetry.at(-1)).toMatchObject({ q: 'ok' });
-    expect(Object.keys(telemetry.at(-1))).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(Object.keys(telemetry.at(-1))).toEqual(['boot', 'seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
     expect(telemetry.at(-1).vs).toBeGreaterThan(2);
   });
 
@@ -197,7 +197,6 @@ describe('sensor node during an over-the-air update', () => {
       clock,
       store,
       reboot: () => {
-        rigRef.rig!.node.saveState();
         rebooted = true;
       },
     });
@@ -221,7 +220,7 @@ describe('sensor node during an over-the-air update', () => {
     expect(rebooted).toBe(true);
     const lastSeq = seqs.at(-1)!;
     rig.node.stop();
-    const after = startNode({ store, config: { deviceId: id } });
+    const after = startNode({ store, flash: rig.flash, config: { deviceId: id } });
     await after.fly(3);
     const later = json(crew, `${id}/telemetry`).map((t) => t.seq).filter((s) => s > lastSeq);
     expect(later[0]).toBeLessThanOrEqual(lastSeq + 3); // the sequence continues instead of starting again at 1

@@ -5,6 +5,8 @@ import { DEFAULT_CONFIG } from '../../../src/app/config';
 import { SimulatedBarometer } from '../../../src/sensor/simulated';
 import { encode } from '../../../src/mqtt/codec';
 import { MemoryStore } from '../../fakes/memory-store';
+import { NorFlashChip } from '../../fakes/sdk-flash';
+import { OUTBOX_WINDOW } from '../../../src/app/outbox';
 import { ScriptedBroker } from '../../fakes/scripted-broker';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import type { Clock, StreamSocketOptions } from '../../../src/ports';
@@ -16,6 +18,7 @@ function makeNode(clock: Clock, socket: SensorNode['options']['socket'], scenari
     clock,
     socket,
     store: new MemoryStore(),
+    outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
     openBarometer: () => barometer,
     system: { firmwareVersion: '0.1.0', board: 'xs-test', resetReason: 'power-on', reboot: () => {} },
     defaults: DEFAULT_CONFIG,
@@ -67,7 +70,7 @@ export function setup() {
     socketOptions = options;
     return { read: () => inbox.shift(), write: () => {}, close: () => {} };
   }, 'normal');
-  for (let id = 1; id <= 16; id++) pubacks.push(encode({ type: 'puback', packetId: id }));
+  for (let id = 1; id <= OUTBOX_WINDOW; id++) pubacks.push(encode({ type: 'puback', packetId: id }));
   node.start();
   socketOptions.onWritable(1 << 20);
   inbox.push(encode({ type: 'connack', sessionPresent: false, returnCode: 0 }));
@@ -80,7 +83,7 @@ export function step() {
   now += 1000;
   node.sample();
   // The broker acknowledges the telemetry: packet ids go round the client's window.
-  nextAck = (nextAck % 16) + 1;
+  nextAck = (nextAck % OUTBOX_WINDOW) + 1;
   inbox.push(pubacks[nextAck - 1]);
   socketOptions.onReadable(4);
   socketOptions.onWritable(1 << 20);
