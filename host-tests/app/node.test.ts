@@ -151,6 +151,8 @@ describe('sensor node', () => {
     await broker.restart();
     await rig.fly(60); // reconnect (backoff) and drain
     for (let i = 0; i < 100 && rig.node.outbox.size > 0; i++) await settle(10);
+    // The crew reconnects on its own (real-time) backoff; the broker holds the backlog for it until then.
+    for (let i = 0; i < 300 && json(crew, `${id}/telemetry`).length < 210; i++) await settle(10);
     const seqs = json(crew, `${id}/telemetry`).map((t) => t.seq);
     expect(seqs.length).toBeGreaterThanOrEqual(210);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
