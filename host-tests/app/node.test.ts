@@ -5,6 +5,7 @@ import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { nodeRig, settle, type NodeRig } from '../support/node-rig';
 import { decode, testClient, type TestClient } from '../support/test-client';
 import { MemoryStore } from '../fakes/memory-store';
+import { OUTBOX_WINDOW } from '../../src/app/outbox';
 
 let broker: Mosquitto;
 const cleanup: (() => void)[] = [];
@@ -158,6 +159,38 @@ describe('sensor node', () => {
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     const ts = json(crew, `${id}/telemetry`).map((t) => t.ts);
     expect(ts.every((t, i) => i === 0 || t - ts[i - 1] === 1000)).toBe(true);
+  });
+
+  it('after a broker outage during a crash, publishes the emergency before the telemetry backlog; telemetry keeps its order and seq', async () => {
+    const rig = startNode({ scenario: 'crash' });
+    const id = rig.node.config.deviceId;
+    // The crew records the order in which the broker delivers everything (a persistent QoS 1 session).
+    const crew = testClient(broker.port, { clientId: `crew-${id}`, cleanSession: false });
+    const up = crew.next('connect');
+    crew.client.connect();
+    await up;
+    crew.client.subscribe(`${id}/#`, 1);
+    await crew.next('subscribed');
+    cleanup.push(() => crew.client.end());
+    await rig.fly(150);
+    await broker.stop(); // the broker is gone from before the balloon starts falling until after it has crashed
+    const before = crew.messages.length;
+    await rig.fly(270);
+    expect(rig.log.some((line) => line.startsWith('emergency RAISED'))).toBe(true);
+    const backlog = rig.node.outbox.size;
+    expect(backlog).toBeGreaterThan(250);
+    await broker.restart();
+    await rig.fly(30);
+    for (let i = 0; i < 500 && rig.node.outbox.size > 0; i++) await settle(10);
+    for (let i = 0; i < 500 && json(crew, `${id}/telemetry`).length < 440; i++) await settle(10);
+    const after = crew.messages.slice(before).map((m) => ({ topic: m.topic, body: decode(m.payload) }));
+    const firstEmergency = after.findIndex((m) => m.topic === `${id}/emergency` && JSON.parse(m.body).active === true);
+    expect(firstEmergency).toBeGreaterThanOrEqual(0);
+    // Only what was on the wire at the cut may go first (MQTT resends it first); never the backlog.
+    expect(after.slice(0, firstEmergency).filter((m) => m.topic === `${id}/telemetry`).length).toBeLessThan(OUTBOX_WINDOW);
+    expect(after.slice(firstEmergency).filter((m) => m.topic === `${id}/telemetry`).length).toBeGreaterThan(250);
+    const seqs = json(crew, `${id}/telemetry`).map((t) => t.seq);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   });
 
   it('raises a crash emergency that the news desk, subscribed to emergencies only, receives (retained)', async () => {

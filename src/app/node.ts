@@ -56,6 +56,8 @@ export interface NodeOptions {
   log?: Log;
   /** Called after each sample with the reading (the simulator's live view uses it). */
   onReading?: (reading: AltitudeReading) => void;
+  /** Called with each emergency message once it is in the outbox (durable); the soak counts them. */
+  onEmergency?: (payload: string) => void;
 }
 
 const INFO_EVERY_MS = 5 * 60_000;
@@ -169,6 +171,11 @@ export class SensorNode {
     });
   }
 
+  /** The seq of the newest reading (0 before the first since a blank log). */
+  get seq(): number {
+    return this.#seq;
+  }
+
   get uptimeS(): number {
     return Math.round((this.options.clock.now() - this.#startedMs) / 1000);
   }
@@ -183,8 +190,9 @@ export class SensorNode {
     for (let i = 0; i < changes.length; i++) {
       const { kind, active, message } = changes[i];
       const payload = emergencyPayload(kind, active, seq, reading, message);
+      outbox.add('emergency', topics.emergency, utf8Payload(payload), true); // durable from here on
       this.#log(`emergency ${active ? 'RAISED' : 'cleared'}: ${kind}: ${message}`);
-      outbox.add('emergency', topics.emergency, utf8Payload(payload), true);
+      this.options.onEmergency?.(payload);
       if (active) this.#activeEmergencies.set(kind, payload);
       else {
         this.#activeEmergencies.delete(kind);

@@ -2,7 +2,8 @@
 // device's rules (NOR: a write only clears bits; erase sets a 4 KB sector back to ones), so the same
 // log code runs on it as on the ESP32. Each write goes to the file at once: a node killed at any
 // moment (kill -9, the soak's power loss) finds in the file everything its writes had returned.
-import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import type { FlashArea } from '../../ports';
 
 export const OUTBOX_PARTITION_BYTES = 1024 * 1024;
@@ -18,6 +19,7 @@ export class FileFlash implements FlashArea {
   constructor(file: string, byteLength = OUTBOX_PARTITION_BYTES) {
     this.file = file;
     this.byteLength = byteLength;
+    mkdirSync(path.dirname(file), { recursive: true });
     this.#fd = openSync(file, existsSync(file) ? 'r+' : 'w+');
     const size = fstatSync(this.#fd).size;
     if (size < byteLength) {
