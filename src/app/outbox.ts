@@ -96,7 +96,7 @@ export class Outbox implements LogOwner {
     let lastSeq = 0;
     let lastBoot = 0;
     let replayed = 0;
-    flash.recover((location, type, _id, done, bytes, start, length) => {
+    const visit = (location: number, type: number, _id: number, done: boolean, bytes: Uint8Array, start: number, length: number) => {
       if (type === RECORD_TELEMETRY) {
         if (length !== TELEMETRY_BODY_BYTES || !this.#scratch.decode(bytes, start)) return;
         if (this.#scratch.boot > lastBoot || (this.#scratch.boot === lastBoot && this.#scratch.seq > lastSeq)) {
@@ -110,7 +110,15 @@ export class Outbox implements LogOwner {
         (emergency ? this.#urgent : this.#control).push(message);
       }
       if (!done) replayed++;
-    });
+    };
+    try {
+      flash.recover(visit);
+    } catch (error) {
+      // An unreadable partition must not keep the node from flying: it runs without durability.
+      this.#durable = false;
+      this.#telemetryWaiting = 0;
+      this.#note(`outbox: the flash log cannot be read (${(error as Error).message}): messages are kept in RAM only`);
+    }
     this.lastSeq = lastSeq;
     this.lastBoot = lastBoot;
     this.replayed = replayed;
@@ -183,7 +191,13 @@ export class Outbox implements LogOwner {
   #trim(): void {
     while (this.#telemetryWaiting + this.#fallback.length > this.#capacity) {
       if (this.#telemetryWaiting > 0) {
-        const location = this.#flash.nextPending(RECORD_TELEMETRY);
+        let location: number;
+        try {
+          location = this.#flash.nextPending(RECORD_TELEMETRY);
+        } catch (error) {
+          this.#note(`outbox: flash read failed (${(error as Error).message})`);
+          return;
+        }
         if (location < 0) {
           this.#telemetryWaiting = 0; // cannot happen: the count and the log agree
           continue;
@@ -214,7 +228,16 @@ export class Outbox implements LogOwner {
   /** The oldest waiting reading from the log, as a message; undefined when none waits. */
   #nextTelemetry(): OutboxMessage | undefined {
     while (this.#telemetryWaiting > 0) {
-      const location = this.#flash.nextPending(RECORD_TELEMETRY);
+      let location: number;
+      let bytes: Uint8Array | undefined;
+      try {
+        location = this.#flash.nextPending(RECORD_TELEMETRY);
+        if (location >= 0 && !this.#flash.isLast(location)) bytes = this.#flash.read(location);
+      } catch (error) {
+        // A read error: the record stays pending on flash (a restart replays it); try again later.
+        this.#note(`outbox: flash read failed (${(error as Error).message})`);
+        return undefined;
+      }
       if (location < 0) {
         this.#telemetryWaiting = 0;
         return undefined;
@@ -222,7 +245,6 @@ export class Outbox implements LogOwner {
       this.#telemetryWaiting--;
       let record: TelemetryRecord | undefined = this.#record;
       if (!this.#flash.isLast(location)) {
-        const bytes = this.#flash.read(location);
         record = bytes !== undefined && bytes.length === TELEMETRY_BODY_BYTES + 12 && this.#scratch.decode(bytes, 8) ? this.#scratch : undefined;
       }
       if (record === undefined) {
