@@ -12,8 +12,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
+import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from './command-line';
 import { FaultProxy } from './fault-proxy';
 import { startMosquitto, type Mosquitto } from './mosquitto';
 
@@ -39,8 +39,6 @@ then restart from its state directory (a power loss).
 Exit status: 0 when nothing was lost, 1 when something was, 2 for bad options.
 `;
 
-class UsageError extends Error {}
-
 export const FAULT_KINDS = [
   'broker kill -9',
   'broker restart',
@@ -58,22 +56,17 @@ const KEEPALIVE_S = 30; // the node's (src/app/node.ts)
 const PING_TIMEOUT_S = 8;
 
 function options() {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      options: {
-        faults: { type: 'string', default: '200' },
-        seed: { type: 'string', default: '1' },
-        speed: { type: 'string', default: '20' },
-        id: { type: 'string', default: 'sensor1' },
-        kinds: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const parsed = parseCommandLine({
+    options: {
+      faults: { type: 'string', default: '200' },
+      seed: { type: 'string', default: '1' },
+      speed: { type: 'string', default: '20' },
+      id: { type: 'string', default: 'sensor1' },
+      kinds: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  }).values;
   const faults = Number(parsed.faults);
   if (!(Number.isInteger(faults) && faults >= 1 && faults <= 100_000)) throw new UsageError(`--faults must be a whole number from 1 to 100000, not "${parsed.faults}"`);
   const seed = Number(parsed.seed);
@@ -88,7 +81,7 @@ function options() {
     if (bad !== undefined || numbers.length === 0) throw new UsageError(`--kinds must list fault kinds by number, 1 to ${FAULT_KINDS.length}, comma-separated, not "${parsed.kinds}"`);
     kinds = [...new Set(numbers)].map((n) => FAULT_KINDS[n - 1]);
   }
-  return { faults, seed, speed, id: parsed.id!, kinds, json: parsed.json!, help: parsed.help! };
+  return { faults, seed, speed, id: parsed.id!, kinds, json: parsed.json! };
 }
 
 /** xorshift32: the fault sequence and its timings, from the seed. */
@@ -410,22 +403,12 @@ function table(result: SoakResult, opts: ReturnType<typeof options>): string {
   ].join('\n');
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<number> {
+  if (wantsHelp(process.argv.slice(2))) return printHelp(HELP);
   const opts = options();
-  if (opts.help) {
-    process.stdout.write(HELP);
-    return;
-  }
   const result = await soak(opts);
   process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${table(result, opts)}\n`);
-  process.exitCode = result.ok ? 0 : 1;
+  return result.ok ? 0 : 1;
 }
 
-main().catch((error: Error) => {
-  if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\nnpm run soak -- --help lists the options\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`soak: ${error.stack ?? error.message}\n`);
-  process.exit(1);
-});
+runCommand(main, HELP);

@@ -25,7 +25,7 @@ describe('npm run soak', () => {
     console.log(`short soak: ${JSON.stringify(result)}`);
   }, 300_000);
 
-  it('explains bad options on one line with the usage hint, exit status 2; --help goes to stdout', async () => {
+  it('explains bad options on one line, then the usage, exit status 2; --help goes to stdout', async () => {
     for (const [args, message] of [
       [['--faults', '0'], '--faults must be a whole number from 1 to 100000, not "0"'],
       [['--seed=-1'], '--seed must be a whole number'],
@@ -36,7 +36,7 @@ describe('npm run soak', () => {
       const error = (await run(soak[0], [soak[1], ...args], { timeout: 60_000 }).catch((e: unknown) => e)) as { code: number; stderr: string };
       expect(error.code).toBe(2);
       expect(error.stderr).toContain(message);
-      expect(error.stderr).toContain('npm run soak -- --help');
+      expect(error.stderr).toContain('npm run soak -- [options]'); // the usage follows the reason
     }
     const { stdout } = await run(soak[0], [soak[1], '--help']);
     for (const option of ['--faults', '--seed', '--speed', '--kinds', '--json', 'kill -9', 'black hole']) expect(stdout).toContain(option);
