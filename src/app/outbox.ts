@@ -72,6 +72,8 @@ export class Outbox implements LogOwner {
   readonly #inflight: OutboxMessage[] = [];
   /** Live QoS 1 values with the client: they hold a slot until acknowledged. */
   readonly #liveTokens: number[] = [];
+  /** Telemetry messages back from the client, reused: a steady-state reading allocates only its payload. */
+  readonly #spare: OutboxMessage[] = [];
   /** The flash log takes records (false after a flash error: RAM only until restart). */
   #durable = true;
   /** Telemetry dropped since start (capacity or a full log). */
@@ -253,7 +255,11 @@ export class Outbox implements LogOwner {
         this.#markDone(location);
         continue;
       }
-      return this.#message('telemetry', utf8Payload(telemetryPayload(record)), false, location);
+      const message = this.#spare.pop() ?? this.#message('telemetry', EMPTY, false, -1);
+      message.payload = utf8Payload(telemetryPayload(record));
+      message.location = location;
+      message.token = 0;
+      return message;
     }
     return undefined;
   }
@@ -286,6 +292,10 @@ export class Outbox implements LogOwner {
       if (message.token === token) {
         this.#inflight.splice(i, 1);
         if (message.location >= 0) this.#markDone(message.location);
+        if (message.kind === 'telemetry' && message.location >= 0 && this.#spare.length < this.window) {
+          message.payload = EMPTY;
+          this.#spare.push(message);
+        }
         return message;
       }
     }
@@ -315,3 +325,5 @@ export class Outbox implements LogOwner {
     this.dropped++;
   }
 }
+
+const EMPTY = new Uint8Array(0);
