@@ -3,6 +3,7 @@
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastLines, waitUntil } from '../support/deadline';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { startGeneratedMosquitto } from '../support/secured-brokers';
 
@@ -22,9 +23,10 @@ describe('npm start (host/simulate.ts)', () => {
     const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'sensor1/#', '-v']);
     let seen = '';
     sub.stdout.on('data', (d: Buffer) => (seen += d.toString()));
-    await new Promise((r) => setTimeout(r, 300));
+    const context = () => `${lastLines('mosquitto_sub', seen)}\n${lastLines('mosquitto', broker.log())}`;
+    await waitUntil('mosquitto_sub to subscribe to sensor1/#', () => /: \tsensor1\/# \(QoS 0\)/.test(broker.log()), { context });
     await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${broker.port}`, '--speed', '60', '--duration', '5'], { timeout: 60_000 });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntil("the node's 'offline' at mosquitto_sub", () => seen.includes('sensor1/status offline'), { context });
     sub.kill();
     const lines = seen.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]);
     const payloads = (topic: string) => lines.filter(([t]) => t === topic).map(([, p]) => p);

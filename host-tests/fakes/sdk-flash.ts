@@ -50,8 +50,9 @@ function toInteger(value: unknown): number {
 
 /** xsmcGetBufferReadable: the bytes of an ArrayBuffer, a typed array of 1-byte elements, or a DataView. */
 function readableBytes(buffer: unknown): Uint8Array {
+  if (buffer instanceof Uint8Array) return buffer; // as is: the emulator allocates nothing the C code does not
   if (buffer instanceof ArrayBuffer) return new Uint8Array(buffer);
-  if (buffer instanceof Uint8Array || buffer instanceof Int8Array || buffer instanceof Uint8ClampedArray || buffer instanceof DataView) {
+  if (buffer instanceof Int8Array || buffer instanceof Uint8ClampedArray || buffer instanceof DataView) {
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   }
   throw new TypeError('invalid buffer');

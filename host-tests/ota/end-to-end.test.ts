@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firmwareHeader } from '../../src/platform/node/host-flash';
 import { manifestFor, type ReleaseFields } from '../../host/ota/signing';
+import { lastLines, waitUntil } from '../support/deadline';
 import { freePort, startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { decode, testClient } from '../support/test-client';
 
@@ -51,12 +52,13 @@ describe('over-the-air update, end to end', () => {
     const node = spawn(tsx, ['host/simulate.ts', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--ota-key', publicKey, '--state', path.join(work, 'device'), '--speed', '10', '--json'], { stdio: 'ignore' });
     children.push(node);
     const texts = (topic: string) => ground.messages.filter((m) => m.topic === topic).map((m) => decode(m.payload));
-    while (!texts('sensor1/info').some((t) => JSON.parse(t).chip === 'SIMULATED')) await new Promise((r) => setTimeout(r, 100));
+    const context = () => `${lastLines('sensor1/ota', texts('sensor1/ota').join('\n'))}\n${lastLines('mosquitto', broker.log())}`;
+    await waitUntil("the simulated node's info (it is up)", () => texts('sensor1/info').some((t) => JSON.parse(t).chip === 'SIMULATED'), { timeoutMs: 30_000, context });
     expect(JSON.parse(texts('sensor1/info').at(-1)!).fw).toBe('0.1.0');
 
     const pushed = await run(tsx, ['host/ota/cli.ts', 'push', `${image}.manifest.json`, '--broker', `mqtt://127.0.0.1:${broker.port}`, '--timeout', '60'], { timeout: 90_000 });
     expect(pushed.stdout).toContain('sensor1/ota: updated to 0.2.0');
-    while (!texts('sensor1/ota').includes('updated to 0.2.0')) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil("'updated to 0.2.0' on sensor1/ota", () => texts('sensor1/ota').includes('updated to 0.2.0'), { context });
     const progress = texts('sensor1/ota');
     expect(progress[0]).toMatch(/^downloading \d+%$/);
     expect(progress).toEqual(expect.arrayContaining(['downloading 100%', 'verifying', 'rebooting', 'updated to 0.2.0']));

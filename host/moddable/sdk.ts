@@ -52,7 +52,7 @@ export async function locateModdableSdk(log: (line: string) => void = () => {}):
       `no Moddable SDK: $MODDABLE is not set and ${script} does not exist. Set MODDABLE to an SDK checkout with built tools.`,
     );
   }
-  log(`building the Moddable host tools with ${path.basename(script)} (once; cached afterwards)…`);
+  log(`getting the Moddable host tools from ${path.basename(script)} (it builds them once, about a minute; cached afterwards)…`);
   try {
     const { stdout } = await run('bash', [script], { maxBuffer: 64 * 1024 * 1024 });
     const dir = stdout.trim().split('\n').pop() ?? '';
