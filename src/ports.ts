@@ -52,8 +52,6 @@ export type StreamSocketFactory = (options: StreamSocketOptions) => StreamSocket
 
 /** Small persistent key/value storage (Moddable Preference on the device, a JSON file on a computer). */
 export interface KeyValueStore {
-  /** Longest value `set` accepts (characters), when the store has a limit (NVS on the device does). */
-  readonly maxValueChars?: number;
   get(key: string): string | undefined;
   set(key: string, value: string): void;
   delete(key: string): void;

@@ -105,6 +105,24 @@ describe('outbox: one buffering policy', () => {
     expect(seqs.length + outbox.dropped).toBe(1000);
   });
 
+  it('keeps only the newest waiting value of a state topic, so a flapping link cannot pile them up; replies all stay', () => {
+    const outbox = outboxOn(area(), 100, 2);
+    const link = new SlotTransport(2);
+    link.connected = false;
+    for (let i = 1; i <= 50; i++) {
+      outbox.add('state', topics.status, bytes('online'), true); // every reconnect says online again
+      outbox.add('state', topics.info, bytes(`{"uptimeS":${i}}`), true);
+    }
+    outbox.add('reply', topics.reply, bytes('a'), false);
+    outbox.add('reply', topics.reply, bytes('b'), false);
+    const offline = outbox.add('state', topics.status, bytes('offline'), true);
+    expect(outbox.size).toBe(4);
+    link.connected = true;
+    link.drain(outbox);
+    expect(link.sent).toEqual(['s:offline', 'i:{"uptimeS":50}', 'r:a', 'r:b']);
+    expect(offline.token).toBeGreaterThan(0); // the one waited for is the one sent
+  });
+
   it('sends a live value only when it can go at once, and never keeps it', () => {
     const outbox = outboxOn(area(), 100, 1);
     const link = new SlotTransport(1);

@@ -252,6 +252,14 @@ export class FlashLog {
     }
   }
 
+  /** Puts the replay cursor back on a record nextPending() returned (its read failed: try it again). */
+  rewind(location: number): void {
+    const sector = Math.floor(location / this.sectorBytes);
+    if (this.#state[sector] !== LIVE) return;
+    this.#cursorSector = sector;
+    this.#cursorOffset = location % this.sectorBytes;
+  }
+
   /** Whether `location` is the record append() wrote last (its body is still in the caller's hands). */
   isLast(location: number): boolean {
     return location === this.#lastLocation;

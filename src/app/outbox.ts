@@ -164,6 +164,18 @@ export class Outbox implements LogOwner {
    * Emergencies and replies are made durable first; state waits in RAM.
    */
   add(kind: 'emergency' | 'reply' | 'state', topic: string, payload: Uint8Array, retain: boolean): OutboxMessage {
+    if (kind === 'state') {
+      // State: only the newest value of a topic matters (status, info are retained), so a newer one
+      // replaces one still waiting; a link that keeps dropping cannot pile them up.
+      for (let i = 0; i < this.#control.length; i++) {
+        const waiting = this.#control[i];
+        if (waiting.kind === 'state' && waiting.topic === topic) {
+          waiting.payload = payload;
+          waiting.retain = retain;
+          return waiting;
+        }
+      }
+    }
     let location = -1;
     if (kind !== 'state') location = this.#append(kind === 'emergency' ? RECORD_EMERGENCY : RECORD_REPLY, payload);
     const message: OutboxMessage = { kind, topic, payload, retain, location, token: 0 };
@@ -234,9 +246,15 @@ export class Outbox implements LogOwner {
       let bytes: Uint8Array | undefined;
       try {
         location = this.#flash.nextPending(RECORD_TELEMETRY);
+      } catch (error) {
+        this.#note(`outbox: flash read failed (${(error as Error).message})`);
+        return undefined;
+      }
+      try {
         if (location >= 0 && !this.#flash.isLast(location)) bytes = this.#flash.read(location);
       } catch (error) {
-        // A read error: the record stays pending on flash (a restart replays it); try again later.
+        // A read error: the record stays pending, and the cursor goes back to it to try again later.
+        this.#flash.rewind(location);
         this.#note(`outbox: flash read failed (${(error as Error).message})`);
         return undefined;
       }
@@ -321,7 +339,7 @@ export class Outbox implements LogOwner {
 
   dropping(_location: number, type: number): void {
     if (type !== RECORD_TELEMETRY) return;
-    this.#telemetryWaiting--;
+    if (this.#telemetryWaiting > 0) this.#telemetryWaiting--;
     this.dropped++;
   }
 }

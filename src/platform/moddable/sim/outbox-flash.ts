@@ -1,31 +1,8 @@
-// The outbox's flash partition in the desktop simulator, which has no flash module: 256 KB of RAM
-// with the same NOR rules (a write only clears bits; erase sets a 4 KB sector back to ones). The log
-// works as on the device, but a restart of the simulator starts it empty.
+// The outbox's flash partition in the desktop simulator, which has no flash module: 256 KB of RAM with
+// the same NOR rules. The log works as on the device, but a restart of the simulator starts it empty.
 import type { FlashArea } from "ports";
-
-const SECTOR = 4096;
+import { ramFlash } from "platform/moddable/ram-flash";
 
 export function openOutboxFlash(): FlashArea {
-  const bytes = new Uint8Array(64 * SECTOR).fill(0xff);
-  const check = (offset: number, length: number, what: string) => {
-    if (!(offset >= 0 && length >= 0 && offset + length <= bytes.length)) throw new Error(`${what} failed`);
-  };
-  return {
-    byteLength: bytes.length,
-    blockSize: SECTOR,
-    erase(sector) {
-      check(sector * SECTOR, SECTOR, "erase");
-      bytes.fill(0xff, sector * SECTOR, (sector + 1) * SECTOR);
-    },
-    read(offset, byteLength) {
-      check(offset, byteLength, "read");
-      return bytes.slice(offset, offset + byteLength).buffer;
-    },
-    write(offset, byteLength, buffer) {
-      const source = buffer instanceof ArrayBuffer ? new Uint8Array(buffer) : buffer;
-      if (!(byteLength > 0 && source.length >= byteLength)) throw new Error("invalid");
-      check(offset, byteLength, "write");
-      for (let i = 0; i < byteLength; i++) bytes[offset + i] &= source[i];
-    },
-  };
+  return ramFlash(64);
 }
