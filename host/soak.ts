@@ -125,6 +125,8 @@ class NodeProcess {
   crashed: string | undefined;
   readonly emergencies = new Set<string>();
   #exited: Promise<void> = Promise.resolve();
+  /** The process being stopped: its last reports still count (a SIGTERM stop reports its final seq). */
+  #ending: ChildProcess | undefined;
 
   /** Command-line arguments of host/soak-node.ts. */
   args: string[] = [];
@@ -147,7 +149,7 @@ class NodeProcess {
       for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
         const line = buffer.slice(0, newline);
         buffer = buffer.slice(newline + 1);
-        if (this.child === child) this.#take(JSON.parse(line) as NodeEvent);
+        if (this.child === child || this.#ending === child) this.#take(JSON.parse(line) as NodeEvent);
       }
     });
   }
@@ -173,8 +175,10 @@ class NodeProcess {
   async kill(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
     this.child = undefined;
+    this.#ending = child;
     child?.kill(signal);
     await this.#exited;
+    this.#ending = undefined;
     this.child = undefined;
     this.connected = false;
   }
@@ -210,7 +214,7 @@ export interface SoakResult {
   telemetry: { published: number; received: number; lost: number; duplicates: number; conflicting: number; dropped: number };
   emergencies: { raised: number; received: number; missing: number };
   memory: { maxOutbox: number; maxRssMb: number };
-  reconnectMs: { count: number; p50: number; p99: number };
+  reconnectMs: { count: number; p50: number; p99: number; byKind: Record<string, { count: number; p50: number; max: number }> };
   unrecovered: number;
   nodeStarts: number;
   wallS: number;
@@ -272,6 +276,7 @@ async function soak(opts: ReturnType<typeof options>): Promise<SoakResult> {
     }
     const counts: Record<string, number> = Object.fromEntries(opts.kinds.map((k) => [k, 0]));
     const reconnects: number[] = [];
+    const reconnectsByKind = new Map<string, number[]>();
     let unrecovered = 0;
     const keepaliveWall = wall(KEEPALIVE_S);
     for (const [index, kind] of plan.entries()) {
@@ -339,7 +344,10 @@ async function soak(opts: ReturnType<typeof options>): Promise<SoakResult> {
         unrecovered++;
         process.stderr.write(`soak: fault ${index + 1} (${kind}): the node did not reconnect within 60 s\n`);
       } else if (recovered !== 'stayed') {
-        reconnects.push(Math.max(0, recovered - reconnectFrom));
+        const ms = Math.max(0, recovered - reconnectFrom);
+        reconnects.push(ms);
+        if (!reconnectsByKind.has(kind)) reconnectsByKind.set(kind, []);
+        reconnectsByKind.get(kind)!.push(ms);
       }
       if (!opts.json && (index + 1) % 10 === 0) process.stderr.write(`soak: ${index + 1}/${plan.length} faults, seq ${node.seq}, outbox ${node.outbox}\n`);
       await sleep(between(200, 1200));
@@ -370,7 +378,14 @@ async function soak(opts: ReturnType<typeof options>): Promise<SoakResult> {
       telemetry: { published, received: telemetry.size, lost, duplicates: telemetryMessages - distinct, conflicting, dropped: node.dropped },
       emergencies: { raised: node.emergencies.size, received: [...node.emergencies].filter((key) => news.has(key)).length, missing },
       memory: { maxOutbox: node.maxOutbox, maxRssMb: Math.round(node.maxRss / 1e5) / 10 },
-      reconnectMs: { count: reconnects.length, p50: Math.round(percentile(reconnects, 50)), p99: Math.round(percentile(reconnects, 99)) },
+      reconnectMs: {
+        count: reconnects.length,
+        p50: Math.round(percentile(reconnects, 50)),
+        p99: Math.round(percentile(reconnects, 99)),
+        byKind: Object.fromEntries(
+          [...reconnectsByKind].map(([kind, times]) => [kind, { count: times.length, p50: Math.round(percentile(times, 50)), max: Math.round(Math.max(...times)) }]),
+        ),
+      },
       unrecovered,
       nodeStarts: node.starts,
       wallS: Math.round((Date.now() - began) / 1000),
@@ -398,6 +413,7 @@ function table(result: SoakResult, opts: ReturnType<typeof options>): string {
     `| emergencies | raised ${e.raised}, received ${e.received}${e.missing ? `, **missing ${e.missing}**` : ''} |`,
     `| memory | max outbox depth ${m.maxOutbox}, node RSS high-water ${m.maxRssMb} MB |`,
     `| reconnect time | p50 ${r.p50} ms, p99 ${r.p99} ms (wall, over ${r.count} reconnects)${result.unrecovered ? `; ${result.unrecovered} faults never recovered` : ''} |`,
+    `| reconnect by kind (p50 / max) | ${Object.entries(r.byKind).map(([kind, k]) => `${kind} ${k.p50} / ${k.max} ms`).join(', ')} |`,
     '',
     result.ok ? 'PASS: nothing lost' : 'FAIL: something was lost (see the table)',
   ].join('\n');
