@@ -124,7 +124,9 @@ function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | 
 async function main(): Promise<number | void> {
   if (wantsHelp(process.argv.slice(2))) return printHelp(HELP);
   const opts = options();
-  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id]);
+  // Two seats per party: the terminal ground station takes the first; another screen (a browser, an
+  // update push) may log in on the second without cutting the first off.
+  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id], 2);
   const who = logins(opts, embeddedAccounts);
   const refusals: Refusal[] = []; // the view exists only once the broker runs
   let onRefused = (refusal: Refusal) => void refusals.push(refusal);

@@ -25,6 +25,10 @@ const settings = launchSettings({
   brokerPort: Number(config.brokerPort),
   brokerTls: [true, 1, "true", "1"].includes(config.brokerTls),
   brokerCa: config.brokerCa ?? "",
+  brokerUsername: config.brokerUsername ?? "",
+  brokerPassword: config.brokerPassword ?? "",
+  brokerClientCert: config.brokerClientCert ?? "",
+  brokerClientKey: config.brokerClientKey ?? "",
   flightScenario: config.flightScenario,
 });
 log(`altimeter ${settings.deviceId} ${config.firmwareVersion} starting on ${board}`);
@@ -43,12 +47,12 @@ const boardConfig: BoardConfig = {
 
 const brokerConfig: BrokerBuildConfig = {
   deviceId: settings.deviceId,
-  brokerUsername: config.brokerUsername,
-  brokerPassword: config.brokerPassword,
+  brokerUsername: settings.brokerUsername,
+  brokerPassword: settings.brokerPassword,
   brokerTls: settings.brokerTls,
   brokerCa: settings.brokerCa,
-  brokerClientCert: config.brokerClientCert,
-  brokerClientKey: config.brokerClientKey,
+  brokerClientCert: settings.brokerClientCert,
+  brokerClientKey: settings.brokerClientKey,
 };
 
 const store = preferenceStore("altimeter");

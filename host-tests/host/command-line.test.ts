@@ -46,6 +46,7 @@ const COMMANDS: { script: string; bad: string[]; reason: RegExp }[] = [
   { script: 'fuzz', bad: ['abc'], reason: /^error: SECONDS must be a number above 0 and at most 86400, not "abc"$/ },
   { script: 'bench', bad: ['warp'], reason: /^error: unknown section "warp": choose from mqtt, node, ota, build$/ },
   { script: 'sim', bad: ['--scenario', 'storm'], reason: /^error: unknown scenario "storm": choose normal, crash, sensor-fault$/ },
+  { script: 'broker', bad: ['config', '/tmp/x', '--port', 'high'], reason: /^error: --port must be a port number from 1 to 65535, not "high"$/ },
 ];
 
 describe('host commands follow the command-line conventions', () => {

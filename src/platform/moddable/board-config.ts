@@ -23,5 +23,11 @@ export interface LaunchSettings {
   brokerTls: boolean;
   /** The CA that signed the broker's certificate, base64 DER on one line ('' for the SDK's CAs). */
   brokerCa: string;
+  /** The device's login ('' for none: then NVS, see broker-login.ts). Never logged. */
+  brokerUsername: string;
+  brokerPassword: string;
+  /** A client certificate (base64 DER) and its RSA key (base64 PKCS#8 DER) for mutual TLS, or ''. */
+  brokerClientCert: string;
+  brokerClientKey: string;
   flightScenario?: string;
 }
