@@ -51,6 +51,8 @@ export const FAULT_KINDS = [
   'node kill -9 (power loss)',
 ] as const;
 type FaultKind = (typeof FAULT_KINDS)[number];
+/** Faults after which the node must lose the connection (and notice it) before it is whole again. */
+const BREAKS_THE_LINK = new Set<FaultKind>(['broker kill -9', 'broker restart', 'TCP reset', 'half-open black hole', 'duplicate client id']);
 
 const KEEPALIVE_S = 30; // the node's (src/app/node.ts)
 const PING_TIMEOUT_S = 8;
@@ -187,11 +189,11 @@ class NodeProcess {
    * Whether the node is connected again after something that began at `fromMs`: 'stayed' when it
    * never lost the connection, the wall time of its CONNACK when it reconnected, undefined when not yet.
    */
-  recoveredSince(fromMs: number, restarted: boolean): 'stayed' | number | undefined {
+  recoveredSince(fromMs: number, restarted: boolean, mustDrop: boolean): 'stayed' | number | undefined {
     if (!this.connected || !this.child) return undefined;
     let lastDown = restarted ? fromMs : -1;
     for (const e of this.events) if (e.ev === 'disconnect' && e.wallMs >= fromMs) lastDown = e.wallMs;
-    if (lastDown < 0) return 'stayed';
+    if (lastDown < 0) return mustDrop ? undefined : 'stayed'; // a broken link must be noticed first
     return this.events.find((e) => e.ev === 'connect' && e.wallMs >= lastDown)?.wallMs;
   }
 }
@@ -257,10 +259,10 @@ async function soak(opts: ReturnType<typeof options>): Promise<SoakResult> {
       '--port', String(proxy.port), '--state', stateDir, '--speed', String(opts.speed), '--sim-start', String(simStart), '--wall-start', String(simStart), '--id', opts.id,
     ];
     node.start();
-    const waitRecovered = async (fromMs: number, restarted: boolean, limitMs: number) => {
+    const waitRecovered = async (fromMs: number, restarted: boolean, limitMs: number, mustDrop = false) => {
       for (const end = Date.now() + limitMs; Date.now() < end; await sleep(20)) {
         if (node.crashed) throw new Error(node.crashed);
-        const recovered = node.recoveredSince(fromMs, restarted);
+        const recovered = node.recoveredSince(fromMs, restarted, mustDrop);
         if (recovered !== undefined) return recovered;
       }
       return undefined;
@@ -339,7 +341,7 @@ async function soak(opts: ReturnType<typeof options>): Promise<SoakResult> {
           break;
       }
       const restarted = kind === 'node kill -9 (power loss)';
-      const recovered = await waitRecovered(restarted ? reconnectFrom : faultStart, restarted, 60_000);
+      const recovered = await waitRecovered(restarted ? reconnectFrom : faultStart, restarted, 60_000, BREAKS_THE_LINK.has(kind));
       if (recovered === undefined) {
         unrecovered++;
         process.stderr.write(`soak: fault ${index + 1} (${kind}): the node did not reconnect within 60 s\n`);
