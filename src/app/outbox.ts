@@ -100,12 +100,13 @@ export class Outbox implements LogOwner {
     let replayed = 0;
     const visit = (location: number, type: number, _id: number, done: boolean, bytes: Uint8Array, start: number, length: number) => {
       if (type === RECORD_TELEMETRY) {
-        if (length !== TELEMETRY_BODY_BYTES || !this.#scratch.decode(bytes, start)) return;
-        if (this.#scratch.boot > lastBoot || (this.#scratch.boot === lastBoot && this.#scratch.seq > lastSeq)) {
+        // Counted even if it cannot be decoded: the replay cursor finds it and skips it as damaged.
+        if (!done) this.#telemetryWaiting++;
+        const readable = length === TELEMETRY_BODY_BYTES && this.#scratch.decode(bytes, start);
+        if (readable && (this.#scratch.boot > lastBoot || (this.#scratch.boot === lastBoot && this.#scratch.seq > lastSeq))) {
           lastBoot = this.#scratch.boot;
           lastSeq = this.#scratch.seq;
         }
-        if (!done) this.#telemetryWaiting++;
       } else if (!done) {
         const emergency = type === RECORD_EMERGENCY;
         const message = this.#message(emergency ? 'emergency' : 'reply', bytes.slice(start, start + length), emergency, location);
