@@ -12,7 +12,9 @@ import { HostFlash } from '../src/platform/node/host-flash';
 import { FileFlash } from '../src/platform/node/file-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
-import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
+import { FlightFileError, parseFlightCsv, RecordedFlight } from '../src/sim/recorded-flight';
+import { flyScenario, isScenarioName, SCENARIO_NAMES, SCENARIO_SUMMARIES, type ScenarioName } from '../src/sim/scenarios';
+import { SimulatedBarometer } from '../src/sim/simulated-barometer';
 import { accountFor, generateAccounts, readCredentials, type Credentials } from './broker/accounts';
 import { GROUND_ROLES, type Account, type GroundRole } from './broker/policy';
 import { startEmbeddedBroker, type EmbeddedBroker, type Refusal } from './embedded-broker';
@@ -35,8 +37,14 @@ policy with accounts made for the run; the news station also tries <id>/altitude
   --password TEXT   ... with this password (visible to other users in the process list: prefer
                     --credentials)
   --id NAME         device id, the first level of every topic (default sensor1)
-  --scenario NAME   normal | crash | sensor-fault | outage   (default normal)
-                    outage: a normal flight during which the broker disappears for two minutes
+  --scenario NAME   the flight (default normal), from a physical model of the balloon:
+${SCENARIO_NAMES.map((name) => `                      ${name.padEnd(20)}${SCENARIO_SUMMARIES[name]}`).join('\n')}
+                      outage              the normal flight; the broker is down from 2:00 to 4:00
+  --seed N          seed of the flight's wind and the sensor's noise (default 1): the same seed
+                    flies the same flight
+  --flight FILE     replay a recorded flight instead: CSV with a header row t_s,altitude_m and
+                    optionally temperature_c (seconds from the start, metres above the launch site);
+                    interpolated, measured by the same simulated chip; the last altitude holds
   --speed N         simulated time runs N times faster than real time (default 10)
   --duration S      stop by itself after S wall-clock seconds, as Ctrl-C would
   --json            print one JSON line per message received, nothing else
@@ -57,7 +65,9 @@ function parse() {
     options: {
       broker: { type: 'string' },
       id: { type: 'string', default: 'sensor1' },
-      scenario: { type: 'string', default: 'normal' },
+      scenario: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      flight: { type: 'string' },
       speed: { type: 'string', default: '10' },
       duration: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -73,10 +83,13 @@ function parse() {
 
 function options() {
   const { values } = parse();
-  const scenario = values.scenario!;
-  if (scenario !== 'outage' && !FLIGHT_SCENARIOS.includes(scenario as FlightScenario)) {
-    throw new UsageError(`unknown scenario "${scenario}": choose normal, crash, sensor-fault or outage`);
+  const scenario = values.scenario ?? 'normal';
+  if (scenario !== 'outage' && !isScenarioName(scenario)) {
+    throw new UsageError(`unknown scenario "${scenario}": choose ${SCENARIO_NAMES.join(', ')} or outage`);
   }
+  if (values.flight !== undefined && values.scenario !== undefined) throw new UsageError('give --scenario or --flight, not both: a replayed flight is its own scenario');
+  const seed = Number(values.seed);
+  if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, not "${values.seed}"`);
   const speed = Number(values.speed);
   if (!(speed > 0 && speed <= 1000)) throw new UsageError(`--speed must be a number from 0 (exclusive) to 1000, not "${values.speed}"`);
   const duration = values.duration === undefined ? undefined : Number(values.duration);
@@ -97,7 +110,7 @@ function options() {
   const otaKey = values['ota-key'];
   if (otaKey !== undefined && !/^04[0-9a-f]{128}$/.test(otaKey)) throw new UsageError('--ota-key must be an uncompressed P-256 public key: 130 hex digits starting 04 (ota-public.hex)');
   return {
-    json: values.json!, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state,
+    json: values.json!, id: values.id!, scenario, seed, flightFile: values.flight, speed, duration, broker, otaKey, state: values.state,
     credentialsFile: values.credentials,
     login: values.username === undefined ? undefined : { username: values.username, password: values.password! },
   };
@@ -124,6 +137,8 @@ function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | 
 async function main(): Promise<number | void> {
   if (wantsHelp(process.argv.slice(2))) return printHelp(HELP);
   const opts = options();
+  // A recorded flight is read, and refused with the line and column of its first problem, before anything starts.
+  const recording = opts.flightFile === undefined ? undefined : readFlightFile(opts.flightFile);
   // Two seats per party: the terminal ground station takes the first; another screen (a browser, an
   // update push) may log in on the second without cutting the first off.
   const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id], 2);
@@ -135,11 +150,11 @@ async function main(): Promise<number | void> {
     : undefined;
   const broker = opts.broker ?? { host: '127.0.0.1', port: embedded!.port, tls: false };
   const url = `${broker.tls ? 'mqtts' : 'mqtt'}://${broker.host}:${broker.port}`;
-  const flightScenario: FlightScenario = opts.scenario === 'outage' ? 'normal' : (opts.scenario as FlightScenario);
   const clock = scaledClock(opts.speed);
   const startMs = clock.now();
   const mode = opts.json ? 'json' : process.stdout.isTTY ? 'screen' : 'lines';
-  const view = new LiveView(mode, `Balloon altimeter ${opts.id} — scenario ${opts.scenario} — ${opts.speed}× — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
+  const flying = opts.flightFile === undefined ? `scenario ${opts.scenario} (seed ${opts.seed})` : `replay of ${opts.flightFile}`;
+  const view = new LiveView(mode, `Balloon altimeter ${opts.id} — ${flying} — ${opts.speed}× — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
   view.broker(embedded ? 'up (embedded, logins and the access policy enforced)' : `external ${url}`);
   // Subscriptions are shown by the news station's probe; logins and publishes refused here.
   onRefused = (r) => {
@@ -152,7 +167,11 @@ async function main(): Promise<number | void> {
   const flash = new HostFlash(path.join(storeDir, 'flash'), packageVersion());
   // The outbox's log: what a power loss must not take is written here before it is published.
   const outboxFlash = new FileFlash(path.join(storeDir, `${opts.id}-outbox.bin`));
-  const barometer = new SimulatedBarometer({ clock, scenario: flightScenario, startMs });
+  // The flight the simulated chip measures: a named flight of the physical model, or the recording.
+  const flight = recording
+    ? new RecordedFlight(recording, startMs)
+    : flyScenario(opts.scenario === 'outage' ? 'normal' : (opts.scenario as ScenarioName), clock, { seed: opts.seed, startMs }).flight;
+  const barometer = new SimulatedBarometer({ clock, flight, seed: opts.seed });
   let node: SensorNode;
   // A restart of the simulated device: the node stops, the "bootloader" picks the image, a new node starts.
   const restart = (resetReason: string) => {
@@ -211,7 +230,7 @@ async function main(): Promise<number | void> {
       ota: updaterFor(firmwareVersion),
       defaults: { ...DEFAULT_CONFIG, deviceId: opts.id },
       log: (line) => (line.startsWith('sensor fault') ? view.event(`node: ${line}`) : undefined),
-      onReading: (reading) => view.reading(reading, barometer.flight.at(reading.timestampMs).phase, { size: node.outbox.size, dropped: node.outbox.dropped }),
+      onReading: (reading) => view.reading(reading, flight.at(reading.timestampMs).phase, { size: node.outbox.size, dropped: node.outbox.dropped }),
     });
     node.start();
   };
@@ -250,6 +269,22 @@ async function main(): Promise<number | void> {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
+}
+
+/** Reads and parses a flight file; a problem is a usage error that names the file, line and column. */
+function readFlightFile(file: string) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--flight: cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseFlightCsv(text);
+  } catch (error) {
+    if (error instanceof FlightFileError) throw new UsageError(`--flight: ${file}, ${error.message}`);
+    throw error;
+  }
 }
 
 runCommand(main, HELP);

@@ -12,7 +12,8 @@ import { FileFlash } from '../src/platform/node/file-flash';
 import { JsonFileStore } from '../src/platform/node/file-store';
 import { nodeSocketFactory } from '../src/platform/node/socket';
 import type { Barometer } from '../src/sensor/barometer';
-import { SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
+import { flyScenario, type ScenarioName } from '../src/sim/scenarios';
+import type { SimulatedBarometer } from '../src/sim/simulated-barometer';
 import type { Clock } from '../src/ports';
 
 const { values } = parseArgs({
@@ -23,15 +24,17 @@ const { values } = parseArgs({
     'sim-start': { type: 'string' },
     'wall-start': { type: 'string' },
     id: { type: 'string', default: 'sensor1' },
+    seed: { type: 'string', default: '1' },
   },
 });
+const flightSeed = Number(values.seed);
 const speed = Number(values.speed);
 const simStart = Number(values['sim-start']);
 const wallStart = Number(values['wall-start']);
 const stateDir = values.state!;
 
 /** The flights, one after another, for as long as the soak lasts: a crash first, so emergencies come early. */
-const FLIGHTS: { scenario: FlightScenario; minutes: number }[] = [
+const FLIGHTS: { scenario: ScenarioName; minutes: number }[] = [
   { scenario: 'crash', minutes: 12 },
   { scenario: 'normal', minutes: 70 },
   { scenario: 'sensor-fault', minutes: 70 },
@@ -49,15 +52,20 @@ class LongFlight implements Barometer {
   }
   #barometer(): SimulatedBarometer {
     const elapsed = this.#clock.now() - simStart;
-    let startMs = simStart + Math.floor(elapsed / CYCLE_MS) * CYCLE_MS;
+    const cycle = Math.floor(elapsed / CYCLE_MS);
+    let startMs = simStart + cycle * CYCLE_MS;
     let flight = FLIGHTS[0];
-    for (const f of FLIGHTS) {
+    let index = 0;
+    for (const [i, f] of FLIGHTS.entries()) {
       flight = f;
+      index = i;
       if (this.#clock.now() < startMs + f.minutes * 60_000) break;
       startMs += f.minutes * 60_000;
     }
     if (this.#current?.startMs !== startMs) {
-      this.#current = { startMs, barometer: new SimulatedBarometer({ clock: this.#clock, scenario: flight.scenario, startMs, launchElevationM: 0 }) };
+      // Each flight its own wind and noise, from the soak's seed: the same seed flies the same flights.
+      const seed = flightSeed * 1000 + cycle * FLIGHTS.length + index;
+      this.#current = { startMs, barometer: flyScenario(flight.scenario, this.#clock, { seed, startMs, launchElevationM: 0 }).barometer };
     }
     return this.#current.barometer;
   }

@@ -256,7 +256,7 @@ async function soak(opts: ReturnType<typeof options>): Promise<SoakResult> {
     const stateDir = path.join(work, 'node');
     const simStart = Date.now();
     node.args = [
-      '--port', String(proxy.port), '--state', stateDir, '--speed', String(opts.speed), '--sim-start', String(simStart), '--wall-start', String(simStart), '--id', opts.id,
+      '--port', String(proxy.port), '--state', stateDir, '--speed', String(opts.speed), '--sim-start', String(simStart), '--wall-start', String(simStart), '--id', opts.id, '--seed', String(opts.seed),
     ];
     node.start();
     const waitRecovered = async (fromMs: number, restarted: boolean, limitMs: number, mustDrop = false) => {

@@ -30,6 +30,7 @@ const settings = launchSettings({
   brokerClientCert: config.brokerClientCert ?? "",
   brokerClientKey: config.brokerClientKey ?? "",
   flightScenario: config.flightScenario,
+  flightSeed: config.flightSeed === undefined ? undefined : Number(config.flightSeed),
 });
 log(`altimeter ${settings.deviceId} ${config.firmwareVersion} starting on ${board}`);
 
@@ -39,6 +40,7 @@ const boardConfig: BoardConfig = {
   i2cHz: config.i2cHz,
   sensorChip: config.sensorChip,
   flightScenario: settings.flightScenario,
+  flightSeed: settings.flightSeed,
   wifiSsid: config.wifiSsid,
   wifiPassword: config.wifiPassword,
   otaPublicKey: config.otaPublicKey,

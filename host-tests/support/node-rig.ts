@@ -3,7 +3,8 @@
 import { SensorNode, type NodeOptions } from '../../src/app/node';
 import { DEFAULT_CONFIG, type NodeConfig } from '../../src/app/config';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
-import { SimulatedBarometer, type FlightScenario } from '../../src/sensor/simulated';
+import { flyScenario, type ScenarioName } from '../../src/sim/scenarios';
+import type { SimulatedBarometer } from '../../src/sim/simulated-barometer';
 import { MemoryStore } from '../fakes/memory-store';
 import { NorFlashChip } from '../fakes/sdk-flash';
 import type { FlashArea } from '../../src/ports';
@@ -25,7 +26,7 @@ export interface NodeRig {
 export const settle = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface NodeRigOptions {
-  scenario?: FlightScenario;
+  scenario?: ScenarioName;
   config?: Partial<NodeConfig>;
   store?: MemoryStore;
   flash?: FlashArea;
@@ -37,7 +38,7 @@ export function nodeRig(port: number, options: NodeRigOptions = {}): NodeRig {
   const clock = options.clock ?? new VirtualClock();
   const store = options.store ?? new MemoryStore();
   const flash = options.flash ?? new NorFlashChip({ outbox: 256 * 1024 }).open('outbox');
-  const barometer = new SimulatedBarometer({ clock, scenario: options.scenario ?? 'normal', launchElevationM: 0 });
+  const { barometer } = flyScenario(options.scenario ?? 'normal', clock, { launchElevationM: 0 });
   const log: string[] = [];
   const rig: NodeRig = {
     clock,

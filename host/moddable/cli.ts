@@ -6,11 +6,10 @@ import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '
 import { buildEsp32XsStage, buildForSimulator, typecheckFirmware } from './build';
 import { locateModdableSdk, projectRoot } from './sdk';
 import { startSimulator, type LaunchSettings } from './simulator';
-
-const SCENARIOS = ['normal', 'crash', 'sensor-fault'];
+import { isScenarioName, SCENARIO_NAMES, SCENARIO_SUMMARIES } from '../../src/sim/scenarios';
 
 const USAGE = {
-  sim: `usage: npm run sim [-- --broker HOST:PORT] [--id NAME] [--scenario ${SCENARIOS.join('|')}]
+  sim: `usage: npm run sim [-- --broker HOST:PORT] [--id NAME] [--scenario NAME] [--seed N]
 
 Builds the firmware for the Moddable desktop simulator (boards/sim) and runs it; without a display it
 runs headless (xvfb-run) and prints the traces. Ctrl-C stops it. The options are handed to the
@@ -18,7 +17,9 @@ firmware at launch (no rebuild); its preferences stay in build/sim/run between r
 
   --broker HOST:PORT   the MQTT broker (default 127.0.0.1:1883)
   --id NAME            device id, the first level of every topic (default sensor1)
-  --scenario NAME      the simulated flight: ${SCENARIOS.join(', ')} (default normal)
+  --scenario NAME      the simulated flight (default normal), from the physical model:
+${SCENARIO_NAMES.map((name) => `                         ${name.padEnd(20)}${SCENARIO_SUMMARIES[name]}`).join('\n')}
+  --seed N             seed of the flight's wind and the sensor's noise (default 1)
   --help               this text`,
   'build:esp32': `usage: npm run build:esp32 [-- key=value ...]
 
@@ -37,7 +38,7 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 function simLaunchSettings(args: string[]): LaunchSettings {
   const { values } = parseCommandLine(
-    { args, options: { broker: { type: 'string' }, scenario: { type: 'string' }, id: { type: 'string' } } },
+    { args, options: { broker: { type: 'string' }, scenario: { type: 'string' }, seed: { type: 'string' }, id: { type: 'string' } } },
     USAGE.sim,
   );
   const launch: LaunchSettings = {};
@@ -49,8 +50,13 @@ function simLaunchSettings(args: string[]): LaunchSettings {
     launch.brokerPort = port;
   }
   if (values.scenario !== undefined) {
-    if (!SCENARIOS.includes(values.scenario)) throw new UsageError(`unknown scenario "${values.scenario}": choose ${SCENARIOS.join(', ')}`, USAGE.sim);
+    if (!isScenarioName(values.scenario)) throw new UsageError(`unknown scenario "${values.scenario}": choose ${SCENARIO_NAMES.join(', ')}`, USAGE.sim);
     launch.flightScenario = values.scenario;
+  }
+  if (values.seed !== undefined) {
+    const seed = Number(values.seed);
+    if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, not "${values.seed}"`, USAGE.sim);
+    launch.flightSeed = seed;
   }
   if (values.id !== undefined) {
     if (!/^[^#+/\s]+$/.test(values.id)) throw new UsageError(`--id must be one topic level (no /, + or #, no spaces), not "${values.id}"`, USAGE.sim);

@@ -26,6 +26,7 @@ export interface LaunchSettings {
   brokerClientCert?: string;
   brokerClientKey?: string;
   flightScenario?: string;
+  flightSeed?: number;
 }
 
 /** The preferences file of the SDK's lin Preference module, relative to the file root. */

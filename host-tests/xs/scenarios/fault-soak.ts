@@ -6,7 +6,8 @@
 //   setup(seed) once; step() once per fault; report() at the end.
 import { SensorNode } from '../../../src/app/node';
 import { DEFAULT_CONFIG } from '../../../src/app/config';
-import { SimulatedBarometer } from '../../../src/sensor/simulated';
+import { flyScenario } from '../../../src/sim/scenarios';
+import type { SimulatedBarometer } from '../../../src/sim/simulated-barometer';
 import { MemoryStore } from '../../fakes/memory-store';
 import { NorFlashChip, seededRandom } from '../../fakes/sdk-flash';
 import { PowerDomain } from '../../fakes/power-domain';
@@ -91,7 +92,7 @@ export function setup(seed: number): void {
   broker.onPublish = onPublish;
   chip = new NorFlashChip({ outbox: 64 * 1024 }, seed);
   store = new MemoryStore();
-  barometer = new SimulatedBarometer({ clock: base, scenario: 'crash', startMs: START_MS, launchElevationM: 0 });
+  barometer = flyScenario('crash', base, { seed, startMs: START_MS, launchElevationM: 0 }).barometer;
   random = seededRandom(seed);
   received = new Uint16Array(MAX_SEQ);
   bootOf = new Uint16Array(MAX_SEQ);

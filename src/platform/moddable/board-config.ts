@@ -5,6 +5,8 @@ export interface BoardConfig {
   i2cHz?: number;
   sensorChip?: string;
   flightScenario?: string;
+  /** Seed of the simulated flight's wind and sensor noise (the same seed flies the same flight). */
+  flightSeed?: number;
   wifiSsid?: string;
   wifiPassword?: string;
   /** Hex of the uncompressed P-256 public key updates must be signed with ('' refuses updates). */
@@ -30,4 +32,5 @@ export interface LaunchSettings {
   brokerClientCert: string;
   brokerClientKey: string;
   flightScenario?: string;
+  flightSeed?: number;
 }
