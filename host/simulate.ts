@@ -9,6 +9,7 @@ import { nodeClock, scaledClock } from '../src/platform/node/clock';
 import { JsonFileStore } from '../src/platform/node/file-store';
 import { nodeSocketFactory } from '../src/platform/node/socket';
 import { HostFlash } from '../src/platform/node/host-flash';
+import { FileFlash } from '../src/platform/node/file-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
 import { isDeviceId } from '../src/app/topics';
@@ -50,8 +51,8 @@ ${SCENARIO_NAMES.map((name) => `                      ${name.padEnd(20)}${SCENAR
   --json            print one JSON line per message received, nothing else
   --ota-key HEX     accept over-the-air updates signed with this P-256 public key (npm run ota -- keygen);
                     the simulated device then keeps two firmware slots under its state directory
-  --state DIR       keep the node's settings and firmware slots here across runs (default: a fresh
-                    temporary directory, removed at exit)
+  --state DIR       keep the node's settings, its outbox log and firmware slots here across runs
+                    (default: a fresh temporary directory, removed at exit)
   --help            this text
 `;
 
@@ -165,6 +166,8 @@ async function main(): Promise<number | void> {
   const storeDir = opts.state ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
   const store = new JsonFileStore(path.join(storeDir, `${opts.id}.json`));
   const flash = new HostFlash(path.join(storeDir, 'flash'), packageVersion());
+  // The outbox's log: what a power loss must not take is written here before it is published.
+  const outboxFlash = new FileFlash(path.join(storeDir, `${opts.id}-outbox.bin`));
   // The flight the simulated chip measures: a named flight of the physical model, or the recording.
   const flight = recording
     ? new RecordedFlight(recording, startMs)
@@ -201,7 +204,6 @@ async function main(): Promise<number | void> {
           clock: nodeClock,
           store,
           reboot: () => {
-            node.saveState();
             view.event('rebooting into the new firmware');
             restart('ota');
           },
@@ -215,6 +217,7 @@ async function main(): Promise<number | void> {
       networkClock: nodeClock,
       socket: nodeSocketFactory,
       store,
+      outboxFlash,
       openBarometer: () => barometer,
       system: {
         firmwareVersion,

@@ -7,6 +7,7 @@ import { launchSettings } from "board/launch";
 import { createNetworkLink } from "board/network";
 import { moddableSystem } from "board/system";
 import { createUpdater } from "board/ota";
+import { openOutboxFlash } from "board/outbox-flash";
 import { SensorNode } from "./app/node";
 import { DEFAULT_CONFIG } from "./app/config";
 import { moddableClock } from "./platform/moddable/clock";
@@ -63,10 +64,7 @@ const updater = createUpdater(boardConfig, {
   currentVersion: config.firmwareVersion,
   clock: moddableClock,
   store,
-  reboot: () => {
-    node.saveState(); // called long after `node` exists: keep the outbox across the reboot
-    system.reboot();
-  },
+  reboot: () => system.reboot(), // the outbox is on flash already: nothing to save
   log,
 });
 
@@ -81,6 +79,7 @@ const node = new SensorNode({
   clock: moddableClock,
   socket: moddableSocketFactory,
   store,
+  outboxFlash: openOutboxFlash(),
   openBarometer: createBarometerOpener(boardConfig, moddableClock),
   network: createNetworkLink(boardConfig),
   system,

@@ -39,7 +39,7 @@ describe('npm start (host/simulate.ts)', () => {
     expect(payloads('sensor1/altitude').every((p) => /^-?\d+(\.\d)?$/.test(p))).toBe(true);
     const telemetry = payloads('sensor1/telemetry').map((p) => JSON.parse(p));
     expect(telemetry.length).toBeGreaterThan(100);
-    expect(Object.keys(telemetry[0])).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(Object.keys(telemetry[0])).toEqual(['boot', 'seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
     expect(telemetry.map((t) => t.seq)).toEqual(telemetry.map((_, i) => i + 1));
     expect(JSON.parse(payloads('sensor1/reply')[0])).toMatchObject({ cmd: 'ping', id: 'preflight', ok: true });
   });
