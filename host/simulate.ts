@@ -1,5 +1,6 @@
 // npm start — the whole system on one computer: an embedded broker (or --broker), the sensor node on
-// the Node adapters flying a simulated balloon, and the people on the ground as separate MQTT clients.
+// the Node adapters flying a simulated balloon (or, with --device sim, the real firmware in the
+// Moddable desktop simulator), and the people on the ground as separate MQTT clients.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,7 @@ import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../sr
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 import { startGroundStation } from './ground-station';
 import { LiveView } from './live-view';
+import { startSimDevice, type SimDevice } from './devices/sim-device';
 
 const HELP = `npm start -- [options]
 
@@ -23,11 +25,16 @@ Runs the balloon altimeter system on this computer: a broker, the sensor node fl
 balloon, and four subscribers (crew, air traffic control and maritime patrol on <id>/#, the news
 station on <id>/emergency), showing what each receives.
 
+  --device KIND     node: the core on Node's adapters, in this process (default)
+                    sim:  the real firmware, built with the Moddable SDK and running in its desktop
+                          simulator (mcsim), with a pane to fly the balloon and a status screen;
+                          in real time; headless under Xvfb when there is no $DISPLAY
   --broker URL      use this broker (mqtt://host:port or mqtts://host:port) instead of an embedded one
   --id NAME         device id, the first level of every topic (default sensor1)
   --scenario NAME   normal | crash | sensor-fault | outage   (default normal)
                     outage: a normal flight during which the broker disappears for two minutes
-  --speed N         simulated time runs N times faster than real time (default 10)
+                    manual (--device sim only): on the ground until you fly it from the pane
+  --speed N         simulated time runs N times faster than real time (default 10; --device node only)
   --duration S      stop by itself after S wall-clock seconds, as Ctrl-C would
   --json            print one JSON line per message received, nothing else
   --ota-key HEX     accept over-the-air updates signed with this P-256 public key (npm run ota -- keygen);
@@ -48,10 +55,11 @@ function parse() {
   try {
     return parseArgs({
       options: {
+        device: { type: 'string', default: 'node' },
         broker: { type: 'string' },
         id: { type: 'string', default: 'sensor1' },
         scenario: { type: 'string', default: 'normal' },
-        speed: { type: 'string', default: '10' },
+        speed: { type: 'string' },
         duration: { type: 'string' },
         json: { type: 'boolean', default: false },
         'ota-key': { type: 'string' },
@@ -66,11 +74,20 @@ function parse() {
 
 function options() {
   const { values } = parse();
+  const device = values.device!;
+  if (device !== 'node' && device !== 'sim') throw new UsageError(`--device must be node or sim, not "${device}"`);
   const scenario = values.scenario!;
-  if (scenario !== 'outage' && !FLIGHT_SCENARIOS.includes(scenario as FlightScenario)) {
-    throw new UsageError(`unknown scenario "${scenario}": choose normal, crash, sensor-fault or outage`);
+  if (scenario === 'manual' && device !== 'sim') throw new UsageError('the manual scenario is flown from the simulator pane: add --device sim');
+  if (scenario !== 'outage' && scenario !== 'manual' && !FLIGHT_SCENARIOS.includes(scenario as FlightScenario)) {
+    throw new UsageError(`unknown scenario "${scenario}": choose normal, crash, sensor-fault or outage (or manual with --device sim)`);
   }
-  const speed = Number(values.speed);
+  if (device === 'sim') {
+    // The firmware keeps its own time and has no firmware slots in the simulator.
+    if (values.speed !== undefined) throw new UsageError('--speed needs --device node: the firmware in the simulator runs in real time');
+    if (values['ota-key'] !== undefined) throw new UsageError('--ota-key needs --device node: the desktop simulator has no firmware slots to update');
+    if (values.state !== undefined) throw new UsageError('--state needs --device node: the firmware in the simulator keeps its settings in its own preferences');
+  }
+  const speed = Number(values.speed ?? (device === 'sim' ? '1' : '10'));
   if (!(speed > 0 && speed <= 1000)) throw new UsageError(`--speed must be a number from 0 (exclusive) to 1000, not "${values.speed}"`);
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration must be a number of seconds above 0, not "${values.duration}"`);
@@ -84,7 +101,7 @@ function options() {
   if (scenario === 'outage' && broker) throw new UsageError('the outage scenario needs the embedded broker (it switches it off and on): drop --broker');
   const otaKey = values['ota-key'];
   if (otaKey !== undefined && !/^04[0-9a-f]{128}$/.test(otaKey)) throw new UsageError('--ota-key must be an uncompressed P-256 public key: 130 hex digits starting 04 (ota-public.hex)');
-  return { help: values.help!, json: values.json!, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state };
+  return { help: values.help!, json: values.json!, device, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state };
 }
 
 async function main(): Promise<void> {
@@ -97,10 +114,12 @@ async function main(): Promise<void> {
   const broker = opts.broker ?? { host: '127.0.0.1', port: embedded!.port, tls: false };
   const url = `${broker.tls ? 'mqtts' : 'mqtt'}://${broker.host}:${broker.port}`;
   const flightScenario: FlightScenario = opts.scenario === 'outage' ? 'normal' : (opts.scenario as FlightScenario);
+  let simDevice: SimDevice | undefined;
   const clock = scaledClock(opts.speed);
   const startMs = clock.now();
   const mode = opts.json ? 'json' : process.stdout.isTTY ? 'screen' : 'lines';
-  const view = new LiveView(mode, `Balloon altimeter ${opts.id} — scenario ${opts.scenario} — ${opts.speed}× — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
+  const device = opts.device === 'sim' ? 'firmware in mcsim' : `${opts.speed}×`;
+  const view = new LiveView(mode, `Balloon altimeter ${opts.id} — scenario ${opts.scenario} — ${device} — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
   view.broker(embedded ? 'up (embedded)' : `external ${url}`);
 
   const storeDir = opts.state ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
@@ -169,7 +188,7 @@ async function main(): Promise<void> {
     });
     node.start();
   };
-  startNode('power-on');
+  if (opts.device === 'node') startNode('power-on');
 
   const subscribers = startGroundStation({
     deviceId: opts.id, host: broker.host, port: broker.port, tls: broker.tls ? {} : undefined, socket: nodeSocketFactory, clock: nodeClock,
@@ -191,7 +210,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     for (const t of timers) clearTimeout(t);
-    await node.stop(); // publishes offline (acknowledged), then DISCONNECT
+    if (opts.device === 'sim') await simDevice?.stop(); // the broker publishes the firmware's will: offline
+    else await node.stop(); // publishes offline (acknowledged), then DISCONNECT
     await new Promise((r) => setTimeout(r, 200)); // let "offline" reach the subscribers
     for (const s of subscribers) s.client.end();
     view.close();
@@ -202,6 +222,17 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
+  if (opts.device === 'sim') {
+    simDevice = await startSimDevice({
+      broker,
+      id: opts.id,
+      scenario: opts.scenario === 'outage' ? 'normal' : opts.scenario,
+      progress: (line) => view.event(line),
+      onReading: (reading, outbox) => view.reading(reading, 'in mcsim', { size: outbox, dropped: 0 }),
+      onEvent: (line) => view.event(`firmware: ${line}`),
+    });
+    if (stopping) await simDevice.stop(); // stopped while it was being built
+  }
 }
 
 main().catch((error: Error) => {

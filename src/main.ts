@@ -2,7 +2,8 @@
 // (boards/<board>/manifest.json, overridable on the mcconfig command line: key=value).
 import config from "mc/config";
 import { createBarometerOpener } from "board/barometer";
-import { createNetworkLink } from "board/network";
+import { createNetworkLink, wrapSockets } from "board/network";
+import { createStatusDisplay } from "board/status-display";
 import { moddableSystem } from "board/system";
 import { createUpdater } from "board/ota";
 import { SensorNode } from "./app/node";
@@ -29,6 +30,7 @@ const boardConfig: BoardConfig = {
 };
 
 const store = preferenceStore("altimeter");
+const network = createNetworkLink(boardConfig);
 const system = moddableSystem(config.firmwareVersion, board, "power-on");
 const updater = createUpdater(boardConfig, {
   board,
@@ -51,15 +53,25 @@ const node = new SensorNode({
     tls: [true, 1, "true", "1"].includes(config.brokerTls) ? (config.brokerCa ? { ca: `-----BEGIN CERTIFICATE-----\n${config.brokerCa}\n-----END CERTIFICATE-----` } : {}) : undefined,
   },
   clock: moddableClock,
-  socket: moddableSocketFactory,
+  socket: wrapSockets(moddableSocketFactory),
   store,
   openBarometer: createBarometerOpener(boardConfig, moddableClock),
-  network: createNetworkLink(boardConfig),
+  network,
   system,
   ota: updater,
   defaults: { ...DEFAULT_CONFIG, deviceId: config.deviceId },
   log,
-  onReading: (reading) =>
-    log(`reading ${reading.quality} alt=${reading.altitudeM === reading.altitudeM ? reading.altitudeM.toFixed(1) : "-"} m vs=${reading.verticalSpeedMps === reading.verticalSpeedMps ? reading.verticalSpeedMps.toFixed(2) : "-"} m/s`),
+  onReading: (reading) => {
+    log(`reading ${reading.quality} alt=${reading.altitudeM === reading.altitudeM ? reading.altitudeM.toFixed(1) : "-"} m vs=${reading.verticalSpeedMps === reading.verticalSpeedMps ? reading.verticalSpeedMps.toFixed(2) : "-"} m/s outbox=${node.outbox.size}`);
+    display?.show({
+      reading,
+      emergencies: node.activeEmergencies,
+      link: node.client.connected ? "connected" : network.up ? "connecting" : "network down",
+      outbox: node.outbox.size,
+      dropped: node.outbox.dropped,
+    });
+  },
 });
+// A board with a screen shows what the node thinks (the simulator does; the ESP32 dev board has none).
+const display = createStatusDisplay(boardConfig, { id: node.config.deviceId, firmwareVersion: config.firmwareVersion, broker: `${config.brokerHost}:${config.brokerPort}` });
 node.start();

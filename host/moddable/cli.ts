@@ -1,55 +1,13 @@
-// npm run sim | build:esp32 | flash — the firmware targets that need the Moddable SDK.
+// npm run build:esp32 | flash — the device targets that need the Moddable SDK. (`npm run sim`, the
+// firmware in the desktop simulator, is `npm start -- --device sim`: host/devices/sim-device.ts.)
 //
-//   npm run sim [-- --broker HOST:PORT] [--scenario normal|crash|sensor-fault]
-//       builds the app for the Moddable desktop simulator (boards/sim) and runs it. With a display it
-//       opens the simulator window; without one it runs headless (xvfb-run) and prints the traces.
 //   npm run build:esp32     builds the device image (needs $MODDABLE and ESP-IDF: $IDF_PATH).
 //   npm run flash           builds and flashes it to the board on $UPLOAD_PORT (needs the same).
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import {
-  buildEsp32XsStage,
-  buildForSimulator,
-  locateModdableSdk,
-  projectRoot,
-  startSimulator,
-  type BuildConfig,
-} from './sdk';
+import { buildEsp32XsStage, locateModdableSdk, projectRoot } from './sdk';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
-
-async function sim(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: { broker: { type: 'string' }, scenario: { type: 'string' }, id: { type: 'string' } },
-  });
-  const config: BuildConfig = {};
-  if (values.broker) {
-    const [host, port] = values.broker.replace(/^mqtts?:\/\//, '').split(':');
-    config.brokerHost = host;
-    if (port) config.brokerPort = Number(port);
-  }
-  if (values.scenario) config.flightScenario = values.scenario;
-  if (values.id) config.deviceId = values.id;
-  const sdk = await locateModdableSdk(log);
-  log(`building for the desktop simulator with the SDK in ${sdk.dir}…`);
-  const mcSo = await buildForSimulator(sdk, path.join(projectRoot, 'build/sim'), config);
-  const simulator = startSimulator(sdk, mcSo);
-  log(`running ${mcSo}${process.env.DISPLAY ? '' : ' headless (no $DISPLAY)'}; Ctrl-C stops it`);
-  let printed = 0;
-  const pump = setInterval(() => {
-    while (printed < simulator.traces.length) process.stdout.write(`${simulator.traces[printed++]}\n`);
-  }, 100);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-    simulator.child.once('exit', () => resolve());
-  });
-  clearInterval(pump);
-  await simulator.stop();
-  return 0;
-}
 
 const ESP_IDF_MISSING =
   'ESP-IDF is not installed (IDF_PATH is not set). The ESP32 build needs it: install ESP-IDF v5.x as the ' +
@@ -79,14 +37,12 @@ async function esp32(args: string[], deploy: boolean): Promise<number> {
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
   switch (command) {
-    case 'sim':
-      return sim(rest);
     case 'build:esp32':
       return esp32(rest, false);
     case 'flash':
       return esp32(rest, true);
     default:
-      log('usage: tsx host/moddable/cli.ts sim|build:esp32|flash');
+      log('usage: tsx host/moddable/cli.ts build:esp32|flash');
       return 2;
   }
 }

@@ -4,7 +4,7 @@
 // Which SDK: $MODDABLE when it is set (any checkout whose host tools are built), otherwise the SDK
 // archive in ../shared/moddable/, built once by its build-tools.sh into ~/.cache (about a minute).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -100,22 +100,44 @@ export interface SimulatorProcess {
   traces: string[];
   /** Resolves with the first trace line matching `pattern`. */
   waitForTrace(pattern: RegExp): Promise<string>;
+  /** mcsim's local directory for this run ($XDG_CONFIG_HOME/tech.moddable.mcsim): the pane's files live there. */
+  localDirectory: string;
   stop(): Promise<void>;
 }
+
+export interface SimulatorOptions {
+  /** Run under xvfb-run (default: when there is no $DISPLAY). Ignored when `display` is given. */
+  headless?: boolean;
+  /** The X display to open the window on (e.g. a VirtualDisplay's), instead of $DISPLAY or xvfb-run. */
+  display?: string;
+  /** The folder of device definitions mcsim offers (default: the SDK's build/simulators). */
+  simulators?: string;
+  /** Where the window opens and how big it is (default: mcsim's own choice, 640×480). */
+  window?: { x: number; y: number; width: number; height: number };
+}
+
+/** mcsim's signature (PIU_DOT_SIGNATURE): the name of its folder and files under $XDG_CONFIG_HOME. */
+const MCSIM_SIGNATURE = 'tech.moddable.mcsim';
 
 /**
  * Starts mcsim with the app. Without a display it runs under `xvfb-run -a`; trace() output goes to
  * mcsim's stdout, block-buffered unless run under `stdbuf -oL`. Each run gets its own config home
  * (mcsim copies the app there) so parallel runs do not collide.
  */
-export function startSimulator(sdk: ModdableSdk, mcSo: string, options: { headless?: boolean } = {}): SimulatorProcess {
-  const headless = options.headless ?? !process.env.DISPLAY;
+export function startSimulator(sdk: ModdableSdk, mcSo: string, options: SimulatorOptions = {}): SimulatorProcess {
+  const headless = options.display === undefined && (options.headless ?? !process.env.DISPLAY);
   const configHome = path.join(os.tmpdir(), `altimeter-mcsim-${process.pid}-${Date.now()}`);
   mkdirSync(configHome, { recursive: true });
+  if (options.window) {
+    // mcsim's window remembers its place in <signature>.ini (modules/piu/PC/lin/piuView.c).
+    const { x, y, width, height } = options.window;
+    writeFileSync(path.join(configHome, `${MCSIM_SIGNATURE}.ini`), `[window]\nx=${x}\ny=${y}\nwidth=${width}\nheight=${height}\n`);
+  }
   const mcsim = path.join(sdk.binDir, 'mcsim');
-  const command = [...(headless ? ['xvfb-run', '-a'] : []), 'stdbuf', '-oL', mcsim, path.join(sdk.dir, 'build/simulators'), mcSo];
+  const simulators = options.simulators ?? path.join(sdk.dir, 'build/simulators');
+  const command = [...(headless ? ['xvfb-run', '-a'] : []), 'stdbuf', '-oL', mcsim, simulators, mcSo];
   const child = spawn(command[0], command.slice(1), {
-    env: { ...sdk.env, XDG_CONFIG_HOME: configHome },
+    env: { ...sdk.env, XDG_CONFIG_HOME: configHome, ...(options.display === undefined ? {} : { DISPLAY: options.display }) },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -138,6 +160,7 @@ export function startSimulator(sdk: ModdableSdk, mcSo: string, options: { headle
   return {
     child,
     traces,
+    localDirectory: path.join(configHome, MCSIM_SIGNATURE),
     waitForTrace(pattern) {
       const seen = traces.find((line) => pattern.test(line));
       if (seen) return Promise.resolve(seen);
@@ -152,6 +175,7 @@ export function startSimulator(sdk: ModdableSdk, mcSo: string, options: { headle
         /* already gone */
       }
       await exited;
+      rmSync(configHome, { recursive: true, force: true }); // mcsim's copy of the app and its settings
     },
   };
 }

@@ -91,7 +91,14 @@ function flightPlan(scenario: FlightScenario): Segment[] {
     .hold('landed', Infinity).segments;
 }
 
-export class SimulatedFlight {
+/** Where the balloon is over time: a scripted scenario, or a flight flown live (the simulator's panel). */
+export interface FlightPath {
+  readonly startMs: number;
+  /** The true state at `nowMs` (the returned object may be reused). */
+  at(nowMs: number): FlightState;
+}
+
+export class SimulatedFlight implements FlightPath {
   readonly scenario: FlightScenario;
   readonly startMs: number;
   readonly #segments: Segment[];
@@ -132,9 +139,11 @@ export class SimulatedFlight {
   }
 }
 
-export interface SimulatedBarometerOptions {
+export interface SimulatedBarometerOptions<F extends FlightPath = SimulatedFlight> {
   clock: Clock;
   scenario: FlightScenario;
+  /** Fly this path instead of the scenario's (the scenario still decides the chip's scripted faults). */
+  flight?: F;
   /** Elevation of the launch site above sea level (m). */
   launchElevationM?: number;
   /** Sea-level pressure of the day (Pa). */
@@ -146,10 +155,11 @@ export interface SimulatedBarometerOptions {
 }
 
 /** Barometer that reads the simulated flight, with chip-like noise and the scenario's faults. */
-export class SimulatedBarometer implements Barometer {
+export class SimulatedBarometer<F extends FlightPath = SimulatedFlight> implements Barometer {
   readonly chip: ChipName = 'SIMULATED';
   readonly address = 0;
-  readonly flight: SimulatedFlight;
+  readonly flight: F;
+  readonly #scenario: FlightScenario;
   readonly #clock: Clock;
   readonly #elevationM: number;
   readonly #qnhPa: number;
@@ -157,9 +167,11 @@ export class SimulatedBarometer implements Barometer {
   readonly #sample: BarometerSample = { pressure: 0, temperature: 0 };
   #seed: number;
 
-  constructor(options: SimulatedBarometerOptions) {
+  constructor(options: SimulatedBarometerOptions<F>) {
     this.#clock = options.clock;
-    this.flight = new SimulatedFlight(options.scenario, options.startMs ?? options.clock.now());
+    this.#scenario = options.scenario;
+    // Without a path of its own it flies the scenario's (F is then SimulatedFlight, the default).
+    this.flight = options.flight ?? (new SimulatedFlight(options.scenario, options.startMs ?? options.clock.now()) as FlightPath as F);
     this.#elevationM = options.launchElevationM ?? 120;
     this.#qnhPa = options.qnhPa ?? STANDARD_PRESSURE_PA;
     this.#noisePa = options.noisePa ?? 1.3;
@@ -182,7 +194,7 @@ export class SimulatedBarometer implements Barometer {
   sample(): BarometerSample {
     const now = this.#clock.now();
     const elapsedS = (now - this.flight.startMs) / 1000;
-    if (this.flight.scenario === 'sensor-fault') {
+    if (this.#scenario === 'sensor-fault') {
       if (elapsedS >= 900 && elapsedS < 960) throw new SensorFault('NACK', 'SIMULATED: no acknowledge (scenario sensor-fault: the chip is silent from 15:00 to 16:00)');
       if (elapsedS >= 1500 && elapsedS < 1540) return this.#sample; // frozen: the same values again
     }

@@ -1,0 +1,136 @@
+// The balloon's pane and status screen in the desktop simulator, with the real firmware, on a
+// virtual display: the pane flies the balloon by hand, cuts the network and fails the envelope, and
+// what the firmware does about it is checked where a user sees it: on a real broker.
+//
+// Tests cannot use a mouse the way a person does, so they drive the pane through its scripting hook
+// (host/moddable/sim-panel.ts: the same messages its controls send, applied by the pane itself), and
+// the envelope fails by a real click on the pane's button (xdotool). The screenshot taken during the
+// fall is the README's: it is written to build/screenshots/simulator.png, and to docs/simulator.png
+// when UPDATE_SCREENSHOT=1.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildForSimulator, projectRoot, startSimulator, type ModdableSdk, type SimulatorProcess } from '../../host/moddable/sdk';
+import { BALLOON_SIMULATORS, SimulatorPanel } from '../../host/moddable/sim-panel';
+import { startVirtualDisplay, type VirtualDisplay } from '../../host/moddable/virtual-display';
+import { startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { decode, testClient, type TestClient } from '../support/test-client';
+import { moddableSdkForTests } from './moddable-sdk';
+
+const sdk: ModdableSdk | undefined = await moddableSdkForTests();
+const outDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-panel-'));
+const WINDOW = { x: 0, y: 0, width: 760, height: 680 };
+const ID = 'panelnode';
+/** xdotool clicks the pane's button; without it (outside CI) the test uses the scripting hook and says so. */
+const hasXdotool = (() => {
+  try {
+    execFileSync('xdotool', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.skipIf(!sdk)('the balloon pane and status screen in the desktop simulator', () => {
+  let broker: Mosquitto;
+  let display: VirtualDisplay;
+  let simulator: SimulatorProcess;
+  let panel: SimulatorPanel;
+  let ground: TestClient;
+  const payloads = (topic: string) => ground.messages.filter((m) => m.topic === `${ID}/${topic}`).map((m) => decode(m.payload));
+  const until = async (what: string, done: () => boolean, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; the firmware traced last: ${simulator.traces.slice(-5).join(' | ')}`);
+      await sleep(200);
+    }
+  };
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    // Manual flight: the balloon stays on the ground until the pane flies it.
+    const mcSo = await buildForSimulator(sdk!, path.join(outDir, 'sim'), { brokerPort: broker.port, deviceId: ID, flightScenario: 'manual' });
+    ground = testClient(broker.port);
+    ground.client.connect();
+    await ground.next('connect');
+    ground.client.subscribe(`${ID}/#`, 1);
+    await ground.next('subscribed');
+    display = await startVirtualDisplay(WINDOW.width, WINDOW.height);
+    simulator = startSimulator(sdk!, mcSo, { display: display.display, simulators: BALLOON_SIMULATORS, window: WINDOW });
+    panel = new SimulatorPanel(simulator.localDirectory);
+    await panel.waitFor('the firmware connected to the broker', (r) => r.status.link === 'connected', 60_000);
+  }, 1_200_000); // builds the firmware first: minutes on a loaded machine
+  afterAll(async () => {
+    ground?.client.end();
+    await simulator?.stop();
+    await display?.close();
+    await broker?.close();
+    rmSync(outDir, { recursive: true, force: true });
+  });
+
+  it('flies to the altitude set on the pane, and the firmware publishes that altitude', async () => {
+    panel.send({ flight: { targetAltitudeM: 120 } });
+    const near = (text: string) => Math.abs(Number(text) - 120) < 1.5;
+    await until('five altitudes within 1.5 m of 120 m on the broker', () => payloads('altitude').slice(-5).filter(near).length === 5, 120_000);
+    expect(payloads('altitude').slice(-5).every(near)).toBe(true);
+    const telemetry = JSON.parse(payloads('telemetry').at(-1)!);
+    expect(telemetry.alt).toBeCloseTo(120, 0);
+    expect(telemetry.q).toBe('ok');
+    // The pane shows the same as the broker got.
+    const readout = await panel.waitFor('the altitude on the pane', (r) => r.status.alt !== null && Math.abs(r.status.alt - 120) < 1.5, 5_000);
+    expect(readout.ALTITUDE).toMatch(/^1(19|20|21)\.\d m$/);
+    expect(readout.QUALITY).toBe('ok');
+    expect(readout.EMERGENCY).toBe('none');
+    expect(simulator.traces).toContain('panel: {"flight":{"targetAltitudeM":120}}');
+  }, 180_000);
+
+  it('a network cut from the pane fills the outbox, which drains with no gap in seq once it is back', async () => {
+    const before = payloads('telemetry').length;
+    panel.send({ network: { up: false } });
+    const cut = await panel.waitFor('five readings waiting in the outbox', (r) => r.status.link === 'network down' && r.status.outbox >= 5, 30_000);
+    expect(cut.LINK).toBe('network down');
+    expect(payloads('telemetry').length - before).toBeLessThanOrEqual(1); // nothing gets through while cut (one may be in flight)
+    panel.send({ network: { up: true } });
+    const back = await panel.waitFor('the outbox drained', (r) => r.status.link === 'connected' && r.status.outbox === 0, 60_000);
+    expect(back.OUTBOX).toBe('0 waiting');
+    const seqs = [...new Set(payloads('telemetry').map((p) => JSON.parse(p).seq as number))].sort((a, b) => a - b);
+    expect(seqs.at(-1)! - seqs[0] + 1).toBe(seqs.length); // every reading, none missing
+    expect(seqs.at(-1)!).toBeGreaterThan(before + cut.status.outbox - 2);
+    expect(simulator.traces.some((line) => line.startsWith('network down: cut from the simulator pane'))).toBe(true);
+  }, 120_000);
+
+  it('the envelope-failure button raises rapid-descent and then crash, on the screen and on <id>/emergency', async () => {
+    if (hasXdotool) await panel.click('envelopeFailure', display.display);
+    else {
+      process.stderr.write('\n*** xdotool is not installed: failing the envelope through the pane\'s scripting hook instead of a click\n\n');
+      panel.send({ flight: { envelopeFailure: true } });
+    }
+    const emergencies = () => payloads('emergency').map((p) => JSON.parse(p) as { active: boolean; kind: string; vs: number });
+    await until('rapid-descent on the broker', () => emergencies().some((e) => e.active && e.kind === 'rapid-descent'), 30_000);
+    // Mid-flight, falling: the screen shows the emergency in large type. Photograph the window.
+    await panel.waitFor('rapid-descent on the pane', (r) => r.status.emergencies.includes('rapid-descent'), 5_000);
+    await sleep(500); // the screen was drawn with that status; give mcsim a moment to put it on the window
+    const png = display.screenshot({ x: 0, y: 0, width: WINDOW.width, height: WINDOW.height });
+    const shots = path.join(projectRoot, 'build/screenshots');
+    mkdirSync(shots, { recursive: true });
+    writeFileSync(path.join(shots, 'simulator.png'), png);
+    if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(path.join(shots, 'simulator.png'), path.join(projectRoot, 'docs/simulator.png'));
+    const { red, pane } = display.census({ red: [0xe5, 0x39, 0x35], pane: [0xfa, 0xfa, 0xfa] });
+    expect(red).toBeGreaterThan(240 * 60); // the emergency box on the status screen
+    expect(pane).toBeGreaterThan(100 * 300); // the side pane's background
+    const rapid = emergencies().find((e) => e.active && e.kind === 'rapid-descent')!;
+    expect(rapid.vs).toBeLessThan(-6);
+
+    await until('crash on the broker', () => emergencies().some((e) => e.active && e.kind === 'crash'), 60_000);
+    const kinds = emergencies().filter((e) => e.active).map((e) => e.kind);
+    expect(kinds.indexOf('rapid-descent')).toBeLessThan(kinds.indexOf('crash'));
+    const landed = await panel.waitFor('crash on the pane', (r) => r.status.emergencies.includes('crash'), 5_000);
+    expect(landed.EMERGENCY).toContain('crash');
+    expect(Math.abs(landed.status.alt!)).toBeLessThan(5);
+    expect(simulator.traces.some((line) => line.startsWith('panel: {"flight":{"envelopeFailure":true}}'))).toBe(true);
+  }, 120_000);
+});

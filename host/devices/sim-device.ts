@@ -1,0 +1,80 @@
+// `npm start -- --device sim`: the node is the real firmware, built by the Moddable toolchain and
+// running in the desktop simulator (mcsim) with the balloon's pane, instead of the core on the Node
+// adapters. Everything around it (broker, ground parties, terminal view) stays the same. Without a
+// display mcsim runs headless under Xvfb and the firmware's traces feed the terminal view.
+import path from 'node:path';
+import type { AltitudeReading, Quality } from '../../src/sensor/altimeter';
+import type { SensorFaultCode } from '../../src/sensor/errors';
+import { buildForSimulator, locateModdableSdk, projectRoot, startSimulator, type BuildConfig, type SimulatorProcess } from '../moddable/sdk';
+import { BALLOON_SIMULATORS } from '../moddable/sim-panel';
+
+export interface SimDeviceOptions {
+  broker: { host: string; port: number; tls: boolean };
+  id: string;
+  scenario: string;
+  /** Progress of the build and launch, before the view takes the terminal. */
+  progress: (line: string) => void;
+  /** A reading the firmware traced, with its outbox depth. */
+  onReading: (reading: AltitudeReading, outbox: number) => void;
+  /** A firmware trace worth showing among the events (emergencies, link changes, faults, the pane). */
+  onEvent: (line: string) => void;
+}
+
+export interface SimDevice {
+  simulator: SimulatorProcess;
+  /** Closes the simulator. The firmware gets no chance to say goodbye: the broker publishes its will ("offline"). */
+  stop(): Promise<void>;
+}
+
+const READING = /^reading (ok|degraded|fault) alt=(\S+) m vs=(\S+) m\/s outbox=(\d+)$/;
+const FAULT = /^sensor fault ([A-Z_]+): /;
+const EVENT = /^(emergency|connected|disconnected|network|panel|no MQTT broker|sensor fault|command|altitude reference|restored)/;
+
+export async function startSimDevice(options: SimDeviceOptions): Promise<SimDevice> {
+  const sdk = await locateModdableSdk(options.progress);
+  const config: BuildConfig = {
+    brokerHost: options.broker.host,
+    brokerPort: options.broker.port,
+    brokerTls: options.broker.tls ? 1 : 0,
+    deviceId: options.id,
+    flightScenario: options.scenario,
+  };
+  options.progress(`building the firmware for the desktop simulator with the SDK in ${sdk.dir} (a few minutes the first time)…`);
+  const mcSo = await buildForSimulator(sdk, path.join(projectRoot, 'build/sim-device'), config);
+  const simulator = startSimulator(sdk, mcSo, { simulators: BALLOON_SIMULATORS, window: { x: 0, y: 0, width: 720, height: 640 } });
+  options.progress(`running the firmware in mcsim${process.env.DISPLAY ? '' : ' headless (no $DISPLAY: under Xvfb)'}`);
+  let seen = 0;
+  let lastFault: SensorFaultCode | undefined;
+  const pump = setInterval(() => {
+    while (seen < simulator.traces.length) {
+      const line = simulator.traces[seen++];
+      const reading = READING.exec(line);
+      if (reading) {
+        options.onReading(
+          {
+            timestampMs: Date.now(),
+            quality: reading[1] as Quality,
+            altitudeM: Number(reading[2] === '-' ? NaN : reading[2]),
+            verticalSpeedMps: Number(reading[3] === '-' ? NaN : reading[3]),
+            pressurePa: NaN,
+            temperatureC: NaN,
+            fault: reading[1] === 'fault' ? lastFault : undefined,
+            faultMessage: '',
+          },
+          Number(reading[4]),
+        );
+        continue;
+      }
+      lastFault = (FAULT.exec(line)?.[1] as SensorFaultCode | undefined) ?? lastFault;
+      if (EVENT.test(line)) options.onEvent(line);
+    }
+  }, 100);
+  simulator.child.once('exit', () => clearInterval(pump));
+  return {
+    simulator,
+    async stop() {
+      clearInterval(pump);
+      await simulator.stop();
+    },
+  };
+}
