@@ -15,7 +15,7 @@ import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
 import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
-import { startGroundStation } from './ground-station';
+import { startGroundStation, type Subscriber } from './ground-station';
 import { LiveView } from './live-view';
 import { startSimDevice, type SimDevice } from './devices/sim-device';
 
@@ -190,13 +190,20 @@ async function main(): Promise<void> {
   };
   if (opts.device === 'node') startNode('power-on');
 
-  const subscribers = startGroundStation({
+  let preflight = false;
+  const subscribers: Subscriber[] = startGroundStation({
     deviceId: opts.id, host: broker.host, port: broker.port, tls: broker.tls ? {} : undefined, socket: nodeSocketFactory, clock: nodeClock,
-    onMessage: (subscriber, message) => view.message(subscriber, message),
+    onMessage: (subscriber, message) => {
+      view.message(subscriber, message);
+      // The crew checks the node answers once they see it online, as they would before launch (the
+      // firmware in mcsim comes up minutes after the crew when it has to be built first).
+      if (!preflight && subscriber === subscribers[0] && message.topic === `${opts.id}/status` && new TextDecoder().decode(message.payload) === 'online') {
+        preflight = true;
+        subscriber.client.publish(`${opts.id}/cmd/ping`, '{"id":"preflight"}', 1);
+      }
+    },
   });
   view.watch(subscribers);
-  // The crew checks the node answers, as they would before launch.
-  subscribers[0].client.on('connect', () => subscribers[0].client.publish(`${opts.id}/cmd/ping`, '{"id":"preflight"}', 1));
 
   const timers: NodeJS.Timeout[] = [];
   if (opts.scenario === 'outage' && embedded) {
@@ -221,7 +228,6 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
-  if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
   if (opts.device === 'sim') {
     simDevice = await startSimDevice({
       broker,
@@ -233,6 +239,8 @@ async function main(): Promise<void> {
     });
     if (stopping) await simDevice.stop(); // stopped while it was being built
   }
+  // The duration counts from when the device runs (the firmware is built first).
+  if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
 }
 
 main().catch((error: Error) => {

@@ -53,6 +53,11 @@ describe('npm start (host/simulate.ts)', () => {
       [['--colour', 'red'], "Unknown option '--colour'"],
       [['--broker', 'http://x'], '--broker must look like mqtt://host:port'],
       [['--broker', 'mqtt://127.0.0.1:1', '--scenario', 'outage'], 'the outage scenario needs the embedded broker'],
+      [['--device', 'toaster'], '--device must be node or sim, not "toaster"'],
+      [['--scenario', 'manual'], 'the manual scenario is flown from the simulator pane: add --device sim'],
+      [['--device', 'sim', '--speed', '5'], '--speed needs --device node: the firmware in the simulator runs in real time'],
+      [['--device', 'sim', '--ota-key', `04${'ab'.repeat(64)}`], '--ota-key needs --device node'],
+      [['--device', 'sim', '--state', 'somewhere'], '--state needs --device node'],
     ] as const) {
       const error = await run(simulate[0], [simulate[1], ...args], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
       expect((error as { code: number }).code).toBe(2);
@@ -62,6 +67,6 @@ describe('npm start (host/simulate.ts)', () => {
 
   it('documents its options with --help', async () => {
     const { stdout } = await run(simulate[0], [simulate[1], '--help']);
-    for (const option of ['--broker', '--id', '--scenario', '--speed', '--duration', '--json', '--help']) expect(stdout).toContain(option);
+    for (const option of ['--device', '--broker', '--id', '--scenario', '--speed', '--duration', '--json', '--help']) expect(stdout).toContain(option);
   });
 });
