@@ -4,7 +4,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { SensorNode } from '../src/app/node';
 import { DEFAULT_CONFIG } from '../src/app/config';
 import { nodeClock, scaledClock } from '../src/platform/node/clock';
@@ -14,22 +13,32 @@ import { HostFlash } from '../src/platform/node/host-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
 import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
-import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
+import { accountFor, generateAccounts, readCredentials, type Credentials } from './broker/accounts';
+import { GROUND_ROLES, type Account, type GroundRole } from './broker/policy';
+import { startEmbeddedBroker, type EmbeddedBroker, type Refusal } from './embedded-broker';
 import { startGroundStation, type Subscriber } from './ground-station';
 import { LiveView } from './live-view';
 import { startSimDevice, type SimDevice } from './devices/sim-device';
+import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from './command-line';
 
-const HELP = `npm start -- [options]
+const HELP = `usage: npm start -- [options]
 
 Runs the balloon altimeter system on this computer: a broker, the sensor node flying a simulated
 balloon, and four subscribers (crew, air traffic control and maritime patrol on <id>/#, the news
-station on <id>/emergency), showing what each receives.
+station on <id>/emergency), showing what each receives. The embedded broker enforces the access
+policy with accounts made for the run; the news station also tries <id>/altitude and is refused.
 
   --device KIND     node: the core on Node's adapters, in this process (default)
                     sim:  the real firmware, built with the Moddable SDK and running in its desktop
                           simulator (mcsim), with a pane to fly the balloon and a status screen;
                           in real time; headless under Xvfb when there is no $DISPLAY
   --broker URL      use this broker (mqtt://host:port or mqtts://host:port) instead of an embedded one
+  --credentials FILE  log in to --broker with the accounts in FILE: parties.json from
+                    \`npm run broker -- config\` (the node and every party), or {"username","password"}
+                    (the node only)
+  --username NAME   log the node in to --broker as NAME ...
+  --password TEXT   ... with this password (visible to other users in the process list: prefer
+                    --credentials)
   --id NAME         device id, the first level of every topic (default sensor1)
   --scenario NAME   normal | crash | sensor-fault | outage   (default normal)
                     outage: a normal flight during which the broker disappears for two minutes
@@ -44,32 +53,29 @@ station on <id>/emergency), showing what each receives.
   --help            this text
 `;
 
-class UsageError extends Error {}
-
 /** The version in package.json: the firmware version of a fresh simulated device. */
 function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
 function parse() {
-  try {
-    return parseArgs({
-      options: {
-        device: { type: 'string', default: 'node' },
-        broker: { type: 'string' },
-        id: { type: 'string', default: 'sensor1' },
-        scenario: { type: 'string', default: 'normal' },
-        speed: { type: 'string' },
-        duration: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'ota-key': { type: 'string' },
-        state: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandLine({
+    options: {
+      device: { type: 'string', default: 'node' },
+      broker: { type: 'string' },
+      id: { type: 'string', default: 'sensor1' },
+      scenario: { type: 'string', default: 'normal' },
+      speed: { type: 'string' },
+      duration: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'ota-key': { type: 'string' },
+      credentials: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      state: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
 }
 
 function options() {
@@ -99,28 +105,63 @@ function options() {
     broker = { host: match[2], port: Number(match[3] ?? (match[1] === 'mqtts' ? 8883 : 1883)), tls: match[1] === 'mqtts' };
   }
   if (scenario === 'outage' && broker) throw new UsageError('the outage scenario needs the embedded broker (it switches it off and on): drop --broker');
+  if ((values.username === undefined) !== (values.password === undefined)) throw new UsageError('--username and --password go together');
+  if (values.credentials !== undefined && values.username !== undefined) throw new UsageError('give --credentials or --username/--password, not both');
+  if ((values.credentials !== undefined || values.username !== undefined) && !broker) {
+    throw new UsageError('--credentials, --username and --password go with --broker: the embedded broker makes its own accounts for each run');
+  }
   const otaKey = values['ota-key'];
   if (otaKey !== undefined && !/^04[0-9a-f]{128}$/.test(otaKey)) throw new UsageError('--ota-key must be an uncompressed P-256 public key: 130 hex digits starting 04 (ota-public.hex)');
-  return { help: values.help!, json: values.json!, device, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state };
+  return {
+    json: values.json!, device, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state,
+    credentialsFile: values.credentials,
+    login: values.username === undefined ? undefined : { username: values.username, password: values.password! },
+  };
 }
 
-async function main(): Promise<void> {
-  const opts = options();
-  if (opts.help) {
-    process.stdout.write(HELP);
-    return;
+/** Who logs in as what: the embedded broker's accounts for this run, or the ones the user gave for --broker. */
+function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | undefined): { device?: Credentials; ground: Partial<Record<GroundRole, Account>> } {
+  if (embeddedAccounts) {
+    const ground: Partial<Record<GroundRole, Account>> = {};
+    for (const role of GROUND_ROLES) ground[role] = accountFor({ accounts: embeddedAccounts }, role);
+    const device = accountFor({ accounts: embeddedAccounts }, 'device', opts.id)!;
+    return { device: { username: device.username, password: device.password }, ground };
   }
-  const embedded: EmbeddedBroker | undefined = opts.broker ? undefined : await startEmbeddedBroker();
+  if (opts.credentialsFile) {
+    try {
+      return readCredentials(opts.credentialsFile, opts.id);
+    } catch (error) {
+      throw new UsageError(`--credentials: ${(error as Error).message}`);
+    }
+  }
+  return { device: opts.login, ground: {} };
+}
+
+async function main(): Promise<number | void> {
+  if (wantsHelp(process.argv.slice(2))) return printHelp(HELP);
+  const opts = options();
+  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id]);
+  const who = logins(opts, embeddedAccounts);
+  const refusals: Refusal[] = []; // the view exists only once the broker runs
+  let onRefused = (refusal: Refusal) => void refusals.push(refusal);
+  const embedded: EmbeddedBroker | undefined = embeddedAccounts
+    ? await startEmbeddedBroker({ access: { fleet: [opts.id], accounts: embeddedAccounts, onRefused: (r) => onRefused(r) } })
+    : undefined;
   const broker = opts.broker ?? { host: '127.0.0.1', port: embedded!.port, tls: false };
   const url = `${broker.tls ? 'mqtts' : 'mqtt'}://${broker.host}:${broker.port}`;
   const flightScenario: FlightScenario = opts.scenario === 'outage' ? 'normal' : (opts.scenario as FlightScenario);
-  let simDevice: SimDevice | undefined;
   const clock = scaledClock(opts.speed);
   const startMs = clock.now();
   const mode = opts.json ? 'json' : process.stdout.isTTY ? 'screen' : 'lines';
+  let simDevice: SimDevice | undefined;
   const device = opts.device === 'sim' ? 'firmware in mcsim' : `${opts.speed}×`;
   const view = new LiveView(mode, `Balloon altimeter ${opts.id} — scenario ${opts.scenario} — ${device} — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
-  view.broker(embedded ? 'up (embedded)' : `external ${url}`);
+  view.broker(embedded ? 'up (embedded, logins and the access policy enforced)' : `external ${url}`);
+  // Subscriptions are shown by the news station's probe; logins and publishes refused here.
+  onRefused = (r) => {
+    if (r.kind !== 'subscribe') view.event(`broker refused ${r.kind === 'login' ? `a login${r.username ? ` as ${r.username}` : ''}` : `${r.username}'s publish to ${r.topic}`}: ${r.reason}`);
+  };
+  for (const r of refusals) onRefused(r);
 
   const storeDir = opts.state ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
   const store = new JsonFileStore(path.join(storeDir, `${opts.id}.json`));
@@ -166,7 +207,7 @@ async function main(): Promise<void> {
   const startNode = (resetReason: string) => {
     const firmwareVersion = flash.runningVersion;
     node = new SensorNode({
-      broker: { host: broker.host, port: broker.port, tls: broker.tls ? {} : undefined },
+      broker: { host: broker.host, port: broker.port, tls: broker.tls ? {} : undefined, ...who.device },
       clock,
       networkClock: nodeClock,
       socket: nodeSocketFactory,
@@ -193,6 +234,7 @@ async function main(): Promise<void> {
   let preflight = false;
   const subscribers: Subscriber[] = startGroundStation({
     deviceId: opts.id, host: broker.host, port: broker.port, tls: broker.tls ? {} : undefined, socket: nodeSocketFactory, clock: nodeClock,
+    accounts: who.ground,
     onMessage: (subscriber, message) => {
       view.message(subscriber, message);
       // The crew checks the node answers once they see it online, as they would before launch (the
@@ -202,6 +244,7 @@ async function main(): Promise<void> {
         subscriber.client.publish(`${opts.id}/cmd/ping`, '{"id":"preflight"}', 1);
       }
     },
+    onProbe: (subscriber, filter, granted) => view.probe(subscriber, filter, granted),
   });
   view.watch(subscribers);
 
@@ -231,6 +274,7 @@ async function main(): Promise<void> {
   if (opts.device === 'sim') {
     simDevice = await startSimDevice({
       broker,
+      login: who.device,
       id: opts.id,
       scenario: opts.scenario === 'outage' ? 'normal' : opts.scenario,
       progress: (line) => view.event(line),
@@ -243,7 +287,4 @@ async function main(): Promise<void> {
   if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`${error instanceof UsageError ? '' : 'error: '}${error.message}\n${error instanceof UsageError ? 'npm start -- --help lists the options\n' : ''}`);
-  process.exit(2);
-});
+runCommand(main, HELP);

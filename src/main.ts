@@ -1,7 +1,9 @@
 // Firmware entry point: builds the sensor node from the Moddable adapters and the board's config
-// (boards/<board>/manifest.json, overridable on the mcconfig command line: key=value).
+// (boards/<board>/manifest.json, overridable on the mcconfig command line: key=value; the simulator
+// also takes the run's broker and device id at launch: board/launch).
 import config from "mc/config";
 import { createBarometerOpener } from "board/barometer";
+import { launchSettings } from "board/launch";
 import { createNetworkLink, wrapSockets } from "board/network";
 import { createStatusDisplay } from "board/status-display";
 import { moddableSystem } from "board/system";
@@ -11,22 +13,42 @@ import { DEFAULT_CONFIG } from "./app/config";
 import { moddableClock } from "./platform/moddable/clock";
 import { preferenceStore } from "./platform/moddable/preference-store";
 import { moddableSocketFactory } from "./platform/moddable/socket";
+import { brokerLogin, brokerTls, type BrokerBuildConfig } from "./platform/moddable/broker-login";
+import Preference from "preference";
 import type { BoardConfig } from "./platform/moddable/board-config";
 
 const board: string = config.board;
 const log = (line: string) => trace(`${line}\n`);
-log(`altimeter ${config.deviceId} ${config.firmwareVersion} starting on ${board}`);
+const settings = launchSettings({
+  deviceId: config.deviceId,
+  brokerHost: config.brokerHost,
+  brokerPort: Number(config.brokerPort),
+  brokerTls: [true, 1, "true", "1"].includes(config.brokerTls),
+  brokerCa: config.brokerCa ?? "",
+  flightScenario: config.flightScenario,
+});
+log(`altimeter ${settings.deviceId} ${config.firmwareVersion} starting on ${board}`);
 
 const boardConfig: BoardConfig = {
   i2cSda: config.i2cSda,
   i2cScl: config.i2cScl,
   i2cHz: config.i2cHz,
   sensorChip: config.sensorChip,
-  flightScenario: config.flightScenario,
+  flightScenario: settings.flightScenario,
   wifiSsid: config.wifiSsid,
   wifiPassword: config.wifiPassword,
   otaPublicKey: config.otaPublicKey,
   otaPartitionBytes: config.otaPartitionBytes,
+};
+
+const brokerConfig: BrokerBuildConfig = {
+  deviceId: settings.deviceId,
+  brokerUsername: config.brokerUsername,
+  brokerPassword: config.brokerPassword,
+  brokerTls: settings.brokerTls,
+  brokerCa: settings.brokerCa,
+  brokerClientCert: config.brokerClientCert,
+  brokerClientKey: config.brokerClientKey,
 };
 
 const store = preferenceStore("altimeter");
@@ -45,12 +67,12 @@ const updater = createUpdater(boardConfig, {
 });
 
 const node = new SensorNode({
-  // brokerTls: true (or 1) for mqtts; brokerCa: the CA that signed the broker's certificate as base64
-  // DER on one line (it fits on the mcconfig command line); without it the SDK's built-in CAs apply.
+  // Login and TLS from the build config (NVS for the login): see broker-login.ts. Never logged.
   broker: {
-    host: config.brokerHost,
-    port: Number(config.brokerPort),
-    tls: [true, 1, "true", "1"].includes(config.brokerTls) ? (config.brokerCa ? { ca: `-----BEGIN CERTIFICATE-----\n${config.brokerCa}\n-----END CERTIFICATE-----` } : {}) : undefined,
+    host: settings.brokerHost,
+    port: settings.brokerPort,
+    tls: brokerTls(brokerConfig),
+    ...brokerLogin(brokerConfig, (domain, key) => Preference.get(domain, key)),
   },
   clock: moddableClock,
   socket: wrapSockets(moddableSocketFactory),
@@ -59,7 +81,7 @@ const node = new SensorNode({
   network,
   system,
   ota: updater,
-  defaults: { ...DEFAULT_CONFIG, deviceId: config.deviceId },
+  defaults: { ...DEFAULT_CONFIG, deviceId: settings.deviceId },
   log,
   onReading: (reading) => {
     log(`reading ${reading.quality} alt=${reading.altitudeM === reading.altitudeM ? reading.altitudeM.toFixed(1) : "-"} m vs=${reading.verticalSpeedMps === reading.verticalSpeedMps ? reading.verticalSpeedMps.toFixed(2) : "-"} m/s outbox=${node.outbox.size}`);
@@ -73,5 +95,5 @@ const node = new SensorNode({
   },
 });
 // A board with a screen shows what the node thinks (the simulator does; the ESP32 dev board has none).
-const display = createStatusDisplay(boardConfig, { id: node.config.deviceId, firmwareVersion: config.firmwareVersion, broker: `${config.brokerHost}:${config.brokerPort}` });
+const display = createStatusDisplay(boardConfig, { id: node.config.deviceId, firmwareVersion: config.firmwareVersion, broker: `${settings.brokerHost}:${settings.brokerPort}` });
 node.start();

@@ -18,6 +18,10 @@ export interface TlsOptions {
   ca?: string;
   /** Name to verify in the broker's certificate (defaults to the host). */
   serverName?: string;
+  /** A client certificate to present (PEM): mutual TLS, for a broker that requires one. */
+  certificate?: string;
+  /** The client certificate's private key (PEM, PKCS#8; RSA on the device: the SDK's TLS signs with RSA only). */
+  key?: string;
 }
 
 export interface StreamSocketOptions {

@@ -208,7 +208,7 @@ describe('sensor node during an over-the-air update', () => {
     const id = rig.node.config.deviceId;
     const crew = await ground(`${id}/#`);
     await rig.fly(10);
-    const manifest = manifestFor(image, { version: '0.2.0', board: 'test', url: 'http://images.local/a.bin' }, keys.privateKeyPem);
+    const manifest = manifestFor(image, { version: '0.2.0', board: 'test', url: 'http://images.local/a.bin', device: id, expires: '2099-01-01T00:00:00Z', counter: 1 }, keys.privateKeyPem);
     crew.client.publish(`${id}/cmd/ota`, JSON.stringify({ id: 'u1', ...manifest }), 1);
     await settle(100);
     await rig.fly(30);

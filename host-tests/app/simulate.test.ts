@@ -3,7 +3,9 @@
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastLines, waitUntil } from '../support/deadline';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { startGeneratedMosquitto } from '../support/secured-brokers';
 
 const run = promisify(execFile);
 const simulate = ['node_modules/.bin/tsx', 'host/simulate.ts'];
@@ -21,9 +23,10 @@ describe('npm start (host/simulate.ts)', () => {
     const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'sensor1/#', '-v']);
     let seen = '';
     sub.stdout.on('data', (d: Buffer) => (seen += d.toString()));
-    await new Promise((r) => setTimeout(r, 300));
+    const context = () => `${lastLines('mosquitto_sub', seen)}\n${lastLines('mosquitto', broker.log())}`;
+    await waitUntil('mosquitto_sub to subscribe to sensor1/#', () => /: \tsensor1\/# \(QoS 0\)/.test(broker.log()), { context });
     await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${broker.port}`, '--speed', '60', '--duration', '5'], { timeout: 60_000 });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntil("the node's 'offline' at mosquitto_sub", () => seen.includes('sensor1/status offline'), { context });
     sub.kill();
     const lines = seen.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]);
     const payloads = (topic: string) => lines.filter(([t]) => t === topic).map(([, p]) => p);
@@ -43,30 +46,66 @@ describe('npm start (host/simulate.ts)', () => {
     const messages = stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(messages.length).toBeGreaterThan(50);
     expect(messages.every((m) => m.topic.startsWith('balloon7/'))).toBe(true);
-    expect(new Set(messages.map((m) => m.subscriber))).toEqual(new Set(['crew', 'air traffic control', 'maritime patrol']));
+    expect(new Set(messages.map((m) => m.subscriber))).toEqual(new Set(['crew', 'air traffic control', 'maritime patrol', 'news station']));
+    // This broker enforces nothing: the news station's try at the altitude succeeds, and that is all it gets.
+    expect(new Set(messages.filter((m) => m.subscriber === 'news station').map((m) => m.topic))).toEqual(new Set(['balloon7/altitude']));
+  });
+
+  it('shows the news station refused by the embedded broker, which logs everyone in with accounts made for the run', async () => {
+    const { stdout } = await run(simulate[0], [simulate[1], '--speed', '60', '--duration', '4'], { timeout: 60_000 });
+    expect(stdout).toContain('broker up (embedded, logins and the access policy enforced)');
+    expect(stdout).toContain('news station tried sensor1/altitude: refused by the broker (it may read emergencies only)');
+    expect(stdout).toMatch(/reply to the crew: \{"cmd":"ping","id":"preflight","ok":true/); // the crew commands, logged in
+    expect(stdout).not.toMatch(/PRIVACY BREACH|refused a login/);
   });
 
   it('explains bad options and exits with status 2', async () => {
-    for (const [args, message] of [
+    const cases = [
       [['--scenario', 'storm'], 'unknown scenario "storm": choose normal, crash, sensor-fault or outage'],
       [['--speed', '0'], '--speed must be a number'],
       [['--colour', 'red'], "Unknown option '--colour'"],
       [['--broker', 'http://x'], '--broker must look like mqtt://host:port'],
       [['--broker', 'mqtt://127.0.0.1:1', '--scenario', 'outage'], 'the outage scenario needs the embedded broker'],
+      [['--username', 'sensor1', '--password', 'x'], '--credentials, --username and --password go with --broker'],
+      [['--broker', 'mqtt://127.0.0.1:1', '--username', 'sensor1'], '--username and --password go together'],
+      [['--broker', 'mqtt://127.0.0.1:1', '--credentials', '/nonexistent/parties.json'], '--credentials: cannot read /nonexistent/parties.json: no such file'],
       [['--device', 'toaster'], '--device must be node or sim, not "toaster"'],
       [['--scenario', 'manual'], 'the manual scenario is flown from the simulator pane: add --device sim'],
       [['--device', 'sim', '--speed', '5'], '--speed needs --device node: the firmware in the simulator runs in real time'],
       [['--device', 'sim', '--ota-key', `04${'ab'.repeat(64)}`], '--ota-key needs --device node'],
       [['--device', 'sim', '--state', 'somewhere'], '--state needs --device node'],
-    ] as const) {
-      const error = await run(simulate[0], [simulate[1], ...args], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
-      expect((error as { code: number }).code).toBe(2);
-      expect((error as { stderr: string }).stderr).toContain(message);
+    ] as const;
+    // Each run starts tsx: run them side by side.
+    const errors = await Promise.all(cases.map(([args]) => run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e)));
+    for (const [i, [, message]] of cases.entries()) {
+      expect((errors[i] as { code: number }).code).toBe(2);
+      expect((errors[i] as { stderr: string }).stderr).toContain(message);
     }
-  });
+  }, 120_000);
+
+  it('logs the node and every party in to a broker running the generated configuration, and never prints a password', async () => {
+    const secured = await startGeneratedMosquitto();
+    try {
+      const credentials = `${secured.dir}/parties.json`;
+      const result = await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${secured.port}`, '--credentials', credentials, '--speed', '60', '--duration', '4'], { timeout: 60_000 });
+      const output = result.stdout + result.stderr;
+      expect(output).toContain('news station subscribed to sensor1/altitude: the broker grants any subscription and filters each message (Mosquitto does); nothing of it may arrive');
+      expect(output).toMatch(/reply to the crew: \{"cmd":"ping","id":"preflight","ok":true/);
+      expect(output).not.toMatch(/PRIVACY BREACH|refused the connection/);
+      for (const account of secured.parties.accounts) expect(output).not.toContain(account.password);
+      // The same with --json: the news station got nothing but emergencies (there were none).
+      const json = await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${secured.port}`, '--credentials', credentials, '--speed', '60', '--duration', '3', '--json'], { timeout: 60_000 });
+      const messages = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { subscriber: string; topic: string });
+      expect(messages.some((m) => m.subscriber === 'crew' && m.topic === 'sensor1/telemetry')).toBe(true);
+      expect(messages.filter((m) => m.subscriber === 'news station')).toEqual([]);
+      for (const account of secured.parties.accounts) expect(json.stdout + json.stderr).not.toContain(account.password);
+    } finally {
+      await secured.close();
+    }
+  }, 120_000);
 
   it('documents its options with --help', async () => {
     const { stdout } = await run(simulate[0], [simulate[1], '--help']);
-    for (const option of ['--device', '--broker', '--id', '--scenario', '--speed', '--duration', '--json', '--help']) expect(stdout).toContain(option);
+    for (const option of ['--device', '--broker', '--credentials', '--username', '--password', '--id', '--scenario', '--speed', '--duration', '--json', '--help']) expect(stdout).toContain(option);
   });
 });

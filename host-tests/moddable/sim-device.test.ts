@@ -10,7 +10,7 @@ const sdk = await moddableSdkForTests();
 
 describe.skipIf(!sdk)('npm start -- --device sim', () => {
   it('runs the firmware in mcsim with the embedded broker and the ground parties, and stops it', async () => {
-    const env = { ...process.env, MODDABLE: sdk!.dir };
+    const env: NodeJS.ProcessEnv = { ...process.env, MODDABLE: sdk!.dir };
     delete env.DISPLAY; // headless: under Xvfb
     const { stdout } = await run('node_modules/.bin/tsx', ['host/simulate.ts', '--device', 'sim', '--id', 'simdev', '--json', '--duration', '25'], {
       env,

@@ -12,8 +12,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildForSimulator, projectRoot, startSimulator, type ModdableSdk, type SimulatorProcess } from '../../host/moddable/sdk';
+import { buildForSimulator } from '../../host/moddable/build';
+import { projectRoot, type ModdableSdk } from '../../host/moddable/sdk';
 import { BALLOON_SIMULATORS, SimulatorPanel } from '../../host/moddable/sim-panel';
+import { startSimulator, type SimulatorProcess } from '../../host/moddable/simulator';
 import { startVirtualDisplay, type VirtualDisplay } from '../../host/moddable/virtual-display';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { decode, testClient, type TestClient } from '../support/test-client';
@@ -52,18 +54,23 @@ describe.skipIf(!sdk)('the balloon pane and status screen in the desktop simulat
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    // Manual flight: the balloon stays on the ground until the pane flies it.
-    const mcSo = await buildForSimulator(sdk!, path.join(outDir, 'sim'), { brokerPort: broker.port, deviceId: ID, flightScenario: 'manual' });
+    const mcSo = await buildForSimulator(sdk!, path.join(outDir, 'sim'));
     ground = testClient(broker.port);
     ground.client.connect();
     await ground.next('connect');
     ground.client.subscribe(`${ID}/#`, 1);
     await ground.next('subscribed');
     display = await startVirtualDisplay(WINDOW.width, WINDOW.height);
-    simulator = startSimulator(sdk!, mcSo, { display: display.display, simulators: BALLOON_SIMULATORS, window: WINDOW });
+    // Manual flight: the balloon stays on the ground until the pane flies it.
+    simulator = startSimulator(sdk!, mcSo, {
+      launch: { brokerPort: broker.port, deviceId: ID, flightScenario: 'manual' },
+      display: display.display,
+      simulators: BALLOON_SIMULATORS,
+      window: WINDOW,
+    });
     panel = new SimulatorPanel(simulator.localDirectory);
     await panel.waitFor('the firmware connected to the broker', (r) => r.status.link === 'connected', 60_000);
-  }, 1_200_000); // builds the firmware first: minutes on a loaded machine
+  }, 600_000); // builds the firmware first: minutes on a loaded machine
   afterAll(async () => {
     ground?.client.end();
     await simulator?.stop();

@@ -22,7 +22,7 @@ describe('MQTT session (sans-I/O, virtual clock)', () => {
       'event error CONNECTION_REFUSED: the broker refused the connection: client identifier rejected (choose another client id)',
       'event error CONNECTION_REFUSED: the broker refused the connection: server unavailable (the MQTT service is down; will retry)',
       'event error CONNECTION_REFUSED: the broker refused the connection: bad user name or password (check the credentials in the config)',
-      'event error CONNECTION_REFUSED: the broker refused the connection: not authorized (the broker ACL does not allow this client)',
+      'event error CONNECTION_REFUSED: the broker refused the connection: not authorized (a wrong user name or password, or the broker does not allow this client: check the credentials)',
     ]);
     expect(log.filter((l) => l.startsWith('wake in'))).toEqual(['wake in 1000', 'wake in 2000', 'wake in 4000', 'wake in 8000', 'wake in 8000']);
   });

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firmwareHeader } from '../../src/platform/node/host-flash';
+import { manifestFor, type ReleaseFields } from '../../host/ota/signing';
+import { lastLines, waitUntil } from '../support/deadline';
 import { freePort, startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { decode, testClient } from '../support/test-client';
 
@@ -35,7 +37,9 @@ describe('over-the-air update, end to end', () => {
     const image = path.join(images, 'altimeter-0.2.0.bin');
     writeFileSync(image, Buffer.concat([Buffer.from(firmwareHeader('0.2.0')), Buffer.alloc(200_000, 0x5a)]));
     const port = await freePort();
-    await run(tsx, ['host/ota/cli.ts', 'sign', image, '--version', '0.2.0', '--board', 'host-simulation', '--url', `http://127.0.0.1:${port}/altimeter-0.2.0.bin`, '--key', path.join(work, 'ota-private.pem')]);
+    const signed = await run(tsx, ['host/ota/cli.ts', 'sign', image, '--version', '0.2.0', '--board', 'host-simulation', '--url', `http://127.0.0.1:${port}/altimeter-0.2.0.bin`, '--key', path.join(work, 'ota-private.pem'), '--device', 'sensor1', '--counter', '100']);
+    expect(signed.stdout).toMatch(/: 0\.2\.0 for device sensor1, valid until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ, counter 100/);
+    expect(JSON.parse(readFileSync(`${image}.manifest.json`, 'utf8'))).toMatchObject({ device: 'sensor1', counter: 100 });
 
     const server = spawn(tsx, ['host/ota/cli.ts', 'serve', images, '--port', String(port)], { stdio: 'ignore' });
     children.push(server);
@@ -48,18 +52,27 @@ describe('over-the-air update, end to end', () => {
     const node = spawn(tsx, ['host/simulate.ts', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--ota-key', publicKey, '--state', path.join(work, 'device'), '--speed', '10', '--json'], { stdio: 'ignore' });
     children.push(node);
     const texts = (topic: string) => ground.messages.filter((m) => m.topic === topic).map((m) => decode(m.payload));
-    while (!texts('sensor1/info').some((t) => JSON.parse(t).chip === 'SIMULATED')) await new Promise((r) => setTimeout(r, 100));
+    const context = () => `${lastLines('sensor1/ota', texts('sensor1/ota').join('\n'))}\n${lastLines('mosquitto', broker.log())}`;
+    await waitUntil("the simulated node's info (it is up)", () => texts('sensor1/info').some((t) => JSON.parse(t).chip === 'SIMULATED'), { timeoutMs: 30_000, context });
     expect(JSON.parse(texts('sensor1/info').at(-1)!).fw).toBe('0.1.0');
 
     const pushed = await run(tsx, ['host/ota/cli.ts', 'push', `${image}.manifest.json`, '--broker', `mqtt://127.0.0.1:${broker.port}`, '--timeout', '60'], { timeout: 90_000 });
     expect(pushed.stdout).toContain('sensor1/ota: updated to 0.2.0');
-    while (!texts('sensor1/ota').includes('updated to 0.2.0')) await new Promise((r) => setTimeout(r, 50));
+    await waitUntil("'updated to 0.2.0' on sensor1/ota", () => texts('sensor1/ota').includes('updated to 0.2.0'), { context });
     const progress = texts('sensor1/ota');
     expect(progress[0]).toMatch(/^downloading \d+%$/);
     expect(progress).toEqual(expect.arrayContaining(['downloading 100%', 'verifying', 'rebooting', 'updated to 0.2.0']));
     const infos = texts('sensor1/info').map((t) => JSON.parse(t));
     expect(infos.at(-1)).toMatchObject({ fw: '0.2.0', resetReason: 'ota' });
-  }, 120_000);
+
+    // Replayed: a newer version, but signed with an older counter (captured before the last update).
+    const newer = path.join(images, 'altimeter-0.3.0.bin');
+    writeFileSync(newer, Buffer.concat([Buffer.from(firmwareHeader('0.3.0')), Buffer.alloc(1000, 0x5a)]));
+    await run(tsx, ['host/ota/cli.ts', 'sign', newer, '--version', '0.3.0', '--board', 'host-simulation', '--url', `http://127.0.0.1:${port}/altimeter-0.3.0.bin`, '--key', path.join(work, 'ota-private.pem'), '--device', 'sensor1', '--counter', '99']);
+    const replayed = await run(tsx, ['host/ota/cli.ts', 'push', `${newer}.manifest.json`, '--broker', `mqtt://127.0.0.1:${broker.port}`, '--timeout', '60']).catch((e: { stdout: string; code: number }) => e);
+    expect((replayed as { code: number }).code).toBe(1);
+    expect((replayed as { stdout: string }).stdout).toMatch(/sensor1\/reply: .*"ok":false.*the manifest's counter 99 is below 100, the last update this device accepted/);
+  }, 180_000);
 
   it('refuses a manifest signed with another key, with the reason on the reply topic', async () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'altimeter-ota-e2e-'));
@@ -67,7 +80,7 @@ describe('over-the-air update, end to end', () => {
     await run(tsx, ['host/ota/cli.ts', 'keygen', '--out', path.join(work, 'attacker-key')]);
     const image = path.join(work, 'evil.bin');
     writeFileSync(image, firmwareHeader('9.9.9'));
-    await run(tsx, ['host/ota/cli.ts', 'sign', image, '--version', '9.9.9', '--board', 'host-simulation', '--url', 'http://127.0.0.1:9/evil.bin', '--key', path.join(work, 'attacker-key', 'ota-private.pem')]);
+    await run(tsx, ['host/ota/cli.ts', 'sign', image, '--version', '9.9.9', '--board', 'host-simulation', '--url', 'http://127.0.0.1:9/evil.bin', '--key', path.join(work, 'attacker-key', 'ota-private.pem'), '--fleet']);
     const publicKey = readFileSync(path.join(work, 'device-key', 'ota-public.hex'), 'utf8').trim();
     const watcher = testClient(broker.port);
     const up = watcher.next('connect');
@@ -82,5 +95,20 @@ describe('over-the-air update, end to end', () => {
     const pushed = await run(tsx, ['host/ota/cli.ts', 'push', `${image}.manifest.json`, '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'victim', '--timeout', '30']).catch((e: { stdout: string; code: number }) => e);
     expect((pushed as { code: number }).code).toBe(1);
     expect((pushed as { stdout: string }).stdout).toMatch(/victim\/reply: .*"ok":false.*signature does not verify/);
-  }, 120_000);
+
+    // Signed with the right key, but for another device, or expired: each refused with its reason.
+    const key = readFileSync(path.join(work, 'device-key', 'ota-private.pem'), 'utf8');
+    const fields = { version: '9.9.9', board: 'host-simulation', url: 'http://127.0.0.1:9/x.bin', counter: 5 };
+    const refusals: [string, object, RegExp][] = [
+      ['other-device', { ...fields, device: 'sensor2', expires: '2099-01-01T00:00:00Z' }, /the manifest is for device \\"sensor2\\"; this is \\"victim\\"/],
+      ['expired', { ...fields, device: 'victim', expires: '2024-06-01T00:00:00Z' }, /the manifest expired at 2024-06-01T00:00:00Z; the device time is /],
+    ];
+    for (const [name, release, reason] of refusals) {
+      const file = path.join(work, `${name}.manifest.json`);
+      writeFileSync(file, JSON.stringify(manifestFor(new TextEncoder().encode(firmwareHeader('9.9.9')), release as ReleaseFields, key)));
+      const result = await run(tsx, ['host/ota/cli.ts', 'push', file, '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'victim', '--timeout', '30']).catch((e: { stdout: string; code: number }) => e);
+      expect((result as { code: number }).code).toBe(1);
+      expect((result as { stdout: string }).stdout).toMatch(reason);
+    }
+  }, 180_000);
 });

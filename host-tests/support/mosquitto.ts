@@ -1,6 +1,7 @@
-// Starts a real Mosquitto broker on a free loopback port with its own config file, for one suite.
+// Starts a real Mosquitto broker on a free loopback port, for one suite: with a config file of its
+// own (startMosquitto) or with one `npm run broker -- config` wrote (startMosquittoWithConfig).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,8 @@ export interface Mosquitto {
   /** Stops the broker and removes its directory. */
   close(): Promise<void>;
   restart(): Promise<void>;
+  /** Asks it to re-read its password and acl files (SIGHUP). */
+  reload(): void;
   log(): string;
 }
 
@@ -83,6 +86,27 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   }
   const configFile = path.join(dir, 'mosquitto.conf');
   writeFileSync(configFile, `${lines.join('\n')}\n`);
+  return runMosquitto(configFile, { port, tlsPort, removeOnClose: dir });
+}
+
+/**
+ * Runs Mosquitto on a configuration written elsewhere (`npm run broker -- config DIR --port P
+ * --bind 127.0.0.1`, with free ports from freePort()). Started as root, Mosquitto switches to its
+ * own user before it reads the password file: the files are handed to that user, as the README tells
+ * an operator to do, so they can stay readable by their owner only.
+ */
+export async function startMosquittoWithConfig(dir: string, ports: { port: number; tlsPort?: number }): Promise<Mosquitto> {
+  if (process.getuid?.() === 0) {
+    const uid = Number(execFileSync('id', ['-u', 'mosquitto']).toString());
+    const gid = Number(execFileSync('id', ['-g', 'mosquitto']).toString());
+    for (const name of ['passwd', 'acl', 'data']) chownSync(path.join(dir, name), uid, gid);
+    chmodSync(dir, 0o755);
+  }
+  return runMosquitto(path.join(dir, 'mosquitto.conf'), { port: ports.port, tlsPort: ports.tlsPort });
+}
+
+async function runMosquitto(configFile: string, where: { port: number; tlsPort?: number; removeOnClose?: string }): Promise<Mosquitto> {
+  const { port, tlsPort } = where;
   let output = '';
   let child: ChildProcess;
   const launch = async () => {
@@ -109,7 +133,10 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     },
     async close() {
       await stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (where.removeOnClose) rmSync(where.removeOnClose, { recursive: true, force: true });
+    },
+    reload() {
+      child.kill('SIGHUP');
     },
     log: () => output,
   };

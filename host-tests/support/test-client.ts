@@ -4,14 +4,18 @@ import type { IncomingMessage } from '../../src/mqtt/session';
 import { nodeClock } from '../../src/platform/node/clock';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
 import type { StreamSocket } from '../../src/ports';
+import { waitUntil, withDeadline } from './deadline';
 
 export interface TestClient {
   client: MqttClient;
   messages: IncomingMessage[];
   errors: Error[];
-  /** Resolves at the next `event` (or one already seen, for connect) whose arguments satisfy `test`. */
+  /**
+   * Resolves at the next `event` whose arguments satisfy `test`; fails naming the event when none
+   * comes within the deadline (support/deadline.ts).
+   */
   next<K extends keyof MqttClientEvents>(event: K, test?: (...args: Parameters<MqttClientEvents[K]>) => boolean): Promise<Parameters<MqttClientEvents[K]>>;
-  /** Waits until `count` messages have arrived. */
+  /** Waits until `count` messages have arrived; fails saying how many did when the deadline passes. */
   received(count: number): Promise<IncomingMessage[]>;
   /** Cuts the TCP connection without DISCONNECT, as a crash or power loss would. */
   killConnection(): void;
@@ -59,9 +63,16 @@ export function testClient(port: number, options: Partial<MqttClientOptions> = {
     messages,
     errors,
     next: (event, test = () => true) =>
-      new Promise((resolve) => waiters.push({ event, test: test as (...a: unknown[]) => boolean, resolve: resolve as (a: unknown[]) => void })),
+      withDeadline(
+        `the test client's '${event}' event`,
+        new Promise((resolve) => waiters.push({ event, test: test as (...a: unknown[]) => boolean, resolve: resolve as (a: unknown[]) => void })),
+        { context: () => `errors seen: ${errors.map((e) => e.message).join('; ') || 'none'}` },
+      ),
     received: async (count) => {
-      while (messages.length < count) await new Promise((r) => setTimeout(r, 5));
+      await waitUntil(`${count} messages at the test client`, () => messages.length >= count, {
+        intervalMs: 5,
+        context: () => `${messages.length} arrived: ${messages.slice(-5).map((m) => m.topic).join(', ')}`,
+      });
       return messages;
     },
     // Closing the socket under the client, with no DISCONNECT: to the broker this is a crash.

@@ -47,6 +47,10 @@ globalThis.__xs = {
       (e) => { this.outcome = { ok: false, error: describe(e) }; });
   },
   repeat(name, times) { const step = scenario[name]; for (let i = 0; i < times; i++) step(i); },
+  // A canary for garbage collections: an object only a WeakRef holds, made right after a gc(). It is
+  // gone after a later evaluation only if a collection ran in between.
+  arm() { gc(); this.canary = new WeakRef({}); },
+  collected() { return new TextEncoder().encode(String(this.canary.deref() === undefined)).buffer; },
   take() {
     const outcome = this.outcome ?? { ok: false, error: { name: 'Error', message: 'the scenario never settled (a promise that never resolved?)', code: null } };
     this.outcome = undefined;
@@ -134,17 +138,28 @@ export interface SteadyState {
   bytesPerStep: number;
 }
 
+export class XsMeasurementError extends Error {
+  readonly code = 'XS_MEASUREMENT';
+}
+
+const MIN_ITERATIONS = 10;
+
 /**
  * Measures a hot path on XS: calls `setup`, runs `step` `warmup` times, collects garbage, then runs
  * `step` `iterations` times in one evaluation. XS counts every slot it hands out between two
  * collections, so the growth of the live-slot count over the measured run is what the steps allocated.
  * (String and ArrayBuffer bodies live in chunks, which this does not count; their handles are slots.)
+ *
+ * A garbage collection inside the measured run would free slots and make the growth read low (even
+ * zero or negative), so each run carries a canary that only a collection removes. When it is gone
+ * the figure is thrown away and the run repeated with half the iterations; when even
+ * ${MIN_ITERATIONS} steps cannot run without a collection, this fails rather than report a number.
  */
 export async function measureSteadyStateOnXs(
   entry: string,
   options: { setup?: string; step?: string; setupArgs?: Json[]; warmup?: number; iterations?: number } = {},
 ): Promise<SteadyState> {
-  const { setup = 'setup', step = 'step', setupArgs = [], warmup = 50, iterations = 200 } = options;
+  const { setup = 'setup', step = 'step', setupArgs = [], warmup = 50 } = options;
   const script = await bundleForXs(entry);
   const machine = XsMachine.start();
   try {
@@ -152,19 +167,26 @@ export async function measureSteadyStateOnXs(
     await machine.evaluate(`__xs.call(${JSON.stringify(setup)}, ${JSON.stringify(setupArgs)})`);
     await takeOutcome(machine);
     await machine.evaluate(`__xs.repeat(${JSON.stringify(step)}, ${warmup}); gc();`);
-    // The evaluation itself (parsing the call) takes a few slots: measure that with zero steps first.
-    const repeat = (times: number) => machine.evaluate(`__xs.repeat(${JSON.stringify(step)}, ${times});`);
-    const baselineStart = await machine.evaluate('gc();');
-    const baseline = (await repeat(0)).meter.heapSlots - baselineStart.meter.heapSlots;
-    const start = await machine.evaluate('gc();');
-    const measured = await repeat(iterations);
-    const slots = Math.max(0, measured.meter.heapSlots - start.meter.heapSlots - baseline) / iterations;
-    return {
-      iterations,
-      computronsPerStep: Math.round(measured.meter.computrons / iterations),
-      slotsPerStep: slots,
-      bytesPerStep: slots * XS_SLOT_BYTES,
+    /** Slots the evaluation of `times` steps added, or undefined when a collection ran meanwhile. */
+    const grow = async (times: number) => {
+      const start = await machine.evaluate('__xs.arm();');
+      const end = await machine.evaluate(`__xs.repeat(${JSON.stringify(step)}, ${times});`);
+      const collected = new TextDecoder().decode((await machine.evaluate('__xs.collected()')).reply) === 'true';
+      return collected ? undefined : { slots: end.meter.heapSlots - start.meter.heapSlots, computrons: end.meter.computrons };
     };
+    // The evaluation itself (parsing the call) takes a few slots: measure that with zero steps first.
+    const baseline = await grow(0);
+    if (!baseline) throw new XsMeasurementError('a garbage collection ran while measuring an empty evaluation');
+    for (let iterations = options.iterations ?? 200; iterations >= MIN_ITERATIONS; iterations = Math.floor(iterations / 2)) {
+      const measured = await grow(iterations);
+      if (!measured) continue; // a collection inside the window: this figure would read low
+      const slots = (measured.slots - baseline.slots) / iterations;
+      if (slots < 0) throw new XsMeasurementError(`${step} freed ${-slots} slots per step without a garbage collection: the heap count cannot be trusted`);
+      return { iterations, computronsPerStep: Math.round(measured.computrons / iterations), slotsPerStep: slots, bytesPerStep: slots * XS_SLOT_BYTES };
+    }
+    throw new XsMeasurementError(
+      `a garbage collection ran inside every measured window of ${step} (down to ${MIN_ITERATIONS} steps): no figure is reported rather than one that reads low`,
+    );
   } finally {
     await machine.close();
   }

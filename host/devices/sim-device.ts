@@ -2,14 +2,20 @@
 // running in the desktop simulator (mcsim) with the balloon's pane, instead of the core on the Node
 // adapters. Everything around it (broker, ground parties, terminal view) stays the same. Without a
 // display mcsim runs headless under Xvfb and the firmware's traces feed the terminal view.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { AltitudeReading, Quality } from '../../src/sensor/altimeter';
 import type { SensorFaultCode } from '../../src/sensor/errors';
-import { buildForSimulator, locateModdableSdk, projectRoot, startSimulator, type BuildConfig, type SimulatorProcess } from '../moddable/sdk';
+import { buildForSimulator, typecheckFirmware } from '../moddable/build';
+import { locateModdableSdk, projectRoot } from '../moddable/sdk';
 import { BALLOON_SIMULATORS } from '../moddable/sim-panel';
+import { startSimulator, writePreferenceDomain, type SimulatorProcess } from '../moddable/simulator';
 
 export interface SimDeviceOptions {
   broker: { host: string; port: number; tls: boolean };
+  /** The node's login at the broker (the embedded broker's account for it, or the user's). */
+  login?: { username: string; password: string };
   id: string;
   scenario: string;
   /** Progress of the build and launch, before the view takes the terminal. */
@@ -32,16 +38,20 @@ const EVENT = /^(emergency|connected|disconnected|network|panel|no MQTT broker|s
 
 export async function startSimDevice(options: SimDeviceOptions): Promise<SimDevice> {
   const sdk = await locateModdableSdk(options.progress);
-  const config: BuildConfig = {
-    brokerHost: options.broker.host,
-    brokerPort: options.broker.port,
-    brokerTls: options.broker.tls ? 1 : 0,
-    deviceId: options.id,
-    flightScenario: options.scenario,
-  };
-  options.progress(`building the firmware for the desktop simulator with the SDK in ${sdk.dir} (a few minutes the first time)…`);
-  const mcSo = await buildForSimulator(sdk, path.join(projectRoot, 'build/sim-device'), config);
-  const simulator = startSimulator(sdk, mcSo, { simulators: BALLOON_SIMULATORS, window: { x: 0, y: 0, width: 720, height: 640 } });
+  options.progress('type-checking the firmware…');
+  await typecheckFirmware();
+  options.progress(`building the firmware for the desktop simulator with the SDK in ${sdk.dir}…`);
+  // One build serves every run (host/moddable/build.ts): what this run needs goes in at launch.
+  const mcSo = await buildForSimulator(sdk, path.join(projectRoot, 'build/sim'));
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-device-'));
+  // The login goes where the device keeps it (NVS, namespace "broker": src/platform/moddable/broker-login.ts).
+  writePreferenceDomain(runDir, 'broker', { username: options.login?.username, password: options.login?.password });
+  const simulator = startSimulator(sdk, mcSo, {
+    runDir,
+    launch: { deviceId: options.id, brokerHost: options.broker.host, brokerPort: options.broker.port, brokerTls: options.broker.tls, flightScenario: options.scenario },
+    simulators: BALLOON_SIMULATORS,
+    window: { x: 0, y: 0, width: 760, height: 680 },
+  });
   options.progress(`running the firmware in mcsim${process.env.DISPLAY ? '' : ' headless (no $DISPLAY: under Xvfb)'}`);
   let seen = 0;
   let lastFault: SensorFaultCode | undefined;
@@ -75,6 +85,7 @@ export async function startSimDevice(options: SimDeviceOptions): Promise<SimDevi
     async stop() {
       clearInterval(pump);
       await simulator.stop();
+      rmSync(runDir, { recursive: true, force: true }); // its preferences hold the login
     },
   };
 }

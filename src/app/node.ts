@@ -24,8 +24,8 @@ export interface BrokerOptions {
 
 /** The over-the-air updater as the node sees it (src/ota/updater.ts). */
 export interface OtaHandler {
-  /** Starts an update from the manifest an `ota` command carries. */
-  start(manifest: unknown): { ok: true; version: string } | { ok: false; error: string };
+  /** Starts an update from the manifest an `ota` command carries, sent to the device `deviceId`. */
+  start(manifest: unknown, deviceId: string): { ok: true; version: string } | { ok: false; error: string };
   /** Where the updater's progress goes: the node points it at <id>/ota. */
   report: (status: string) => void;
   /** At start-up: a freshly updated image starts its self-test; an old one reports a rollback. */
@@ -116,7 +116,7 @@ export class SensorNode {
       { socket: options.socket, clock: options.networkClock ?? options.clock },
     );
     this.#wireClient();
-    if (options.ota) options.ota.report = (status) => this.#send('state', `${config.deviceId}/ota`, status, false);
+    if (options.ota) options.ota.report = (status) => this.#send('state', this.topics.ota, status, false);
   }
 
   start(): void {
@@ -295,7 +295,8 @@ export class SensorNode {
         return;
       case 'ota': {
         if (!this.options.ota) throw new Error('over-the-air update is not available in this build');
-        this.#reply(name, id, this.options.ota.start(args));
+        // The id this node answers to now (a new deviceId in the config waits for a reboot).
+        this.#reply(name, id, this.options.ota.start(args, this.topics.deviceId));
         return;
       }
     }

@@ -3,12 +3,16 @@ import type { AltitudeReading } from '../sensor/altimeter';
 import type { EmergencyKind } from './emergency';
 
 export interface Topics {
+  /** The first level of every topic. */
+  deviceId: string;
   altitude: string;
   telemetry: string;
   emergency: string;
   status: string;
   info: string;
   reply: string;
+  /** Update progress (when the build has an updater). */
+  ota: string;
   /** Subscription filter for commands: <id>/cmd/+ */
   commands: string;
   commandPrefix: string;
@@ -16,15 +20,22 @@ export interface Topics {
 
 export function topicsFor(deviceId: string): Topics {
   return {
+    deviceId,
     altitude: `${deviceId}/altitude`,
     telemetry: `${deviceId}/telemetry`,
     emergency: `${deviceId}/emergency`,
     status: `${deviceId}/status`,
     info: `${deviceId}/info`,
     reply: `${deviceId}/reply`,
+    ota: `${deviceId}/ota`,
     commands: `${deviceId}/cmd/+`,
     commandPrefix: `${deviceId}/cmd/`,
   };
+}
+
+/** Every topic the node publishes under its id (the broker's access policy grants exactly these). */
+export function publishedTopics(topics: Topics): string[] {
+  return [topics.altitude, topics.telemetry, topics.emergency, topics.status, topics.info, topics.reply, topics.ota];
 }
 
 /** A number for JSON, rounded to `decimals`, or null when there is none (a fault). */

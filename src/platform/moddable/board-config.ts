@@ -11,3 +11,17 @@ export interface BoardConfig {
   otaPublicKey?: string;
   otaPartitionBytes?: number;
 }
+
+/**
+ * The settings a run of the firmware starts with: from the build config (mcconfig key=value), which
+ * the simulator lets the launch override (board/launch).
+ */
+export interface LaunchSettings {
+  deviceId: string;
+  brokerHost: string;
+  brokerPort: number;
+  brokerTls: boolean;
+  /** The CA that signed the broker's certificate, base64 DER on one line ('' for the SDK's CAs). */
+  brokerCa: string;
+  flightScenario?: string;
+}

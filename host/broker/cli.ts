@@ -1,0 +1,147 @@
+// npm run broker -- <command>: the configuration of a private Mosquitto for a fleet.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { rotatePassword, writeBrokerConfig, type BrokerConfigOptions } from './mosquitto-config';
+import { fleetProblem } from './policy';
+
+const USAGE = `usage: npm run broker -- config DIR [--ids sensor1,sensor2] [--port 1883] [--bind ADDRESS]
+                             [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-port 8883] [--client-ca CA.pem]]
+                             [--websockets PORT] [--force]
+       npm run broker -- rotate DIR USERNAME
+       npm run broker -- --help`;
+
+const HELP = `${USAGE}
+
+config   writes a private Mosquitto configuration for a fleet into DIR:
+           mosquitto.conf  listeners, logins required, the acl and password files, client id = username
+           acl             who may read and write which topics (host/broker/policy.ts)
+           passwd          the accounts' password hashes (mosquitto_passwd when installed)
+           parties.json    every account's username and generated password: hand each party its own
+         Run it with: mosquitto -c DIR/mosquitto.conf
+
+  --ids A,B           device ids of the fleet (default sensor1); each device logs in as its id
+  --port N            plain MQTT listener (default 1883)
+  --bind ADDRESS      address every listener binds to (default: all interfaces)
+  --tls-cert FILE     add an MQTT-over-TLS listener with this certificate chain (PEM, leaf then CA:
+  --tls-key FILE        the device verifies the chain) and its private key
+  --tls-port N        the TLS listener's port (default 8883)
+  --client-ca FILE    TLS clients must also present a certificate signed by this CA (mutual TLS)
+  --websockets PORT   add an MQTT-over-WebSocket listener (wss when --tls-cert is given)
+  --force             replace an existing configuration in DIR (every password changes)
+
+rotate   gives the account USERNAME a new generated password (parties.json and passwd), then tells
+         you how to make Mosquitto use it.
+
+Passwords are never printed: they are in DIR/parties.json (mode 0600).
+`;
+
+class UsageError extends Error {}
+
+function port(value: string | undefined, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`${option} must be a port number from 1 to 65535, not "${value}"`);
+  return n;
+}
+
+function existingFile(value: string | undefined, option: string): string | undefined {
+  if (value !== undefined && !existsSync(value)) throw new UsageError(`${option} ${value}: no such file`);
+  return value;
+}
+
+function config(args: string[]): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ids: { type: 'string', default: 'sensor1' },
+      port: { type: 'string' },
+      bind: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'tls-port': { type: 'string' },
+      'client-ca': { type: 'string' },
+      websockets: { type: 'string' },
+      force: { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `config takes one directory, not ${positionals.length} arguments` : 'config needs the directory to write into');
+  const fleet = values.ids!.split(',').map((id) => id.trim());
+  const problem = fleetProblem(fleet);
+  if (problem) throw new UsageError(`--ids: ${problem}`);
+  const certFile = existingFile(values['tls-cert'], '--tls-cert');
+  const keyFile = existingFile(values['tls-key'], '--tls-key');
+  if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (!certFile && (values['tls-port'] || values['client-ca'])) throw new UsageError('--tls-port and --client-ca need --tls-cert and --tls-key');
+  const options: BrokerConfigOptions = {
+    dir: positionals[0],
+    fleet,
+    port: port(values.port, '--port'),
+    bind: values.bind,
+    websocketsPort: port(values.websockets, '--websockets'),
+    force: values.force,
+  };
+  if (certFile && keyFile) {
+    options.tls = { certFile, keyFile, port: port(values['tls-port'], '--tls-port'), clientCaFile: existingFile(values['client-ca'], '--client-ca') };
+  }
+  const used = [options.port ?? 1883, options.tls ? (options.tls.port ?? 8883) : undefined, options.websocketsPort].filter((p) => p !== undefined);
+  if (new Set(used).size !== used.length) throw new UsageError(`the listeners need different ports, not ${used.join(', ')}`);
+  const written = writeBrokerConfig(options);
+  const { files, parties } = written;
+  process.stdout.write(
+    [
+      `wrote ${files.config}, ${path.basename(files.acl)}, ${path.basename(files.passwords)} (hashed with ${written.passwordTool === 'builtin' ? 'our own PBKDF2-SHA512, mosquitto_passwd is not installed' : 'mosquitto_passwd'}) and ${path.basename(files.parties)}`,
+      `${parties.accounts.length} accounts: ${parties.accounts.map((a) => a.username).join(', ')}; their passwords are in ${files.parties} (keep it secret)`,
+      `start the broker: mosquitto -c ${files.config}`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+function rotate(args: string[]): number {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  if (positionals.length !== 2) throw new UsageError('rotate needs the configuration directory and the username');
+  const { account } = rotatePassword(positionals[0], positionals[1]);
+  process.stdout.write(
+    [
+      `new password for ${account.username} in ${path.join(path.resolve(positionals[0]), 'parties.json')}; the old one no longer logs in once Mosquitto reloads:`,
+      '  kill -HUP $(pidof mosquitto)   (or restart it: a client connected with the old password stays connected until it reconnects)',
+      account.role === 'device' ? `  then give the device its new password: npm run flash -- brokerPassword=... (see README, "Run your own broker")` : `  then hand the new password to the ${account.role} only`,
+      '',
+    ].join('\n'),
+  );
+  return 0;
+}
+
+function main(): number {
+  const [command, ...rest] = process.argv.slice(2);
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  try {
+    if (rest.includes('--help')) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    if (command === 'config') return config(rest);
+    if (command === 'rotate') return rotate(rest);
+    throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed');
+  } catch (error) {
+    // parseArgs reports unknown or malformed options as TypeErrors with a code: those are usage errors too.
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+try {
+  process.exitCode = main();
+} catch (error) {
+  process.stderr.write(`error: ${(error as Error).message}\n`);
+  process.exitCode = 1;
+}
