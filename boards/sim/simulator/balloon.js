@@ -13,7 +13,7 @@
 //                {"sensor":{"silent":true,"frozen":false,"spikes":false}}  chip faults (any subset)
 //                {"network":{"up":false}}              cut (or restore) the node's network
 //   app → pane   {"hello":{"id","fw","broker","scenario"}}   the firmware (re)started
-//                {"status":{"alt","vs","q","emergencies","link","outbox","dropped","seq"}}  each reading
+//                {"status":{"alt","vs","q","emergencies","link","outbox","dropped"}}  after each reading
 //                {"refused":"why"}                     a pane message the app could not use
 //
 // Scripting the pane (tests, demos): every 250 ms the pane reads `panel-input.jsonl` in mcsim's
@@ -21,8 +21,9 @@
 // message as above, exactly as if its control had been used: the control moves, and the same
 // message goes to the app. After each status it writes what its readout shows to
 // `panel-readout.json` there, with where its buttons are (for a test that clicks them).
-import { ButtonsRow, ControlsColumn, InfoRow, PopupRow, SliderRow, SwitchRow } from "ControlsPane";
+import { ButtonsRow, ControlsColumn, InfoRow, PopupRow, SwitchRow } from "ControlsPane";
 import { DeviceBehavior, DeviceContainer, DeviceScreen } from "DevicePane";
+import { HorizontalSlider, HorizontalSliderBehavior } from "piu/Sliders";
 
 const SCENARIOS = [
 	{ title: "Normal flight", value: "normal" },
@@ -39,7 +40,9 @@ const format = {
 	verticalSpeed: (v) => (v === null ? "—" : `${v >= 0 ? "+" : ""}${v.toFixed(2)} m/s`),
 	emergencies: (list) => (list.length ? list.join(", ") : "none"),
 	link: (link, broker) => (link === "connected" ? `connected to ${broker}` : link),
-	outbox: (size, dropped) => `${size} waiting${dropped ? `, ${dropped} dropped` : ""}`,
+	// Not yet acknowledged by the broker: waiting, or sent and awaiting the PUBACK (the newest reading
+	// usually is, so 1 is the steady state on a working link).
+	outbox: (size, dropped) => `${size} unacknowledged${dropped ? `, ${dropped} dropped` : ""}`,
 };
 
 class BalloonBehavior extends DeviceBehavior {
@@ -183,6 +186,34 @@ class BalloonBehavior extends DeviceBehavior {
 // mcsim's own skins and styles are made after device files are loaded: this file brings its own.
 const headingSkin = { fill: "#e6e6e6" };
 const headingStyle = { font: "semibold 12px Open Sans", color: "#4a56a6", horizontal: "left" };
+// The target altitude: as the SDK's SliderRow, with a shorter slider so "2000 m" fits the pane.
+const controlName = { color: "#262626", horizontal: "left", left: 10 };
+const controlValue = { font: "light", color: "#262626", horizontal: "left", left: 10 };
+class TargetSliderBehavior extends HorizontalSliderBehavior {
+	device(slider) {
+		return slider.application.behavior.DEVICE.first; // mcsim's model holds the device container
+	}
+	onDisplaying(slider) {
+		super.onDisplaying(slider);
+		this.device(slider).behavior[this.data.name] = slider;
+	}
+	onValueChanging(slider) {
+		slider.next.string = this.data.value + this.data.unit;
+		this.device(slider).delegate(this.data.track, this.data);
+	}
+	onValueChanged(slider) {
+		this.device(slider).delegate(this.data.event, this.data);
+	}
+}
+const TargetRow = Row.template(($) => ({
+	left: 0, right: 0, height: 30,
+	contents: [
+		Label($, { width: 120, style: controlName, string: $.label }),
+		HorizontalSlider($, { width: 120, Behavior: TargetSliderBehavior }),
+		Label($, { left: 0, right: 0, style: controlValue, string: $.value + $.unit }),
+	],
+}));
+
 const Heading = Row.template(($) => ({
 	left: 0, right: 0, height: 24, skin: headingSkin,
 	contents: [Label($, { left: 10, right: 0, style: headingStyle, string: $.title })],
@@ -201,7 +232,7 @@ export default {
 		contents: [
 			Heading({ title: "Flight" }),
 			PopupRow({ name: "FLIGHT", event: "onFlightChanged", label: "Flight", items: SCENARIOS, value: "normal" }),
-			SliderRow({
+			TargetRow({
 				name: "TARGET", track: "onTargetChanging", event: "onTargetChanged", label: "Target altitude",
 				min: 0, max: 2000, step: 10, unit: " m", value: 0,
 			}),

@@ -45,8 +45,10 @@ export function createStatusDisplay(config: BoardConfig, device: DeviceIdentity)
   const draw = (status: NodeStatus) => {
     const { reading } = status;
     frame(0, 32, colour.bar, () => {
-      drawText(poco, device.id, colour.text, MARGIN, 9, 2);
-      right("ALT", 2, colour.label, 9);
+      const version = `V${device.firmwareVersion}`;
+      const room = Math.floor((width - 3 * MARGIN - textWidth(version, 2)) / (6 * 2)); // characters the id has room for (6 dots each)
+      drawText(poco, device.id.length > room ? `${device.id.slice(0, room - 1)}-` : device.id, colour.text, MARGIN, 9, 2);
+      right(version, 2, colour.label, 9);
     });
 
     const link =
