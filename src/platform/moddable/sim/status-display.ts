@@ -71,7 +71,8 @@ export function createStatusDisplay(config: BoardConfig, device: DeviceIdentity)
     frame(184, 236, colour.background, () => {
       const quality = reading.quality === "ok" ? ["SENSOR OK", colour.good] : reading.quality === "degraded" ? ["DEGRADED", colour.warn] : ["SENSOR FAULT", colour.bad];
       drawText(poco, quality[0] as string, quality[1] as number, MARGIN, 190, 2);
-      drawText(poco, `OUTBOX ${status.outbox}`, status.outbox > 0 ? colour.warn : colour.label, MARGIN, 212, 2);
+      // Amber while readings pile up for want of a link; on a working link the newest is just on its way.
+      drawText(poco, `OUTBOX ${status.outbox}`, status.link !== "connected" && status.outbox > 0 ? colour.warn : colour.label, MARGIN, 212, 2);
     });
 
     const top = 236;
