@@ -280,6 +280,10 @@ async function main(): Promise<number | void> {
       progress: (line) => view.event(line),
       onReading: (reading, outbox) => view.reading(reading, 'in mcsim', { size: outbox, dropped: 0 }),
       onEvent: (line) => view.event(`firmware: ${line}`),
+      onExit: (why) => {
+        view.event(`${why}: the device is gone, stopping`);
+        void stop();
+      },
     });
     if (stopping) await simDevice.stop(); // stopped while it was being built
   }

@@ -69,11 +69,6 @@ describe('npm start (host/simulate.ts)', () => {
       [['--username', 'sensor1', '--password', 'x'], '--credentials, --username and --password go with --broker'],
       [['--broker', 'mqtt://127.0.0.1:1', '--username', 'sensor1'], '--username and --password go together'],
       [['--broker', 'mqtt://127.0.0.1:1', '--credentials', '/nonexistent/parties.json'], '--credentials: cannot read /nonexistent/parties.json: no such file'],
-      [['--device', 'toaster'], '--device must be node or sim, not "toaster"'],
-      [['--scenario', 'manual'], 'the manual scenario is flown from the simulator pane: add --device sim'],
-      [['--device', 'sim', '--speed', '5'], '--speed needs --device node: the firmware in the simulator runs in real time'],
-      [['--device', 'sim', '--ota-key', `04${'ab'.repeat(64)}`], '--ota-key needs --device node'],
-      [['--device', 'sim', '--state', 'somewhere'], '--state needs --device node'],
     ] as const;
     // Each run starts tsx: run them side by side.
     const errors = await Promise.all(cases.map(([args]) => run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e)));
@@ -103,6 +98,22 @@ describe('npm start (host/simulate.ts)', () => {
       await secured.close();
     }
   }, 120_000);
+
+  it('explains what --device sim cannot do, and a device it does not know, with status 2', async () => {
+    const cases = [
+      [['--device', 'toaster'], '--device must be node or sim, not "toaster"'],
+      [['--scenario', 'manual'], 'the manual scenario is flown from the simulator pane: add --device sim'],
+      [['--device', 'sim', '--speed', '5'], '--speed needs --device node: the firmware in the simulator runs in real time'],
+      [['--device', 'sim', '--ota-key', `04${'ab'.repeat(64)}`], '--ota-key needs --device node'],
+      [['--device', 'sim', '--state', 'somewhere'], '--state needs --device node'],
+    ] as const;
+    // One after the other: the suite above already starts many at once.
+    for (const [args, message] of cases) {
+      const error = (await run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: unknown) => e)) as { code: number; stderr: string };
+      expect(error.code).toBe(2);
+      expect(error.stderr).toContain(message);
+    }
+  }, 300_000);
 
   it('documents its options with --help', async () => {
     const { stdout } = await run(simulate[0], [simulate[1], '--help']);

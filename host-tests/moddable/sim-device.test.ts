@@ -20,7 +20,8 @@ describe.skipIf(!sdk)('npm start -- --device sim', () => {
     const messages = stdout.trim().split('\n').map((line) => JSON.parse(line) as { subscriber: string; topic: string; payload: unknown });
     const crew = (topic: string) => messages.filter((m) => m.subscriber === 'crew' && m.topic === `simdev/${topic}`).map((m) => m.payload);
     // The firmware, not the Node adapters: its info names the simulator board.
-    expect(crew('info')[0]).toMatchObject({ board: 'sim', chip: 'SIMULATED', fw: '0.1.0', resetReason: 'power-on' });
+    // (info goes out at the connection, and again once the sensor is found)
+    expect(crew('info').at(-1)).toMatchObject({ board: 'sim', chip: 'SIMULATED', fw: '0.1.0', resetReason: 'power-on' });
     expect(crew('status')).toContain('online');
     const seqs = crew('telemetry').map((t) => (t as { seq: number }).seq);
     expect(seqs.length).toBeGreaterThan(10);

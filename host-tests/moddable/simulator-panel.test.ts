@@ -14,7 +14,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildForSimulator } from '../../host/moddable/build';
 import { projectRoot, type ModdableSdk } from '../../host/moddable/sdk';
-import { BALLOON_SIMULATORS, SimulatorPanel } from '../../host/moddable/sim-panel';
+import { BALLOON_SIMULATORS, SimulatorPanel, type PanelMessage } from '../../host/moddable/sim-panel';
 import { startSimulator, type SimulatorProcess } from '../../host/moddable/simulator';
 import { startVirtualDisplay, type VirtualDisplay } from '../../host/moddable/virtual-display';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
@@ -109,6 +109,30 @@ describe.skipIf(!sdk)('the balloon pane and status screen in the desktop simulat
     expect(simulator.traces.some((line) => line.startsWith('network down: cut from the simulator pane'))).toBe(true);
   }, 120_000);
 
+  it('the fault switches reach the firmware through the chip: silent, spikes rejected, frozen called stuck', async () => {
+    type Telemetry = { seq: number; ts: number; alt: number | null; q: string };
+    const since = (ms: number) => payloads('telemetry').map((p) => JSON.parse(p) as Telemetry).filter((t) => t.ts > ms);
+    // The chip stops answering: faults, with no altitude, on the broker and on the pane.
+    panel.send({ sensor: { silent: true } });
+    await panel.waitFor('a fault on the pane', (r) => r.status.q === 'fault' && r.status.alt === null, 10_000);
+    await until('a fault on the broker', () => payloads('telemetry').some((p) => JSON.parse(p).q === 'fault'), 10_000);
+    expect(simulator.traces.some((line) => line.startsWith('sensor fault NACK: SIMULATED: no acknowledge (the chip was silenced from the simulator pane)'))).toBe(true);
+    panel.send({ sensor: { silent: false } });
+    await panel.waitFor('the sensor back', (r) => r.status.q === 'ok', 30_000);
+    // Spikes: every fourth sample jumps 40-80 m; the altimeter rejects them and the altitude holds.
+    const spikesFrom = Date.now();
+    panel.send({ sensor: { spikes: true } });
+    await until('two rejected spikes', () => since(spikesFrom + 500).filter((t) => t.q === 'degraded').length >= 2, 20_000);
+    panel.send({ sensor: { spikes: false } });
+    expect(since(spikesFrom + 500).every((t) => t.alt !== null && Math.abs(t.alt - 120) < 3)).toBe(true);
+    // Frozen: the same values again and again, which the altimeter calls stuck after 8 samples.
+    panel.send({ sensor: { frozen: true } });
+    await panel.waitFor('a stuck sensor', (r) => r.status.q === 'fault', 20_000);
+    expect(simulator.traces.some((line) => line.startsWith('sensor fault STUCK: the reading has not changed for 8 samples'))).toBe(true);
+    panel.send({ sensor: { frozen: false } });
+    await panel.waitFor('the sensor back', (r) => r.status.q === 'ok', 30_000);
+  }, 150_000);
+
   it('the envelope-failure button raises rapid-descent and then crash, on the screen and on <id>/emergency', async () => {
     if (hasXdotool) await panel.click('envelopeFailure', display.display);
     else {
@@ -124,7 +148,10 @@ describe.skipIf(!sdk)('the balloon pane and status screen in the desktop simulat
     const shots = path.join(projectRoot, 'build/screenshots');
     mkdirSync(shots, { recursive: true });
     writeFileSync(path.join(shots, 'simulator.png'), png);
-    if (process.env.UPDATE_SCREENSHOT === '1') copyFileSync(path.join(shots, 'simulator.png'), path.join(projectRoot, 'docs/simulator.png'));
+    if (process.env.UPDATE_SCREENSHOT === '1') {
+      mkdirSync(path.join(projectRoot, 'docs'), { recursive: true });
+      copyFileSync(path.join(shots, 'simulator.png'), path.join(projectRoot, 'docs/simulator.png'));
+    }
     const { red, pane } = display.census({ red: [0xe5, 0x39, 0x35], pane: [0xfa, 0xfa, 0xfa] });
     expect(red).toBeGreaterThan(240 * 60); // the emergency box on the status screen
     expect(pane).toBeGreaterThan(100 * 300); // the side pane's background
@@ -139,4 +166,17 @@ describe.skipIf(!sdk)('the balloon pane and status screen in the desktop simulat
     expect(Math.abs(landed.status.alt!)).toBeLessThan(5);
     expect(simulator.traces.some((line) => line.startsWith('panel: {"flight":{"envelopeFailure":true}}'))).toBe(true);
   }, 120_000);
+
+  it('refuses what it cannot use, saying why on the pane and in the log, and changes nothing', async () => {
+    // After the crash no pilot can climb: moving the slider is refused.
+    panel.send({ flight: { targetAltitudeM: 500 } });
+    const refused = await panel.waitFor('the refusal on the pane', (r) => Boolean(r.REFUSED), 10_000);
+    expect(refused.REFUSED).toBe('the envelope has failed: no pilot can climb now; pick a flight to start again');
+    panel.send({ sensor: { silent: 'yes' } } as unknown as PanelMessage); // what a script might get wrong
+    await panel.waitFor('the second refusal', (r) => r.REFUSED === 'sensor.silent must be true or false, not "yes"', 10_000);
+    expect(simulator.traces).toContain('panel: refused: sensor.silent must be true or false, not "yes"');
+    const status = (await panel.waitFor('a status after the refusals', (r) => r.status.q === 'ok', 10_000)).status;
+    expect(Math.abs(status.alt!)).toBeLessThan(5); // still on the ground
+    expect(status.emergencies).toContain('crash');
+  }, 60_000);
 });

@@ -24,6 +24,8 @@ export interface SimDeviceOptions {
   onReading: (reading: AltitudeReading, outbox: number) => void;
   /** A firmware trace worth showing among the events (emergencies, link changes, faults, the pane). */
   onEvent: (line: string) => void;
+  /** mcsim ended without stop() (its window was closed, or it failed): the device is gone. */
+  onExit: (why: string) => void;
 }
 
 export interface SimDevice {
@@ -79,10 +81,15 @@ export async function startSimDevice(options: SimDeviceOptions): Promise<SimDevi
       if (EVENT.test(line)) options.onEvent(line);
     }
   }, 100);
-  simulator.child.once('exit', () => clearInterval(pump));
+  let stopping = false;
+  simulator.child.once('exit', (code, signal) => {
+    clearInterval(pump);
+    if (!stopping) options.onExit(`mcsim ended (${signal ?? `exit ${code}`})`);
+  });
   return {
     simulator,
     async stop() {
+      stopping = true;
       clearInterval(pump);
       await simulator.stop();
       rmSync(runDir, { recursive: true, force: true }); // its preferences hold the login
