@@ -24,7 +24,6 @@ export class PanelBarometer implements Barometer {
   readonly chip: ChipName = "SIMULATED";
   readonly address = 0;
   readonly #clock: Clock;
-  #choice: FlightChoice = "normal";
   #source: SimulatedBarometer<FlightPath>;
   #manual: ManualFlight | undefined;
   readonly faults = { silent: false, frozen: false, spikes: false };
@@ -38,17 +37,12 @@ export class PanelBarometer implements Barometer {
     this.fly(choice);
   }
 
-  get flightChoice(): FlightChoice {
-    return this.#choice;
-  }
-
   /** Starts a scripted scenario from its beginning, or takes the balloon over by hand from where it is. */
   fly(choice: FlightChoice): void {
     const now = this.#clock.now();
-    this.#choice = choice;
     if (choice === "manual") {
       this.#manual = new ManualFlight(now, this.#source.flight.at(now));
-      this.#source = new SimulatedBarometer({ clock: this.#clock, scenario: "normal", flight: this.#manual as FlightPath });
+      this.#source = new SimulatedBarometer({ clock: this.#clock, scenario: "normal", flight: this.#manual });
     } else {
       this.#manual = undefined;
       this.#source = new SimulatedBarometer({ clock: this.#clock, scenario: choice, startMs: now });
