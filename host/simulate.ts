@@ -12,7 +12,9 @@ import { nodeSocketFactory } from '../src/platform/node/socket';
 import { HostFlash } from '../src/platform/node/host-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
-import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
+import { FlightFileError, parseFlightCsv, RecordedFlight } from '../src/sim/recorded-flight';
+import { flyScenario, isScenarioName, SCENARIO_NAMES, SCENARIO_SUMMARIES, type ScenarioName } from '../src/sim/scenarios';
+import { SimulatedBarometer } from '../src/sim/simulated-barometer';
 import { accountFor, generateAccounts, readCredentials, type Credentials } from './broker/accounts';
 import { GROUND_ROLES, type Account, type GroundRole } from './broker/policy';
 import { startEmbeddedBroker, type EmbeddedBroker, type Refusal } from './embedded-broker';
@@ -40,9 +42,15 @@ policy with accounts made for the run; the news station also tries <id>/altitude
   --password TEXT   ... with this password (visible to other users in the process list: prefer
                     --credentials)
   --id NAME         device id, the first level of every topic (default sensor1)
-  --scenario NAME   normal | crash | sensor-fault | outage   (default normal)
-                    outage: a normal flight during which the broker disappears for two minutes
-                    manual (--device sim only): on the ground until you fly it from the pane
+  --scenario NAME   the flight (default normal), from a physical model of the balloon:
+${SCENARIO_NAMES.map((name) => `                      ${name.padEnd(20)}${SCENARIO_SUMMARIES[name]}`).join('\n')}
+                      outage              the normal flight; the broker is down from 2:00 to 4:00
+                      manual              (--device sim) on the ground until you fly it from the pane
+  --seed N          seed of the flight's wind and the sensor's noise (default 1): the same seed
+                    flies the same flight
+  --flight FILE     replay a recorded flight instead: CSV with a header row t_s,altitude_m and
+                    optionally temperature_c (seconds from the start, metres above the launch site);
+                    interpolated, measured by the same simulated chip; the last altitude holds
   --speed N         simulated time runs N times faster than real time (default 10; --device node only)
   --duration S      stop by itself after S wall-clock seconds, as Ctrl-C would
   --json            print one JSON line per message received, nothing else
@@ -64,7 +72,9 @@ function parse() {
       device: { type: 'string', default: 'node' },
       broker: { type: 'string' },
       id: { type: 'string', default: 'sensor1' },
-      scenario: { type: 'string', default: 'normal' },
+      scenario: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      flight: { type: 'string' },
       speed: { type: 'string' },
       duration: { type: 'string' },
       json: { type: 'boolean', default: false },
@@ -82,17 +92,21 @@ function options() {
   const { values } = parse();
   const device = values.device!;
   if (device !== 'node' && device !== 'sim') throw new UsageError(`--device must be node or sim, not "${device}"`);
-  const scenario = values.scenario!;
+  const scenario = values.scenario ?? 'normal';
   if (scenario === 'manual' && device !== 'sim') throw new UsageError('the manual scenario is flown from the simulator pane: add --device sim');
-  if (scenario !== 'outage' && scenario !== 'manual' && !FLIGHT_SCENARIOS.includes(scenario as FlightScenario)) {
-    throw new UsageError(`unknown scenario "${scenario}": choose normal, crash, sensor-fault or outage (or manual with --device sim)`);
+  if (scenario !== 'outage' && scenario !== 'manual' && !isScenarioName(scenario)) {
+    throw new UsageError(`unknown scenario "${scenario}": choose ${SCENARIO_NAMES.join(', ')} or outage (or manual with --device sim)`);
   }
   if (device === 'sim') {
-    // The firmware keeps its own time and has no firmware slots in the simulator.
+    // The firmware keeps its own time, has no firmware slots, and flies the model's flights.
     if (values.speed !== undefined) throw new UsageError('--speed needs --device node: the firmware in the simulator runs in real time');
     if (values['ota-key'] !== undefined) throw new UsageError('--ota-key needs --device node: the desktop simulator has no firmware slots to update');
     if (values.state !== undefined) throw new UsageError('--state needs --device node: the firmware in the simulator keeps its settings in its own preferences');
+    if (values.flight !== undefined) throw new UsageError('--flight needs --device node: the firmware in the simulator flies the named scenarios (or manual) only');
   }
+  if (values.flight !== undefined && values.scenario !== undefined) throw new UsageError('give --scenario or --flight, not both: a replayed flight is its own scenario');
+  const seed = Number(values.seed);
+  if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, not "${values.seed}"`);
   const speed = Number(values.speed ?? (device === 'sim' ? '1' : '10'));
   if (!(speed > 0 && speed <= 1000)) throw new UsageError(`--speed must be a number from 0 (exclusive) to 1000, not "${values.speed}"`);
   const duration = values.duration === undefined ? undefined : Number(values.duration);
@@ -113,7 +127,7 @@ function options() {
   const otaKey = values['ota-key'];
   if (otaKey !== undefined && !/^04[0-9a-f]{128}$/.test(otaKey)) throw new UsageError('--ota-key must be an uncompressed P-256 public key: 130 hex digits starting 04 (ota-public.hex)');
   return {
-    json: values.json!, device, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state,
+    json: values.json!, device, id: values.id!, scenario, seed, flightFile: values.flight, speed, duration, broker, otaKey, state: values.state,
     credentialsFile: values.credentials,
     login: values.username === undefined ? undefined : { username: values.username, password: values.password! },
   };
@@ -140,7 +154,11 @@ function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | 
 async function main(): Promise<number | void> {
   if (wantsHelp(process.argv.slice(2))) return printHelp(HELP);
   const opts = options();
-  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id]);
+  // A recorded flight is read, and refused with the line and column of its first problem, before anything starts.
+  const recording = opts.flightFile === undefined ? undefined : readFlightFile(opts.flightFile);
+  // Two seats per party: the terminal ground station takes the first; another screen (a browser, an
+  // update push) may log in on the second without cutting the first off.
+  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id], 2);
   const who = logins(opts, embeddedAccounts);
   const refusals: Refusal[] = []; // the view exists only once the broker runs
   let onRefused = (refusal: Refusal) => void refusals.push(refusal);
@@ -149,13 +167,13 @@ async function main(): Promise<number | void> {
     : undefined;
   const broker = opts.broker ?? { host: '127.0.0.1', port: embedded!.port, tls: false };
   const url = `${broker.tls ? 'mqtts' : 'mqtt'}://${broker.host}:${broker.port}`;
-  const flightScenario: FlightScenario = opts.scenario === 'outage' ? 'normal' : (opts.scenario as FlightScenario);
   const clock = scaledClock(opts.speed);
   const startMs = clock.now();
   const mode = opts.json ? 'json' : process.stdout.isTTY ? 'screen' : 'lines';
+  const flying = opts.flightFile === undefined ? `scenario ${opts.scenario} (seed ${opts.seed})` : `replay of ${opts.flightFile}`;
   let simDevice: SimDevice | undefined;
   const device = opts.device === 'sim' ? 'firmware in mcsim' : `${opts.speed}×`;
-  const view = new LiveView(mode, `Balloon altimeter ${opts.id} — scenario ${opts.scenario} — ${device} — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
+  const view = new LiveView(mode, `Balloon altimeter ${opts.id} — ${flying} — ${device} — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
   view.broker(embedded ? 'up (embedded, logins and the access policy enforced)' : `external ${url}`);
   // Subscriptions are shown by the news station's probe; logins and publishes refused here.
   onRefused = (r) => {
@@ -166,7 +184,11 @@ async function main(): Promise<number | void> {
   const storeDir = opts.state ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
   const store = new JsonFileStore(path.join(storeDir, `${opts.id}.json`));
   const flash = new HostFlash(path.join(storeDir, 'flash'), packageVersion());
-  const barometer = new SimulatedBarometer({ clock, scenario: flightScenario, startMs });
+  // The flight the simulated chip measures: a named flight of the physical model, or the recording.
+  const flight = recording
+    ? new RecordedFlight(recording, startMs)
+    : flyScenario(opts.scenario === 'outage' || opts.scenario === 'manual' ? 'normal' : (opts.scenario as ScenarioName), clock, { seed: opts.seed, startMs }).flight;
+  const barometer = new SimulatedBarometer({ clock, flight, seed: opts.seed });
   let node: SensorNode;
   // A restart of the simulated device: the node stops, the "bootloader" picks the image, a new node starts.
   const restart = (resetReason: string) => {
@@ -225,7 +247,7 @@ async function main(): Promise<number | void> {
       ota: updaterFor(firmwareVersion),
       defaults: { ...DEFAULT_CONFIG, deviceId: opts.id },
       log: (line) => (line.startsWith('sensor fault') ? view.event(`node: ${line}`) : undefined),
-      onReading: (reading) => view.reading(reading, barometer.flight.at(reading.timestampMs).phase, { size: node.outbox.size, dropped: node.outbox.dropped }),
+      onReading: (reading) => view.reading(reading, flight.at(reading.timestampMs).phase, { size: node.outbox.size, dropped: node.outbox.dropped }),
     });
     node.start();
   };
@@ -277,6 +299,7 @@ async function main(): Promise<number | void> {
       login: who.device,
       id: opts.id,
       scenario: opts.scenario === 'outage' ? 'normal' : opts.scenario,
+      seed: opts.seed,
       progress: (line) => view.event(line),
       onReading: (reading, outbox) => view.reading(reading, 'in mcsim', { size: outbox, dropped: 0 }),
       onEvent: (line) => view.event(`firmware: ${line}`),
@@ -289,6 +312,22 @@ async function main(): Promise<number | void> {
   }
   // The duration counts from when the device runs (the firmware is built first).
   if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
+}
+
+/** Reads and parses a flight file; a problem is a usage error that names the file, line and column. */
+function readFlightFile(file: string) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--flight: cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseFlightCsv(text);
+  } catch (error) {
+    if (error instanceof FlightFileError) throw new UsageError(`--flight: ${file}, ${error.message}`);
+    throw error;
+  }
 }
 
 runCommand(main, HELP);

@@ -25,7 +25,12 @@ const settings = launchSettings({
   brokerPort: Number(config.brokerPort),
   brokerTls: [true, 1, "true", "1"].includes(config.brokerTls),
   brokerCa: config.brokerCa ?? "",
+  brokerUsername: config.brokerUsername ?? "",
+  brokerPassword: config.brokerPassword ?? "",
+  brokerClientCert: config.brokerClientCert ?? "",
+  brokerClientKey: config.brokerClientKey ?? "",
   flightScenario: config.flightScenario,
+  flightSeed: config.flightSeed === undefined ? undefined : Number(config.flightSeed),
 });
 log(`altimeter ${settings.deviceId} ${config.firmwareVersion} starting on ${board}`);
 
@@ -35,6 +40,7 @@ const boardConfig: BoardConfig = {
   i2cHz: config.i2cHz,
   sensorChip: config.sensorChip,
   flightScenario: settings.flightScenario,
+  flightSeed: settings.flightSeed,
   wifiSsid: config.wifiSsid,
   wifiPassword: config.wifiPassword,
   otaPublicKey: config.otaPublicKey,
@@ -43,12 +49,12 @@ const boardConfig: BoardConfig = {
 
 const brokerConfig: BrokerBuildConfig = {
   deviceId: settings.deviceId,
-  brokerUsername: config.brokerUsername,
-  brokerPassword: config.brokerPassword,
+  brokerUsername: settings.brokerUsername,
+  brokerPassword: settings.brokerPassword,
   brokerTls: settings.brokerTls,
   brokerCa: settings.brokerCa,
-  brokerClientCert: config.brokerClientCert,
-  brokerClientKey: config.brokerClientKey,
+  brokerClientCert: settings.brokerClientCert,
+  brokerClientKey: settings.brokerClientKey,
 };
 
 const store = preferenceStore("altimeter");

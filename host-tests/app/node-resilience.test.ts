@@ -1,10 +1,12 @@
 // The node through what the field throws at it, on fake ports: the network link going away and
-// coming back (it reconnects at once), and a restart on a store too small for the whole outbox.
+// coming back (it reconnects at once), a restart on a store too small for the whole outbox, and a
+// driver that throws what it should not.
 import { describe, expect, it } from 'vitest';
 import { SensorNode } from '../../src/app/node';
 import { DEFAULT_CONFIG } from '../../src/app/config';
 import type { NetworkLink } from '../../src/ports';
-import { SimulatedBarometer } from '../../src/sensor/simulated';
+import { flyScenario } from '../../src/sim/scenarios';
+import { BuggyBarometer } from '../fakes/buggy-barometer';
 import { MemoryStore } from '../fakes/memory-store';
 import { ScriptedBroker } from '../fakes/scripted-broker';
 import { VirtualClock } from '../fakes/virtual-clock';
@@ -36,7 +38,7 @@ describe('node and network link', () => {
       clock,
       socket: broker.factory,
       store: new MemoryStore(),
-      openBarometer: () => new SimulatedBarometer({ clock, scenario: 'normal' }),
+      openBarometer: () => flyScenario('normal', clock).barometer,
       system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
       network: link,
       defaults: DEFAULT_CONFIG,
@@ -75,7 +77,7 @@ describe('node state across a restart on a small store', () => {
         clock,
         socket: broker.factory,
         store,
-        openBarometer: () => new SimulatedBarometer({ clock, scenario: 'crash', startMs: 0 }),
+        openBarometer: () => flyScenario('crash', clock, { startMs: 0 }).barometer,
         system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
         defaults: DEFAULT_CONFIG,
       });
@@ -95,5 +97,50 @@ describe('node state across a restart on a small store', () => {
     expect(telemetry.length).toBeGreaterThan(10);
     expect(telemetry.at(-1)).toBe(seqOf(waiting.filter((m) => m.kind === 'telemetry').at(-1)!)); // the newest kept
     expect(telemetry).toEqual([...telemetry].sort((a, b) => a - b));
+  });
+});
+
+describe('the sample loop never throws', () => {
+  function buggyNode(throws: Map<number, unknown>, onReading?: () => void) {
+    const clock = new VirtualClock(0);
+    const broker = new ScriptedBroker(clock);
+    const log: string[] = [];
+    const barometer = new BuggyBarometer(flyScenario('normal', clock).barometer, throws);
+    const node = new SensorNode({
+      broker: { host: 'broker', port: 1883 },
+      clock,
+      socket: broker.factory,
+      store: new MemoryStore(),
+      openBarometer: () => barometer,
+      system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
+      defaults: DEFAULT_CONFIG,
+      log: (line) => log.push(line),
+      onReading,
+    });
+    node.start();
+    clock.advance(60_000);
+    const telemetry = broker.published.filter((p) => p.topic === 'sensor1/telemetry').map((p) => JSON.parse(p.payload) as { seq: number; q: string; alt: number | null });
+    return { log, telemetry, barometer };
+  }
+
+  it('turns a driver error that is not a SensorFault into a fault reading and a log line; the next sample runs', () => {
+    const { log, telemetry, barometer } = buggyNode(new Map<number, unknown>([[20, new TypeError("Cannot read properties of undefined (reading 'pressure')")], [30, 'a bare string']]));
+    expect(telemetry.map((t) => t.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(telemetry[19]).toMatchObject({ seq: 20, q: 'fault', alt: null });
+    expect(log).toContain("sensor: unexpected TypeError: Cannot read properties of undefined (reading 'pressure') (treated as a fault; the next sample runs)");
+    expect(log).toContain('sensor: unexpected a bare string (treated as a fault; the next sample runs)');
+    expect(barometer.reinitialized).toBe(2); // re-initialised after each, as after any fault
+    expect(telemetry.at(-1)).toMatchObject({ q: 'ok' });
+    expect(telemetry.filter((t) => t.q === 'fault').length).toBeLessThanOrEqual(4); // the failing readings and the retry backoff
+  });
+
+  it('logs anything else that fails during a sample and keeps sampling', () => {
+    let calls = 0;
+    const { log, telemetry } = buggyNode(new Map(), () => {
+      if (++calls === 10) throw new RangeError('the live view broke');
+    });
+    expect(calls).toBe(60);
+    expect(telemetry).toHaveLength(60);
+    expect(log).toContain('sample 10 failed, the next one runs: RangeError: the live view broke');
   });
 });

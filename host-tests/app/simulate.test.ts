@@ -1,6 +1,9 @@
-// `npm start` as a user runs it: against a real Mosquitto (--broker) watched by mosquitto_sub, and
-// its options and errors.
+// `npm start` as a user runs it: against a real Mosquitto (--broker) watched by mosquitto_sub, a
+// recorded flight replayed (--flight), and its options and errors.
 import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastLines, waitUntil } from '../support/deadline';
@@ -59,9 +62,57 @@ describe('npm start (host/simulate.ts)', () => {
     expect(stdout).not.toMatch(/PRIVACY BREACH|refused a login/);
   });
 
+  it('replays a recorded flight (--flight) through the simulated chip to a real broker: --speed, --duration, --json', async () => {
+    // The envelope fails over a hill 350 m above the launch site, about 830 s in; up to 2,400 s of
+    // flight at 200× (less on a loaded machine: what matters is that it gets past the impact).
+    const { stdout } = await run(simulate[0], [simulate[1], '--flight', 'flights/envelope-failure-over-hills.csv', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'replay1', '--speed', '200', '--duration', '12', '--json'], { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
+    const messages = stdout.trim().split('\n').map((l) => JSON.parse(l) as { subscriber: string; topic: string; payload: unknown });
+    const telemetry = messages.filter((m) => m.subscriber === 'crew' && m.topic === 'replay1/telemetry').map((m) => m.payload as { seq: number; alt: number; vs: number; q: string });
+    expect(telemetry.at(-1)!.seq).toBeGreaterThan(900);
+    // in order without gaps, from about the start (the subscribers connect while the node starts)
+    expect(telemetry[0].seq).toBeLessThan(20);
+    expect(telemetry.map((t) => t.seq)).toEqual(telemetry.map((_, i) => telemetry[0].seq + i));
+    const rows = readFileSync('flights/envelope-failure-over-hills.csv', 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const top = Math.max(...rows.map((r) => r[1]));
+    expect(Math.max(...telemetry.map((t) => t.alt))).toBeCloseTo(top, -1); // the recorded height, within metres
+    expect(telemetry.at(-1)!.alt).toBeCloseTo(rows.at(-1)![1], -1); // the file ended: the last altitude holds
+    expect(Math.min(...telemetry.map((t) => t.vs))).toBeLessThan(-15); // the fall
+    const news = messages.filter((m) => m.subscriber === 'news station').map((m) => m.payload as { kind: string; active: boolean });
+    // (an emergency still active is published again when another clears: one retained message per topic)
+    expect([...new Set(news.filter((e) => e.active).map((e) => e.kind))]).toEqual(['rapid-descent', 'crash']);
+  });
+
+  it.each([
+    ['an empty file', '', 'line 1, column 1: the file is empty'],
+    ['a missing header', '0,0\n10,30\n', 'line 1, column 1: the header row is missing'],
+    ['a value that is not a number', 't_s,altitude_m\n0,0\n10,thirty\n', 'line 3, column 2: altitude_m "thirty" is not a number'],
+    ['time going backwards', 't_s,altitude_m\n0,0\n10,30\n5,40\n', 'line 4, column 1: t_s 5 does not come after 10'],
+  ])('refuses a flight file with %s: the line and column, and status 2', async (_what, content, message) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'flight-file-'));
+    const file = path.join(dir, 'flight.csv');
+    writeFileSync(file, content);
+    const error = await run(simulate[0], [simulate[1], '--flight', file], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
+    rmSync(dir, { recursive: true, force: true });
+    expect((error as { code: number }).code).toBe(2);
+    expect((error as { stderr: string }).stderr).toContain(`--flight: ${file}, ${message}`);
+  });
+
+  it('explains bad flight options and exits with status 2', async () => {
+    const cases = [
+      [['--seed', '1.5'], '--seed must be a whole number'],
+      [['--flight', 'flights/morning-flight.csv', '--scenario', 'crash'], 'give --scenario or --flight, not both'],
+      [['--flight', 'no-such-flight.csv'], '--flight: cannot read no-such-flight.csv'],
+    ] as const;
+    const errors = await Promise.all(cases.map(([args]) => run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e)));
+    for (const [i, [, message]] of cases.entries()) {
+      expect((errors[i] as { code: number }).code).toBe(2);
+      expect((errors[i] as { stderr: string }).stderr).toContain(message);
+    }
+  }, 120_000);
+
   it('explains bad options and exits with status 2', async () => {
     const cases = [
-      [['--scenario', 'storm'], 'unknown scenario "storm": choose normal, crash, sensor-fault or outage'],
+      [['--scenario', 'storm'], 'unknown scenario "storm": choose normal, crash, sensor-fault, gentle-failure'],
       [['--speed', '0'], '--speed must be a number'],
       [['--colour', 'red'], "Unknown option '--colour'"],
       [['--broker', 'http://x'], '--broker must look like mqtt://host:port'],
@@ -106,6 +157,7 @@ describe('npm start (host/simulate.ts)', () => {
       [['--device', 'sim', '--speed', '5'], '--speed needs --device node: the firmware in the simulator runs in real time'],
       [['--device', 'sim', '--ota-key', `04${'ab'.repeat(64)}`], '--ota-key needs --device node'],
       [['--device', 'sim', '--state', 'somewhere'], '--state needs --device node'],
+      [['--device', 'sim', '--flight', 'flights/morning-flight.csv'], '--flight needs --device node'],
     ] as const;
     // One after the other: the suite above already starts many at once.
     for (const [args, message] of cases) {
@@ -117,6 +169,7 @@ describe('npm start (host/simulate.ts)', () => {
 
   it('documents its options with --help', async () => {
     const { stdout } = await run(simulate[0], [simulate[1], '--help']);
-    for (const option of ['--device', '--broker', '--credentials', '--username', '--password', '--id', '--scenario', '--speed', '--duration', '--json', '--help']) expect(stdout).toContain(option);
+    for (const option of ['--device', '--broker', '--credentials', '--username', '--password', '--id', '--scenario', '--seed', '--flight', '--speed', '--duration', '--json', '--help']) expect(stdout).toContain(option);
+    for (const name of ['normal', 'crash', 'sensor-fault', 'outage', 'tree-landing', 'dropout-fall']) expect(stdout).toContain(name);
   });
 });

@@ -142,6 +142,21 @@ describe.each(brokers)('the access policy, enforced by %s', (_name, start) => {
     expect(intruder.messages).toEqual([]);
   });
 
+  it('gives a party several seats that stay connected together, while one account twice keeps only the newer connection', async () => {
+    const first = await as('crew');
+    let firstCut = false;
+    first.client.on('disconnect', () => (firstCut = true));
+    const second = await as('crew-2');
+    expect(await subscribe(second, ['sensor1/reply'])).toEqual([1]); // a round trip on the second seat
+    expect(await subscribe(first, ['sensor1/reply'])).toEqual([1]); // and the first is still there
+    expect(firstCut).toBe(false);
+    const cut = first.next('disconnect');
+    const again = await as('crew', { clientId: 'another-screen' }); // the same account, whatever id it asks for
+    await cut;
+    first.client.end(); // it would reconnect and take its id back: the policy's price, one connection per account
+    expect(again.client.connected).toBe(true);
+  });
+
   it("keeps a device to its own topics: another device's, its own commands and $SYS are refused", async () => {
     const crew = await as('crew');
     await subscribe(crew, ['sensor1/#', 'sensor2/#']);

@@ -56,6 +56,8 @@ describe('npm run broker -- config', () => {
       [['config', dir, '--client-ca', 'ca.pem'], '--tls-port and --client-ca need --tls-cert and --tls-key'],
       [['config', dir, '--websockets', '1883'], 'the listeners need different ports, not 1883, 1883'],
       [['config', dir, '--colour', 'red'], "Unknown option '--colour'"],
+      [['config', dir, '--seats', '0'], '--seats must be a whole number from 1 to 20, not "0"'],
+      [['config', dir, '--ids', 'crew-2'], '--ids: device id "crew-2" is the username of a ground party'],
       [['rotate', dir], 'rotate needs the configuration directory and the username'],
     ] as const;
     // Each run starts tsx: run them side by side.
@@ -88,10 +90,13 @@ describe('npm run broker -- config', () => {
     const conf = readFileSync(path.join(dir, 'mosquitto.conf'), 'utf8');
     expect(conf).toMatch(/^allow_anonymous false$/m);
     expect(conf).toMatch(/^listener 18830\nuse_username_as_clientid true$/m);
-    // A second configuration has passwords of its own.
+    // A second configuration has passwords of its own; --seats gives each party more accounts.
     const other = scratch();
-    await cli('config', other);
-    expect(readParties(path.join(other, 'parties.json')).accounts.some((a) => passwords.includes(a.password))).toBe(false);
+    await cli('config', other, '--seats', '2');
+    const seated = readParties(path.join(other, 'parties.json')).accounts;
+    expect(seated.some((a) => passwords.includes(a.password))).toBe(false);
+    expect(seated.filter((a) => a.role === 'crew').map((a) => a.username)).toEqual(['crew', 'crew-2']);
+    expect(readFileSync(path.join(other, 'acl'), 'utf8')).toContain('user crew-2\ntopic read sensor1/#\ntopic write sensor1/cmd/#\n');
   });
 
   it('refuses to replace an existing configuration (and its passwords) unless told to with --force', async () => {

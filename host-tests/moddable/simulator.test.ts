@@ -1,7 +1,7 @@
 // The real firmware, built by the real Moddable toolchain and run in the desktop simulator (mcsim,
 // headless under xvfb-run), and the XS stage of the ESP32 build. The simulator firmware is built
 // once; each run gets its broker, TLS, CA and device id at launch (host/moddable/simulator.ts).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,8 @@ import { startSimulator, type LaunchSettings, type SimulatorProcess } from '../.
 import { lastLines, waitUntil } from '../support/deadline';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { decode, testClient } from '../support/test-client';
-import { makeTestCertificates } from '../support/tls-certs';
+import { clientCertificate, makeTestCertificates } from '../support/tls-certs';
+import { login, passwordOf, startGeneratedMosquitto } from '../support/secured-brokers';
 import { moddableSdkForTests } from './moddable-sdk';
 
 const sdk: ModdableSdk | undefined = await moddableSdkForTests();
@@ -139,6 +140,78 @@ describe.skipIf(!sdk)('firmware on the Moddable desktop simulator, over TLS', ()
       expect(JSON.parse(run.payloads('telemetry')[0])).toMatchObject({ seq: 1 });
     } finally {
       await run.end();
+    }
+  });
+});
+
+describe.skipIf(!sdk)('firmware on the simulator, logging in to the generated Mosquitto over mutual TLS', () => {
+  const certificates = makeTestCertificates();
+  const deviceCertificate = clientCertificate(certificates, 'sensor1');
+  let broker: Awaited<ReturnType<typeof startGeneratedMosquitto>>;
+  beforeAll(async () => {
+    broker = await startGeneratedMosquitto({ certFile: certificates.chainFile, keyFile: certificates.keyFile, clientCaFile: certificates.caFile });
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+  const tlsLaunch = (extra: LaunchSettings = {}): LaunchSettings => ({
+    brokerPort: broker.tlsPort!,
+    deviceId: 'sensor1',
+    brokerTls: true,
+    brokerCa: certificates.caDerBase64,
+    brokerClientCert: deviceCertificate.certDerBase64,
+    brokerClientKey: deviceCertificate.keyDerBase64,
+    ...extra,
+  });
+  /** mcsim in a run directory whose preferences (NVS in the simulator) hold `nvs`. */
+  const start = (launch: LaunchSettings, nvs: Record<string, Record<string, string>> = {}) => {
+    const runDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-mcsim-nvs-'));
+    writeFileSync(path.join(runDir, 'modpreferences.json'), JSON.stringify(nvs));
+    return startSimulator(sdk!, mcSo, { headless: true, launch, runDir });
+  };
+
+  it('logs in with the password from NVS and a client certificate, answers the crew, and traces no secret', async () => {
+    const password = passwordOf(broker, 'sensor1');
+    const crew = await login(broker, 'crew');
+    crew.client.subscribe('sensor1/#', 1);
+    await crew.next('subscribed');
+    const simulator = start(tlsLaunch(), { broker: { password } });
+    const context = () => `${simulator.report()}\n${lastLines('mosquitto', broker.log())}`;
+    const payloads = (topic: string) => crew.messages.filter((m) => m.topic === `sensor1/${topic}`).map((m) => decode(m.payload));
+    try {
+      await simulator.waitForTrace(/^connected to 127\.0\.0\.1/, { what: 'the mutual-TLS login', context });
+      await waitUntil('2 telemetry messages at the crew', () => payloads('telemetry').length >= 2, { context });
+      crew.client.publish('sensor1/cmd/ping', '{"id":"crew"}', 1);
+      await waitUntil('the reply to the crew', () => payloads('reply').length >= 1, { context });
+    } finally {
+      await simulator.stop();
+      crew.client.end();
+    }
+    expect(JSON.parse(payloads('reply')[0])).toMatchObject({ cmd: 'ping', id: 'crew', ok: true });
+    expect(broker.log()).toMatch(/New client connected from 127\.0\.0\.1:\d+ as sensor1 \(p2, c0, k30, u'sensor1'\)/);
+    for (const line of simulator.traces) expect(line).not.toContain(password);
+  });
+
+  it('is refused with a wrong password from its settings, and says so', async () => {
+    const simulator = start(tlsLaunch({ brokerUsername: 'sensor1', brokerPassword: 'not-the-password' }));
+    try {
+      const line = await simulator.waitForTrace(/refused the connection/, { what: 'the refused login', context: () => simulator.report() });
+      expect(line).toMatch(/not authorized \(a wrong user name or password/);
+      expect(simulator.traces.some((l) => l.startsWith('connected to'))).toBe(false);
+    } finally {
+      await simulator.stop();
+    }
+  });
+
+  it('cannot even reach the login without a client certificate', async () => {
+    const simulator = start(tlsLaunch({ brokerClientCert: '', brokerClientKey: '', brokerPassword: passwordOf(broker, 'sensor1') }));
+    try {
+      // On a loaded machine an attempt may first run out of time in the handshake: wait for the refusal.
+      const line = await simulator.waitForTrace(/^disconnected: .*(TLS|TCP connection)/, { what: 'the TLS refusal', context: () => simulator.report(), timeoutMs: 120_000 });
+      expect(line).toMatch(/failed|closed/);
+      expect(simulator.traces.some((l) => l.startsWith('connected to'))).toBe(false);
+    } finally {
+      await simulator.stop();
     }
   });
 });

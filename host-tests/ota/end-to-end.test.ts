@@ -11,6 +11,7 @@ import { firmwareHeader } from '../../src/platform/node/host-flash';
 import { manifestFor, type ReleaseFields } from '../../host/ota/signing';
 import { lastLines, waitUntil } from '../support/deadline';
 import { freePort, startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { login, startGeneratedMosquitto } from '../support/secured-brokers';
 import { decode, testClient } from '../support/test-client';
 
 const run = promisify(execFile);
@@ -109,6 +110,43 @@ describe('over-the-air update, end to end', () => {
       const result = await run(tsx, ['host/ota/cli.ts', 'push', file, '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'victim', '--timeout', '30']).catch((e: { stdout: string; code: number }) => e);
       expect((result as { code: number }).code).toBe(1);
       expect((result as { stdout: string }).stdout).toMatch(reason);
+    }
+  }, 180_000);
+
+  it('pushes as the crew through a broker that enforces the access policy, and only as the crew', async () => {
+    const secured = await startGeneratedMosquitto();
+    try {
+      const work = mkdtempSync(path.join(os.tmpdir(), 'altimeter-ota-e2e-'));
+      await run(tsx, ['host/ota/cli.ts', 'keygen', '--out', work]);
+      const publicKey = readFileSync(path.join(work, 'ota-public.hex'), 'utf8').trim();
+      const parties = path.join(secured.dir, 'parties.json');
+      const node = spawn(tsx, ['host/simulate.ts', '--broker', `mqtt://127.0.0.1:${secured.port}`, '--credentials', parties, '--ota-key', publicKey, '--speed', '10', '--json'], { stdio: 'ignore' });
+      children.push(node);
+      const watcher = await login(secured, 'maritime-patrol');
+      watcher.client.subscribe('sensor1/info', 1);
+      await watcher.received(1); // the node is logged in and subscribed to its commands
+      watcher.client.end();
+      const file = path.join(work, 'expired.manifest.json');
+      const key = readFileSync(path.join(work, 'ota-private.pem'), 'utf8');
+      const release: ReleaseFields = { version: '9.9.9', board: 'host-simulation', url: 'http://127.0.0.1:9/x.bin', device: 'sensor1', expires: '2024-06-01T00:00:00Z', counter: 5 };
+      writeFileSync(file, JSON.stringify(manifestFor(new TextEncoder().encode(firmwareHeader('9.9.9')), release, key)));
+      const push = (...extra: string[]) =>
+        run(tsx, ['host/ota/cli.ts', 'push', file, '--broker', `mqtt://127.0.0.1:${secured.port}`, '--timeout', '20', ...extra]).catch((e: { stdout: string; stderr: string; code: number }) => e);
+      // As the crew (its last seat, crew-2, so a ground station on crew keeps its connection): the node answers.
+      const asCrew = (await push('--credentials', parties)) as { code: number; stdout: string };
+      expect(asCrew.code).toBe(1);
+      expect(asCrew.stdout).toMatch(/sensor1\/reply: .*"ok":false.*the manifest expired at 2024-06-01T00:00:00Z/);
+      expect(secured.log()).toMatch(/New client connected from .* as crew-2 \(p2, c1, k\d+, u'crew-2'\)/);
+      // As another party: push does not even try (the broker would drop the command; access-policy.test.ts shows it).
+      const asAtc = (await push('--credentials', parties, '--as', 'air-traffic-control')) as { code: number; stderr: string };
+      expect(asAtc.code).toBe(2);
+      expect(asAtc.stderr).toContain('has no crew account "air-traffic-control" (the crew\'s are crew, crew-2): only the crew may command');
+      // Without credentials: refused at the door.
+      const anonymous = (await push()) as { code: number; stderr: string };
+      expect(anonymous.code).toBe(1);
+      expect(anonymous.stderr).toMatch(/not authorized/);
+    } finally {
+      await secured.close();
     }
   }, 180_000);
 });

@@ -3,7 +3,8 @@
 import { SensorNode, type NodeOptions } from '../../src/app/node';
 import { DEFAULT_CONFIG, type NodeConfig } from '../../src/app/config';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
-import { SimulatedBarometer, type FlightScenario } from '../../src/sensor/simulated';
+import { flyScenario, type ScenarioName } from '../../src/sim/scenarios';
+import type { SimulatedBarometer } from '../../src/sim/simulated-barometer';
 import { MemoryStore } from '../fakes/memory-store';
 import { VirtualClock } from '../fakes/virtual-clock';
 
@@ -21,7 +22,7 @@ export interface NodeRig {
 export const settle = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface NodeRigOptions {
-  scenario?: FlightScenario;
+  scenario?: ScenarioName;
   config?: Partial<NodeConfig>;
   store?: MemoryStore;
   clock?: VirtualClock;
@@ -31,7 +32,7 @@ export interface NodeRigOptions {
 export function nodeRig(port: number, options: NodeRigOptions = {}): NodeRig {
   const clock = options.clock ?? new VirtualClock();
   const store = options.store ?? new MemoryStore();
-  const barometer = new SimulatedBarometer({ clock, scenario: options.scenario ?? 'normal', launchElevationM: 0 });
+  const { barometer } = flyScenario(options.scenario ?? 'normal', clock, { launchElevationM: 0 });
   const log: string[] = [];
   const rig: NodeRig = {
     clock,

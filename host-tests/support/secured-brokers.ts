@@ -28,15 +28,20 @@ export interface SecuredBroker {
 }
 
 export const FLEET = ['sensor1', 'sensor2'];
+// Both brokers have two seats per ground party (crew, crew-2, …), as `npm start` does.
 
-export async function startGeneratedMosquitto(extraArgs: string[] = []): Promise<SecuredBroker & { dir: string }> {
+/** With `tls`, also a TLS listener (on tlsPort) that requires client certificates from `clientCaFile`. */
+export async function startGeneratedMosquitto(tls?: { certFile: string; keyFile: string; clientCaFile: string }): Promise<SecuredBroker & { dir: string; tlsPort?: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-broker-config-'));
   const port = await freePort();
-  await run('node_modules/.bin/tsx', ['host/broker/cli.ts', 'config', dir, '--ids', FLEET.join(','), '--port', String(port), '--bind', '127.0.0.1', ...extraArgs]);
-  const mosquitto = await startMosquittoWithConfig(dir, { port });
+  const tlsPort = tls ? await freePort() : undefined;
+  const tlsArgs = tls ? ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile, '--tls-port', String(tlsPort), '--client-ca', tls.clientCaFile] : [];
+  await run('node_modules/.bin/tsx', ['host/broker/cli.ts', 'config', dir, '--ids', FLEET.join(','), '--seats', '2', '--port', String(port), '--bind', '127.0.0.1', ...tlsArgs]);
+  const mosquitto = await startMosquittoWithConfig(dir, { port, tlsPort });
   return {
     dir,
     port,
+    tlsPort,
     parties: readParties(path.join(dir, 'parties.json')),
     refusesUselessSubscriptions: false,
     refusals: [],
@@ -50,7 +55,7 @@ export async function startGeneratedMosquitto(extraArgs: string[] = []): Promise
 
 export async function startSecuredEmbedded(): Promise<SecuredBroker> {
   const refusals: Refusal[] = [];
-  const accounts = generateAccounts(FLEET);
+  const accounts = generateAccounts(FLEET, 2);
   const broker = await startEmbeddedBroker({ access: { fleet: FLEET, accounts, onRefused: (r) => refusals.push(r) } });
   return {
     port: broker.port,

@@ -1,15 +1,17 @@
 // npm run bench [-- SECTION ...] — benchmarks, each printing our figure beside a reference measured
-// in the same run, as a ratio. Sections: mqtt, node, ota, build (all by default).
+// in the same run, as a ratio. Sections: mqtt, node, ota, flights, build (all by default).
 import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '../command-line';
 import { benchBuild } from './build';
+import { benchFlights } from './flights';
 import { benchMqtt } from './mqtt';
 import { benchNode } from './node';
 import { benchOta } from './ota';
 
 const SECTIONS = {
   mqtt: 'the MQTT codec vs mqtt-packet, publishing to Mosquitto vs MQTT.js, the hot path on XS',
-  node: "the sensor node's sample cycle on XS, the altitude filter on synthetic flights",
+  node: "the sensor node's sample cycle on XS, the altitude filter on the flight model's flights",
   ota: 'verifying an update on XS: ECDSA P-256 vs Ed25519, SHA-256',
+  flights: 'detection budgets: the named flights and 100 + 100 randomised good flights and envelope failures',
   build: "cold firmware builds (simulator, ESP32 XS stage) vs the SDK's per-module tsc",
 };
 type Section = keyof typeof SECTIONS;
@@ -36,6 +38,7 @@ async function main(): Promise<number> {
     mqtt: benchMqtt,
     node: benchNode,
     ota: benchOta,
+    flights: benchFlights,
     build: () => benchBuild({ reference: !values['no-build-reference'] }),
   };
   for (const section of chosen) await run[section]();

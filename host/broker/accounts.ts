@@ -10,10 +10,11 @@ export function generatePassword(): string {
   return randomBytes(18).toString('base64url');
 }
 
-export function generateAccounts(fleet: readonly string[]): Account[] {
+/** Every account of a fleet, `seats` per ground party, each with a password of its own. */
+export function generateAccounts(fleet: readonly string[], seats = 1): Account[] {
   const problem = fleetProblem(fleet);
   if (problem) throw new Error(problem);
-  return fleetPrincipals(fleet).map((principal) => ({ ...principal, password: generatePassword() }));
+  return fleetPrincipals(fleet, seats).map((principal) => ({ ...principal, password: generatePassword() }));
 }
 
 export interface Ports {
@@ -82,7 +83,12 @@ export function readParties(file: string): Parties {
   return parseParties(text, file);
 }
 
-/** The account of a role (and, for a device, of that id), or undefined. */
+/** Every account of a role, in seat order. */
+export function accountsFor(parties: Pick<Parties, 'accounts'>, role: Role): Account[] {
+  return parties.accounts.filter((a) => a.role === role);
+}
+
+/** The (first) account of a role (and, for a device, of that id), or undefined. */
 export function accountFor(parties: Pick<Parties, 'accounts'>, role: Role, deviceId?: string): Account | undefined {
   return parties.accounts.find((a) => a.role === role && (role !== 'device' || (a.deviceId ?? a.username) === deviceId));
 }

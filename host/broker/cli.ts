@@ -1,15 +1,16 @@
-// npm run broker -- <command>: the configuration of a private Mosquitto for a fleet.
+// npm run broker -- <command>: the configuration of a private Mosquitto for a fleet. Usage below;
+// conventions (--help, exit statuses) in host/command-line.ts.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '../command-line';
 import { rotatePassword, writeBrokerConfig, type BrokerConfigOptions } from './mosquitto-config';
 import { fleetProblem } from './policy';
 
 const USAGE = `usage: npm run broker -- config DIR [--ids sensor1,sensor2] [--port 1883] [--bind ADDRESS]
                              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-port 8883] [--client-ca CA.pem]]
-                             [--websockets PORT] [--force]
+                             [--websockets PORT] [--seats N] [--force]
        npm run broker -- rotate DIR USERNAME
-       npm run broker -- --help`;
+       npm run broker -- --help      this text`;
 
 const HELP = `${USAGE}
 
@@ -28,6 +29,9 @@ config   writes a private Mosquitto configuration for a fleet into DIR:
   --tls-port N        the TLS listener's port (default 8883)
   --client-ca FILE    TLS clients must also present a certificate signed by this CA (mutual TLS)
   --websockets PORT   add an MQTT-over-WebSocket listener (wss when --tls-cert is given)
+  --seats N           accounts per ground party (default 1): crew, crew-2, … A client's id is its
+                      username, so an account has one connection at a time: a party with two
+                      screens (a ground station and an update push) needs two seats
   --force             replace an existing configuration in DIR (every password changes)
 
 rotate   gives the account USERNAME a new generated password (parties.json and passwd), then tells
@@ -35,8 +39,6 @@ rotate   gives the account USERNAME a new generated password (parties.json and p
 
 Passwords are never printed: they are in DIR/parties.json (mode 0600).
 `;
-
-class UsageError extends Error {}
 
 function port(value: string | undefined, option: string): number | undefined {
   if (value === undefined) return undefined;
@@ -51,7 +53,7 @@ function existingFile(value: string | undefined, option: string): string | undef
 }
 
 function config(args: string[]): number {
-  const { values, positionals } = parseArgs({
+  const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
     options: {
@@ -63,6 +65,7 @@ function config(args: string[]): number {
       'tls-port': { type: 'string' },
       'client-ca': { type: 'string' },
       websockets: { type: 'string' },
+      seats: { type: 'string', default: '1' },
       force: { type: 'boolean', default: false },
     },
   });
@@ -74,8 +77,11 @@ function config(args: string[]): number {
   const keyFile = existingFile(values['tls-key'], '--tls-key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (!certFile && (values['tls-port'] || values['client-ca'])) throw new UsageError('--tls-port and --client-ca need --tls-cert and --tls-key');
+  const seats = Number(values.seats);
+  if (!Number.isInteger(seats) || seats < 1 || seats > 20) throw new UsageError(`--seats must be a whole number from 1 to 20, not "${values.seats}"`);
   const options: BrokerConfigOptions = {
     dir: positionals[0],
+    seats,
     fleet,
     port: port(values.port, '--port'),
     bind: values.bind,
@@ -101,7 +107,7 @@ function config(args: string[]): number {
 }
 
 function rotate(args: string[]): number {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals } = parseCommandLine({ args, allowPositionals: true, options: {} });
   if (positionals.length !== 2) throw new UsageError('rotate needs the configuration directory and the username');
   const { account } = rotatePassword(positionals[0], positionals[1]);
   process.stdout.write(
@@ -115,33 +121,12 @@ function rotate(args: string[]): number {
   return 0;
 }
 
-function main(): number {
+async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
-  if (command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  try {
-    if (rest.includes('--help')) {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    if (command === 'config') return config(rest);
-    if (command === 'rotate') return rotate(rest);
-    throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed');
-  } catch (error) {
-    // parseArgs reports unknown or malformed options as TypeErrors with a code: those are usage errors too.
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-      return 2;
-    }
-    throw error;
-  }
+  if (wantsHelp(process.argv.slice(2)) || command === 'help') return printHelp(HELP);
+  if (command === 'config') return config(rest);
+  if (command === 'rotate') return rotate(rest);
+  throw new UsageError(command ? `unknown command "${command}"` : 'a command is needed: config or rotate');
 }
 
-try {
-  process.exitCode = main();
-} catch (error) {
-  process.stderr.write(`error: ${(error as Error).message}\n`);
-  process.exitCode = 1;
-}
+runCommand(main, USAGE);

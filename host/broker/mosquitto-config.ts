@@ -18,6 +18,8 @@ export interface BrokerConfigOptions {
   tls?: { certFile: string; keyFile: string; port?: number; /** Require client certificates signed by this CA (mutual TLS). */ clientCaFile?: string };
   /** MQTT over WebSocket for browsers (TLS too when `tls` is given). */
   websocketsPort?: number;
+  /** Accounts per ground party (`crew`, `crew-2`, …): one connection per account at a time. */
+  seats?: number;
   /** Overwrite an existing configuration (every password changes). */
   force?: boolean;
   passwordTool?: PasswordTool;
@@ -85,14 +87,14 @@ export function writeBrokerConfig(options: BrokerConfigOptions): WrittenConfig {
     const existing = Object.values(files).find((file) => existsSync(file));
     if (existing) throw new Error(`${existing} exists: refusing to replace a configuration and every password in it (pass --force to do that, or rotate one account with \`rotate\`)`);
   }
-  const accounts = generateAccounts(options.fleet);
+  const accounts = generateAccounts(options.fleet, options.seats);
   const ports: Ports = { mqtt: options.port ?? 1883 };
   if (options.tls) ports.mqtts = options.tls.port ?? 8883;
   if (options.websocketsPort !== undefined) ports.websockets = options.websocketsPort;
   const parties: Parties = { fleet: options.fleet, ports, accounts };
   mkdirSync(path.join(dir, 'data'), { recursive: true });
   writeFileSync(files.config, configText(options, dir, ports));
-  writeFileSync(files.acl, aclFileText(fleetPrincipals(options.fleet), options.fleet));
+  writeFileSync(files.acl, aclFileText(fleetPrincipals(options.fleet, options.seats), options.fleet));
   const passwordTool = writePasswordFile(files.passwords, accounts, options.passwordTool);
   writeFileSync(files.parties, partiesJson(parties), { mode: 0o600 });
   return { files, parties, passwordTool };

@@ -35,8 +35,9 @@
 // Client ids. Whoever connects with a client id takes over the session of that id (MQTT-3.1.4-2):
 // an id is no credential. So a client's id is its username, whatever it asked for (Mosquitto:
 // `use_username_as_clientid true`; the embedded broker does the same), and only the device's own
-// credentials make a client `sensor1`. One connection per account at a time follows: give every
-// screen of a party its own account if it needs two.
+// credentials make a client `sensor1`. One connection per account at a time follows, so a party
+// that needs several screens (a ground station and an update push, a terminal and a browser) gets
+// several seats: accounts `crew`, `crew-2`, … with the same rights.
 //
 // This module imports only core modules (topic names and matching), so a browser can use it too.
 import { publishedTopics, topicsFor } from '../../src/app/topics';
@@ -76,22 +77,29 @@ export interface AclRule {
 
 /** Device ids: one topic level, and a safe Mosquitto username (no wildcards, no ':' of the password file). */
 const DEVICE_ID = /^[A-Za-z0-9_-]{1,32}$/;
+/** The usernames of the ground parties' seats: `crew`, `crew-2`, … */
+const SEAT_USERNAME = new RegExp(`^(${GROUND_ROLES.join('|')})(-\\d+)?$`);
+
+/** The username of a party's seat (1 is the party's own name). */
+export const seatUsername = (role: GroundRole, seat: number) => (seat === 1 ? role : `${role}-${seat}`);
 
 /** Why `ids` cannot be a fleet (bad or duplicate ids, an id that is a party's username), or undefined. */
 export function fleetProblem(ids: readonly string[]): string | undefined {
   if (ids.length === 0) return 'a fleet needs at least one device id';
   for (const id of ids) {
     if (!DEVICE_ID.test(id)) return `device id "${id}" must be 1 to 32 letters, digits, "_" or "-"`;
-    if ((GROUND_ROLES as readonly string[]).includes(id)) return `device id "${id}" is the username of a ground party; choose another`;
+    if (SEAT_USERNAME.test(id)) return `device id "${id}" is the username of a ground party; choose another`;
     if (id === 'homeassistant') return 'device id "homeassistant" would collide with Home Assistant discovery topics';
   }
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
   return duplicate === undefined ? undefined : `device id "${duplicate}" is listed twice`;
 }
 
-/** The principals of a fleet: one device per id (its username is its id) and the four ground parties. */
-export function fleetPrincipals(fleet: readonly string[]): Principal[] {
-  return [...fleet.map((id): Principal => ({ username: id, role: 'device', deviceId: id })), ...GROUND_ROLES.map((role): Principal => ({ username: role, role }))];
+/** The principals of a fleet: one device per id (its username is its id), and `seats` accounts for each ground party. */
+export function fleetPrincipals(fleet: readonly string[], seats = 1): Principal[] {
+  const ground: Principal[] = [];
+  for (const role of GROUND_ROLES) for (let seat = 1; seat <= seats; seat++) ground.push({ username: seatUsername(role, seat), role });
+  return [...fleet.map((id): Principal => ({ username: id, role: 'device', deviceId: id })), ...ground];
 }
 
 /** The rules of one principal, in the order they are evaluated. */

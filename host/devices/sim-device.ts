@@ -18,6 +18,8 @@ export interface SimDeviceOptions {
   login?: { username: string; password: string };
   id: string;
   scenario: string;
+  /** Seed of the flight's wind and the chip's noise. */
+  seed: number;
   /** Progress of the build and launch, before the view takes the terminal. */
   progress: (line: string) => void;
   /** A reading the firmware traced, with its outbox depth. */
@@ -50,7 +52,7 @@ export async function startSimDevice(options: SimDeviceOptions): Promise<SimDevi
   writePreferenceDomain(runDir, 'broker', { username: options.login?.username, password: options.login?.password });
   const simulator = startSimulator(sdk, mcSo, {
     runDir,
-    launch: { deviceId: options.id, brokerHost: options.broker.host, brokerPort: options.broker.port, brokerTls: options.broker.tls, flightScenario: options.scenario },
+    launch: { deviceId: options.id, brokerHost: options.broker.host, brokerPort: options.broker.port, brokerTls: options.broker.tls, flightScenario: options.scenario, flightSeed: options.seed },
     simulators: BALLOON_SIMULATORS,
     window: { x: 0, y: 0, width: 760, height: 680 },
   });

@@ -19,7 +19,14 @@ export interface LaunchSettings {
   brokerTls?: boolean;
   /** The CA that signed the broker's certificate, base64 DER on one line. */
   brokerCa?: string;
+  /** The device's login (src/platform/moddable/broker-login.ts). */
+  brokerUsername?: string;
+  brokerPassword?: string;
+  /** A client certificate (base64 DER) and its RSA key (base64 PKCS#8 DER), for mutual TLS. */
+  brokerClientCert?: string;
+  brokerClientKey?: string;
   flightScenario?: string;
+  flightSeed?: number;
 }
 
 /** The preferences file of the SDK's lin Preference module, relative to the file root. */

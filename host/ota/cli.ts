@@ -7,7 +7,8 @@ import { MqttClient } from '../../src/mqtt/client';
 import { nodeClock } from '../../src/platform/node/clock';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
 import { utcTimeMs, utcTimeText } from '../../src/ota/manifest';
-import { accountFor, readParties } from '../broker/accounts';
+import { accountsFor, readParties } from '../broker/accounts';
+import type { Account } from '../broker/policy';
 import { startImageServer } from './image-server';
 import { generateKeyPair, manifestFor } from './signing';
 
@@ -23,10 +24,12 @@ const USAGE = `usage: npm run ota -- <command> [options]
                                         a counter that grows (default: the time of signing, in s)
   serve DIR [--port 8080] [--host 127.0.0.1]
                                         serve the images in DIR over HTTP, with Range (resumable)
-  push MANIFEST --broker mqtt://HOST[:PORT] [--id sensor1] [--timeout 300] [--credentials parties.json]
+  push MANIFEST --broker mqtt://HOST[:PORT] [--id sensor1] [--timeout 300] [--credentials parties.json [--as crew-2]]
                                         send the manifest to <id>/cmd/ota and follow <id>/ota until
                                         the update finishes or fails (exit 0 only when it updated);
-                                        with --credentials, as the crew (the only party that may command)
+                                        with --credentials, as the crew (the only party that may command):
+                                        its last seat, or the one --as names, so that a ground station
+                                        logged in on the first keeps its connection
   --help                                this text`;
 
 /** A number option within bounds, or a UsageError naming it. */
@@ -119,7 +122,7 @@ async function push(args: string[]): Promise<number> {
   const { values, positionals } = parseCommandLine({
     args,
     allowPositionals: true,
-    options: { broker: { type: 'string' }, id: { type: 'string', default: 'sensor1' }, timeout: { type: 'string', default: '300' }, credentials: { type: 'string' } },
+    options: { broker: { type: 'string' }, id: { type: 'string', default: 'sensor1' }, timeout: { type: 'string', default: '300' }, credentials: { type: 'string' }, as: { type: 'string' } },
   });
   const match = /^mqtt:\/\/([^:/]+)(?::(\d+))?/.exec(values.broker ?? '');
   if (!positionals[0] || !match) throw new UsageError('push needs MANIFEST --broker mqtt://host:port');
@@ -128,8 +131,13 @@ async function push(args: string[]): Promise<number> {
   const manifest = JSON.parse(readFileSync(positionals[0], 'utf8')) as Record<string, unknown>;
   const id = values.id!;
   // Only the crew may command: on a broker that enforces the access policy, push logs in as the crew.
-  const crew = values.credentials === undefined ? undefined : accountFor(readParties(values.credentials), 'crew');
-  if (values.credentials !== undefined && !crew) throw new UsageError(`${values.credentials} has no crew account`);
+  let crew: Account | undefined;
+  if (values.as !== undefined && values.credentials === undefined) throw new UsageError('--as names an account of --credentials: give both');
+  if (values.credentials !== undefined) {
+    const seats = accountsFor(readParties(values.credentials), 'crew');
+    crew = values.as === undefined ? seats.at(-1) : seats.find((a) => a.username === values.as);
+    if (!crew) throw new UsageError(values.as === undefined ? `${values.credentials} has no crew account` : `${values.credentials} has no crew account "${values.as}" (the crew's are ${seats.map((a) => a.username).join(', ')}): only the crew may command`);
+  }
   const client = new MqttClient(
     {
       host: match[1],

@@ -12,10 +12,13 @@ export interface EmergencyConfig {
   lowAltitudeForS: number;
   /** A descent faster than this (m/s) … */
   crashDescentMps: number;
-  /** … followed within `crashWindowS` by a stop (|vs| below `crashStopMps`) under `crashNearGroundM` is a crash. */
+  /** … followed within `crashWindowS` by a stop (|vs| below `crashStopMps`) … */
   crashStopMps: number;
-  crashNearGroundM: number;
   crashWindowS: number;
+  /** … at least this abrupt (m/s²; a burner manages ~0.5) is a crash, at any height. */
+  crashDecelerationMps2: number;
+  /** A crash stays active until the balloon has climbed this far above where it stopped (m). */
+  crashClearClimbM: number;
   /** Sensor faults for this long raise sensor-fault. */
   sensorFaultForS: number;
   /** A condition must be gone this long before its emergency clears (no flapping). */
@@ -52,11 +55,12 @@ export const DEFAULT_CONFIG: NodeConfig = {
     rapidDescentMps: 6,
     rapidDescentForS: 5,
     lowAltitudeM: 50,
-    lowAltitudeForS: 20,
+    lowAltitudeForS: 60,
     crashDescentMps: 8,
     crashStopMps: 1,
-    crashNearGroundM: 30,
     crashWindowS: 20,
+    crashDecelerationMps2: 2,
+    crashClearClimbM: 30,
     sensorFaultForS: 10,
     clearAfterS: 15,
   },
@@ -83,8 +87,9 @@ const RULES: Record<string, Rule> = {
   'emergency.lowAltitudeForS': { kind: 'number', min: 0, max: 3600 },
   'emergency.crashDescentMps': { kind: 'number', min: 2, max: 100 },
   'emergency.crashStopMps': { kind: 'number', min: 0.1, max: 10 },
-  'emergency.crashNearGroundM': { kind: 'number', min: 1, max: 1000 },
   'emergency.crashWindowS': { kind: 'number', min: 1, max: 600 },
+  'emergency.crashDecelerationMps2': { kind: 'number', min: 0.6, max: 100 },
+  'emergency.crashClearClimbM': { kind: 'number', min: 1, max: 1000 },
   'emergency.sensorFaultForS': { kind: 'number', min: 0, max: 3600 },
   'emergency.clearAfterS': { kind: 'number', min: 0, max: 3600 },
 };
@@ -114,6 +119,11 @@ function check(path: string, value: unknown, rule: Rule): string | undefined {
   }
 }
 
+/** Settings earlier firmware had, and why they went: named in the refusal, dropped from a stored config. */
+const RETIRED: Record<string, string> = {
+  'emergency.crashNearGroundM': 'emergency.crashNearGroundM is retired: a crash is now recognised at any height, by how abruptly it stops (emergency.crashDecelerationMps2)',
+};
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -132,7 +142,7 @@ export function mergeConfig(base: NodeConfig, change: unknown): NodeConfig {
       }
       for (const [inner, innerValue] of Object.entries(value)) {
         const rule = RULES[`emergency.${inner}`];
-        if (!rule) problems.push(`unknown setting emergency.${inner}`);
+        if (!rule) problems.push(RETIRED[`emergency.${inner}`] ?? `unknown setting emergency.${inner}`);
         else (merged.emergency as unknown as Record<string, unknown>)[inner] = innerValue;
       }
     } else if (!RULES[key]) {
@@ -157,7 +167,19 @@ export function loadConfig(store: KeyValueStore, defaults: NodeConfig = DEFAULT_
   const stored = store.get(STORE_KEY);
   if (stored === undefined) return { config: defaults };
   try {
-    return { config: mergeConfig(defaults, JSON.parse(stored)) };
+    const change = JSON.parse(stored) as unknown;
+    // A setting a firmware update retired is dropped, not a reason to lose the others.
+    const retired: string[] = [];
+    if (isObject(change) && isObject(change.emergency)) {
+      for (const key of Object.keys(change.emergency)) {
+        if (RETIRED[`emergency.${key}`]) {
+          retired.push(RETIRED[`emergency.${key}`]);
+          delete change.emergency[key];
+        }
+      }
+    }
+    const config = mergeConfig(defaults, change);
+    return retired.length ? { config, warning: `stored config: ${retired.join('; ')} (dropped)` } : { config };
   } catch (error) {
     return { config: defaults, warning: `stored config ignored (${(error as Error).message}); using defaults` };
   }

@@ -171,8 +171,20 @@ export class SensorNode {
     return Math.round((this.options.clock.now() - this.#startedMs) / 1000);
   }
 
-  /** One sampling cycle (the timer calls it; tests may too). */
+  /**
+   * One sampling cycle (the timer calls it; tests may too). It never throws: the altimeter turns a
+   * failing driver or filter into a "fault" reading, and anything else that fails here is logged
+   * and the next cycle runs as usual.
+   */
   sample(): void {
+    try {
+      this.#sample();
+    } catch (error) {
+      this.#log(`sample ${this.#seq} failed, the next one runs: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    }
+  }
+
+  #sample(): void {
     const reading = this.altimeter.read();
     const seq = ++this.#seq;
     const { client, outbox, topics } = this;

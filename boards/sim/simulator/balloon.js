@@ -7,12 +7,12 @@
 // (src/platform/moddable/sim/panel-link.ts), and the app's `screen.postMessage` arrives here in
 // `onJSON`. One message, one JSON object:
 //
-//   pane → app   {"flight":{"scenario":"normal"|"crash"|"sensor-fault"|"manual"}}  restart that flight
+//   pane → app   {"flight":{"scenario":"normal"|"crash"|…|"manual"}}  restart that flight (hello lists them)
 //                {"flight":{"targetAltitudeM":150}}   manual flight: the pilot climbs or descends there
 //                {"flight":{"envelopeFailure":true}}  the envelope fails now (manual flight)
 //                {"sensor":{"silent":true,"frozen":false,"spikes":false}}  chip faults (any subset)
 //                {"network":{"up":false}}              cut (or restore) the node's network
-//   app → pane   {"hello":{"id","fw","broker","scenario"}}   the firmware (re)started
+//   app → pane   {"hello":{"id","fw","broker","scenario","scenarios"}}   the firmware (re)started
 //                {"status":{"alt","vs","q","emergencies","link","outbox","dropped"}}  after each reading
 //                {"refused":"why"}                     a pane message the app could not use
 //
@@ -25,12 +25,8 @@ import { ButtonsRow, ControlsColumn, InfoRow, PopupRow, SwitchRow } from "Contro
 import { DeviceBehavior, DeviceContainer, DeviceScreen } from "DevicePane";
 import { HorizontalSlider, HorizontalSliderBehavior } from "piu/Sliders";
 
-const SCENARIOS = [
-	{ title: "Normal flight", value: "normal" },
-	{ title: "Envelope failure", value: "crash" },
-	{ title: "Sensor faults", value: "sensor-fault" },
-	{ title: "Manual", value: "manual" },
-];
+// Until the firmware says which flights it has (hello.scenarios), the few every build has.
+let SCENARIOS = ["normal", "crash", "sensor-fault", "manual"].map((name) => ({ title: name, value: name }));
 const INPUT_FILE = "panel-input.jsonl";
 const READOUT_FILE = "panel-readout.json";
 const SENSOR_SWITCHES = { silent: "SILENT", frozen: "FROZEN", spikes: "SPIKES" };
@@ -135,6 +131,11 @@ class BalloonBehavior extends DeviceBehavior {
 	onHello(container, hello) {
 		// The firmware starts from its config: the controls show that, not what they showed before.
 		this.broker = hello.broker;
+		if (Array.isArray(hello.scenarios) && this.FLIGHT) {
+			// The firmware's own list of flights: the picker offers exactly what it can fly.
+			SCENARIOS = hello.scenarios.map((name) => ({ title: name, value: name }));
+			this.FLIGHT.behavior.data.items = SCENARIOS;
+		}
 		this.showScenario(hello.scenario);
 		for (const key in SENSOR_SWITCHES) this.setSwitch(this[SENSOR_SWITCHES[key]], false);
 		this.setSwitch(this.NETWORK, true);

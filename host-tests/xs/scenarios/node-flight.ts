@@ -2,7 +2,7 @@
 // flight): a crash flight with a broker outage in the middle, run on Node and on XS alike.
 import { SensorNode } from '../../../src/app/node';
 import { DEFAULT_CONFIG } from '../../../src/app/config';
-import { SimulatedBarometer } from '../../../src/sensor/simulated';
+import { flyScenario } from '../../../src/sim/scenarios';
 import { encode } from '../../../src/mqtt/codec';
 import { OUTBOX_WINDOW } from '../../../src/app/outbox';
 import { MemoryStore } from '../../fakes/memory-store';
@@ -11,7 +11,7 @@ import { VirtualClock } from '../../fakes/virtual-clock';
 import type { Clock, StreamSocketOptions } from '../../../src/ports';
 
 function makeNode(clock: Clock, socket: SensorNode['options']['socket'], scenario: 'normal' | 'crash') {
-  const barometer = new SimulatedBarometer({ clock, scenario, launchElevationM: 0 });
+  const { barometer } = flyScenario(scenario, clock, { launchElevationM: 0 });
   return new SensorNode({
     broker: { host: 'broker', port: 1883 },
     clock,

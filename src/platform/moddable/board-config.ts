@@ -5,6 +5,8 @@ export interface BoardConfig {
   i2cHz?: number;
   sensorChip?: string;
   flightScenario?: string;
+  /** Seed of the simulated flight's wind and sensor noise (the same seed flies the same flight). */
+  flightSeed?: number;
   wifiSsid?: string;
   wifiPassword?: string;
   /** Hex of the uncompressed P-256 public key updates must be signed with ('' refuses updates). */
@@ -23,5 +25,12 @@ export interface LaunchSettings {
   brokerTls: boolean;
   /** The CA that signed the broker's certificate, base64 DER on one line ('' for the SDK's CAs). */
   brokerCa: string;
+  /** The device's login ('' for none: then NVS, see broker-login.ts). Never logged. */
+  brokerUsername: string;
+  brokerPassword: string;
+  /** A client certificate (base64 DER) and its RSA key (base64 PKCS#8 DER) for mutual TLS, or ''. */
+  brokerClientCert: string;
+  brokerClientKey: string;
   flightScenario?: string;
+  flightSeed?: number;
 }

@@ -6,6 +6,7 @@
 // CertificateManager (modules/crypt/ssl/ssl_cert.js) takes `clientCertificates` (DER) and
 // `clientKey` (PKCS#8 DER), and signs the CertificateVerify with RSA only (ssl_handshake.js).
 import TCP from "embedded:io/socket/tcp";
+import Timer from "timer";
 // mcconfig resolves "ssl/session" to the SDK's untyped JavaScript; `npm run typecheck` sees the
 // declaration in esp32/moddable-modules.d.ts instead.
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment -- the error exists under mcconfig only
@@ -83,15 +84,37 @@ export function openTlsSocket(options: StreamSocketOptions, address: string): St
       for (;;) {
         const data = session.read(tcp);
         if (data === undefined) break;
-        if (data === null) return fail(`TLS connection to ${address}:${options.port} closed`);
+        if (data === null) {
+          peerClosed = true;
+          break;
+        }
         received.push(data);
       }
-      if (received.length) options.onReadable(received.length);
+      if (received.length || peerClosed) deliver();
     } catch (error) {
       const message = (error as Error).message;
-      const hint = /certificate/.test(message) ? " (is the broker's certificate, for this host name, signed by the configured CA?)" : "";
+      const hint = /^certificateVerify/.test(message)
+        ? " (mutual TLS: the device's client key must be RSA, and the key exchange RSA or ECDHE_RSA)"
+        : /certificate/.test(message)
+          ? " (is the broker's certificate, for this host name, signed by the configured CA?)"
+          : "";
       fail(`TLS with ${address}:${options.port} failed: ${message}${hint}`);
     }
+  };
+  // What was decrypted goes to the client on a fresh stack: answering a message (a command's reply)
+  // encrypts a record, and doing that inside the decryption overflowed the XS stack. A close that
+  // came with data (a CONNACK refusing the login, then the broker's close) is reported after it.
+  let peerClosed = false;
+  let delivering = false;
+  const deliver = () => {
+    if (delivering) return;
+    delivering = true;
+    Timer.set(() => {
+      delivering = false;
+      if (failed) return;
+      if (received.length) options.onReadable(received.length);
+      if (peerClosed) fail(`TLS connection to ${address}:${options.port} closed`);
+    }, 0);
   };
   const tcp = new TCP({
     address,

@@ -1,76 +1,106 @@
-// The desktop simulator's barometer: a simulated chip (noise and all) flying the flight chosen on
-// the simulator's pane, with the faults the pane switches on. The firmware reads it through its
-// normal sampling path (altimeter, filters, emergencies), exactly as it would read a BMP280.
+// The desktop simulator's barometer: a simulated BMP280 (src/sim/simulated-barometer.ts: its noise,
+// filter and resolution) measuring the flight chosen on the simulator's pane, with the faults the
+// pane switches on. The firmware reads it through its normal sampling path (altimeter, filters,
+// emergencies), exactly as it would read a real chip.
 //
-// Flights: a scripted scenario (normal, crash, sensor-fault; restarted from its beginning when
-// picked) or "manual", flown from where the balloon is with the pane's target altitude and
-// envelope-failure button (manual-flight.ts). The first flight is the build config's
-// `flightScenario`. Faults: the chip stops answering (NACK), its reading freezes (the same values
-// again, which the altimeter calls stuck), or spikes (every fourth sample off by 40–80 m).
+// Flights: a named scenario of the physical model (src/sim/scenarios.ts; restarted from its
+// beginning when picked; the first is the launch settings' flightScenario and flightSeed), or
+// "manual", flown by hand from where the balloon is with the pane's target altitude
+// (manual-flight.ts). "Fail now" tears the envelope of whichever flies: the model's own failure in a
+// scenario, the manual flight's fall otherwise. Faults on top of the flight's own: the chip stops
+// answering (NACK), its reading freezes (the same values again, which the altimeter calls stuck), or
+// spikes (every fourth sample off by 40–80 m).
 import type { Clock } from "ports";
 import type { Barometer, BarometerSample, ChipName } from "sensor/barometer";
 import { SensorFault } from "sensor/errors";
+import { pressureAtAltitudePa } from "sensor/altitude";
 import type { BoardConfig } from "platform/moddable/board-config";
-import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightPath, type FlightScenario } from "sensor/simulated";
+import { DEFAULT_LAUNCH_ELEVATION_M, type SimulatedFlight } from "sim/flight";
+import { flyScenario, isScenarioName, SCENARIO_NAMES, type ScenarioName } from "sim/scenarios";
+import { SimulatedBarometer, type FlightSource } from "sim/simulated-barometer";
 import { ManualFlight } from "./manual-flight";
 import { fieldsOf, onPanel } from "./panel-link";
 
-export type FlightChoice = FlightScenario | "manual";
-export const FLIGHT_CHOICES: readonly FlightChoice[] = [...FLIGHT_SCENARIOS, "manual"];
+export type FlightChoice = ScenarioName | "manual";
+export const FLIGHT_CHOICES: readonly FlightChoice[] = [...SCENARIO_NAMES, "manual"];
 const MAX_TARGET_M = 10_000;
 const SPIKE_EVERY = 4;
+const QNH_PA = 101_325;
+
+/** The manual flight as the chip sees it: the air at its height over the launch site. */
+class ManualSource implements FlightSource {
+  readonly flight: ManualFlight;
+  readonly #air = { pressurePa: 0, temperatureC: 0, sensor: "ok" as const };
+  constructor(flight: ManualFlight) {
+    this.flight = flight;
+  }
+  get startMs(): number {
+    return this.flight.startMs;
+  }
+  at(nowMs: number) {
+    const amsl = DEFAULT_LAUNCH_ELEVATION_M + this.flight.at(nowMs).altitudeM;
+    this.#air.pressurePa = pressureAtAltitudePa(amsl, QNH_PA);
+    this.#air.temperatureC = 15 - 0.0065 * amsl; // the standard atmosphere
+    return this.#air;
+  }
+}
 
 export class PanelBarometer implements Barometer {
   readonly chip: ChipName = "SIMULATED";
   readonly address = 0;
   readonly #clock: Clock;
-  #source: SimulatedBarometer<FlightPath>;
+  readonly #seed: number;
+  #scenario: SimulatedFlight | undefined;
   #manual: ManualFlight | undefined;
+  #chip!: SimulatedBarometer;
   readonly faults = { silent: false, frozen: false, spikes: false };
   readonly #held: BarometerSample = { pressure: 0, temperature: 0 };
   #holding = false;
   #samples = 0;
 
-  constructor(clock: Clock, choice: FlightChoice) {
+  constructor(clock: Clock, choice: FlightChoice, seed: number) {
     this.#clock = clock;
-    this.#source = new SimulatedBarometer({ clock, scenario: "normal" });
+    this.#seed = seed;
     this.fly(choice);
   }
 
-  /** Starts a scripted scenario from its beginning, or takes the balloon over by hand from where it is. */
+  /** Starts a scenario from its beginning, or takes the balloon over by hand from where it is. */
   fly(choice: FlightChoice): void {
     const now = this.#clock.now();
     if (choice === "manual") {
-      this.#manual = new ManualFlight(now, this.#source.flight.at(now));
-      this.#source = new SimulatedBarometer({ clock: this.#clock, scenario: "normal", flight: this.#manual });
+      const from = this.#scenario?.at(now) ?? this.#manual?.at(now) ?? { altitudeM: 0, verticalSpeedMps: 0 };
+      this.#manual = new ManualFlight(now, from);
+      this.#scenario = undefined;
+      this.#chip = new SimulatedBarometer({ clock: this.#clock, flight: new ManualSource(this.#manual), seed: this.#seed });
     } else {
+      const { flight, barometer } = flyScenario(choice, this.#clock, { seed: this.#seed, startMs: now });
+      this.#scenario = flight;
       this.#manual = undefined;
-      this.#source = new SimulatedBarometer({ clock: this.#clock, scenario: choice, startMs: now });
+      this.#chip = barometer;
     }
   }
 
   /** The pilot heads for `altitudeM` (taking the balloon over by hand if a scenario was flying). */
   setTarget(altitudeM: number): string | undefined {
-    if (this.#manual?.envelopeFailed) return "the envelope has failed: no pilot can climb now; pick a flight to start again";
-    this.#manualFlight().setTarget(altitudeM, this.#clock.now());
+    if (this.#manual?.envelopeFailed || (this.#scenario && this.#scenario.failedAtS >= 0)) {
+      return "the envelope has failed: no pilot can climb now; pick a flight to start again";
+    }
+    if (!this.#manual) this.fly("manual");
+    this.#manual!.setTarget(altitudeM, this.#clock.now());
     return undefined;
   }
 
-  /** The envelope tears now (taking the balloon over by hand if a scenario was flying). */
+  /** The envelope tears now. */
   failEnvelope(): void {
-    this.#manualFlight().failEnvelope(this.#clock.now());
-  }
-
-  #manualFlight(): ManualFlight {
-    if (!this.#manual) this.fly("manual");
-    return this.#manual!;
+    if (this.#scenario) this.#scenario.failEnvelope();
+    else this.#manual!.failEnvelope(this.#clock.now());
   }
 
   sample(): BarometerSample {
     const faults = this.faults;
     if (faults.silent) throw new SensorFault("NACK", "SIMULATED: no acknowledge (the chip was silenced from the simulator pane)");
     if (faults.frozen && this.#holding) return this.#held;
-    const sample = this.#source.sample();
+    const sample = this.#chip.sample();
     this.#held.pressure = sample.pressure;
     this.#held.temperature = sample.temperature;
     this.#holding = faults.frozen;
@@ -82,7 +112,10 @@ export class PanelBarometer implements Barometer {
     return this.#held;
   }
 
-  reinitialize(): void {}
+  reinitialize(): void {
+    this.#chip.reinitialize();
+  }
+
   close(): void {}
 }
 
@@ -117,9 +150,11 @@ function sensorMessage(barometer: PanelBarometer, value: unknown): string | unde
 }
 
 export function createBarometerOpener(config: BoardConfig, clock: Clock): () => Barometer {
-  const choice = (config.flightScenario ?? "normal") as FlightChoice;
-  if (!FLIGHT_CHOICES.includes(choice)) throw new Error(`flightScenario "${choice}" is not one of ${FLIGHT_CHOICES.join(", ")}`);
-  const barometer = new PanelBarometer(clock, choice);
+  const choice = config.flightScenario ?? "normal";
+  if (!(isScenarioName(choice) || choice === "manual")) throw new Error(`flightScenario "${choice}" is not one of ${FLIGHT_CHOICES.join(", ")}`);
+  const seed = config.flightSeed ?? 1;
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`flightSeed must be a whole number, not ${config.flightSeed}`);
+  const barometer = new PanelBarometer(clock, choice, seed);
   onPanel("flight", (value) => flightMessage(barometer, value));
   onPanel("sensor", (value) => sensorMessage(barometer, value));
   return () => barometer;

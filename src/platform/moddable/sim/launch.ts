@@ -1,7 +1,8 @@
 // The simulator's launch settings. One simulator build serves every run: the host tools
 // (`npm run sim`, the simulator suite; host/moddable/simulator.ts) write the run's device id, broker,
-// TLS, CA and flight scenario into the preference domain "launch" before mcsim starts (a JSON file in
-// mcsim's working directory: boards/sim/manifest.json sets the file root to "./"). A setting that is
+// TLS, CA, login, client certificate, flight scenario and seed into the preference domain "launch"
+// before mcsim starts (a JSON file in mcsim's working directory: boards/sim/manifest.json sets the file
+// root to "./"). A setting that is
 // not there keeps the build's value; one of the wrong type stops the start with its name.
 import Preference from "preference";
 import type { LaunchSettings } from "platform/moddable/board-config";
@@ -25,6 +26,11 @@ export function launchSettings(built: LaunchSettings): LaunchSettings {
     brokerPort: launchValue("brokerPort", built.brokerPort),
     brokerTls: launchValue("brokerTls", built.brokerTls),
     brokerCa: launchValue("brokerCa", built.brokerCa),
+    brokerUsername: launchValue("brokerUsername", built.brokerUsername),
+    brokerPassword: launchValue("brokerPassword", built.brokerPassword),
+    brokerClientCert: launchValue("brokerClientCert", built.brokerClientCert),
+    brokerClientKey: launchValue("brokerClientKey", built.brokerClientKey),
     flightScenario: launchValue("flightScenario", built.flightScenario),
+    flightSeed: launchValue("flightSeed", built.flightSeed),
   };
 }

@@ -5,7 +5,14 @@
 // the tear, the lift falls away over a few seconds and the fabric drags like a poor parachute, so
 // the balloon falls towards about 15 m/s (DESIGN: 10–30 m/s with a failed envelope) until it hits
 // the ground, where it stays.
-import type { FlightPath, FlightState } from "sensor/simulated";
+
+/** Where the balloon is (the returned object is reused). */
+export interface ManualFlightState {
+  /** Height above the launch site (m). */
+  altitudeM: number;
+  verticalSpeedMps: number;
+  phase: string;
+}
 
 const MAX_CLIMB_MPS = 5; // a brisk climb, about 1,000 ft/min
 const MAX_DESCENT_MPS = 4; // a deliberate, fast descent
@@ -18,14 +25,14 @@ const FAILURE_ACCELERATION_MPS2 = 2.5;
 const FAILURE_TERMINAL_MPS = 15;
 const STEP_MS = 100;
 
-export class ManualFlight implements FlightPath {
+export class ManualFlight {
   readonly startMs: number;
   #targetM: number;
   #envelopeFailed = false;
   #nowMs: number;
   #altitudeM: number;
   #verticalSpeedMps: number;
-  readonly #state: FlightState = { altitudeM: 0, verticalSpeedMps: 0, phase: "" };
+  readonly #state: ManualFlightState = { altitudeM: 0, verticalSpeedMps: 0, phase: "" };
 
   /** Takes over at `nowMs` from where the balloon is (no jump when switching from a scenario). */
   constructor(nowMs: number, from: { altitudeM: number; verticalSpeedMps: number }) {
@@ -56,7 +63,7 @@ export class ManualFlight implements FlightPath {
     this.#envelopeFailed = true;
   }
 
-  at(nowMs: number): FlightState {
+  at(nowMs: number): ManualFlightState {
     while (this.#nowMs + STEP_MS <= nowMs) {
       this.#step(STEP_MS / 1000);
       this.#nowMs += STEP_MS;
