@@ -157,6 +157,49 @@ describe.each(brokers)('the access policy, enforced by %s', (_name, start) => {
     expect(again.client.connected).toBe(true);
   });
 
+  it('gives the news station nothing through $SYS or a shared subscription, retained or live', async () => {
+    const device = await as('sensor1');
+    for (const [topic, payload] of [['sensor1/status', 'online'], ['sensor1/info', '{"fw":"x"}']]) {
+      const token = device.client.publish(topic, payload, 1, true);
+      await device.next('published', (t) => t === token);
+    }
+    const news = await as('news-station');
+    // Mosquitto keeps $SYS/broker/version and the like retained: were $SYS readable, they would come with the SUBACK.
+    const granted = await subscribe(news, ['$SYS/#', '$share/g/#', '$share/g/sensor1/altitude', 'sensor1/emergency']);
+    expect(granted).toEqual(broker.refusesUselessSubscriptions ? [0x80, 0x80, 0x80, 1] : [1, 1, 1, 1]);
+    device.client.publish('sensor1/altitude', '1523.4', 1);
+    device.client.publish('sensor1/telemetry', '{"seq":1}', 1);
+    device.client.publish('sensor1/emergency', '{"active":true,"kind":"crash"}', 1);
+    await waitFor(() => news.messages.some((m) => m.topic === 'sensor1/emergency' && !m.retain));
+    expect(new Set(topicsOf(news))).toEqual(new Set(['sensor1/emergency']));
+  });
+
+  it("never turns another party's last will into a command, live or retained", async () => {
+    const crew = await as('crew');
+    await subscribe(crew, ['sensor1/cmd/#']);
+    // Air traffic control leaves a retained will on the reboot command, then vanishes without DISCONNECT.
+    const atc = await as('air-traffic-control', {
+      will: { topic: 'sensor1/cmd/reboot', payload: utf8('{"id":"atc-will"}'), qos: 1, retain: true },
+      reconnect: { minDelayMs: 600_000, maxDelayMs: 600_000 },
+    });
+    atc.killConnection();
+    // The broker decides on the will when it sees the connection go: wait until it has (a leaked
+    // will reaches the crew, and the assertions below say so).
+    if (broker.refusesUselessSubscriptions) {
+      await waitFor(() => crew.messages.length > 0 || broker.refusals.some((r) => r.kind === 'publish' && r.username === 'air-traffic-control' && r.topic === 'sensor1/cmd/reboot'));
+    } else {
+      await waitFor(() => /Client air-traffic-control closed its connection/.test(broker.log()));
+    }
+    atc.client.end();
+    // A device subscribing now would be handed a retained will; the crew, subscribed all along, a live one.
+    const device = await as('sensor1');
+    await subscribe(device, ['sensor1/cmd/+']);
+    crew.client.publish('sensor1/cmd/ping', '{"id":"after-the-will"}', 1);
+    await waitFor(() => device.messages.length > 0 && crew.messages.length > 0);
+    expect(device.messages.map((m) => decode(m.payload))).toEqual(['{"id":"after-the-will"}']);
+    expect(crew.messages.map((m) => decode(m.payload))).toEqual(['{"id":"after-the-will"}']);
+  });
+
   it("keeps a device to its own topics: another device's, its own commands and $SYS are refused", async () => {
     const crew = await as('crew');
     await subscribe(crew, ['sensor1/#', 'sensor2/#']);

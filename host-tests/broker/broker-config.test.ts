@@ -2,7 +2,7 @@
 // password hashes the real Mosquitto accepts (whether mosquitto_passwd or our own code made them),
 // the TLS listener with client certificates, the WebSocket listener, and rotating one password.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,7 @@ import { aclFileText, fleetPrincipals } from '../../host/broker/policy';
 import { freePort, startMosquittoWithConfig, type Mosquitto } from '../support/mosquitto';
 import { login, refusedLogin, type SecuredBroker } from '../support/secured-brokers';
 import { clientCertificate, makeTestCertificates } from '../support/tls-certs';
-import { testClient } from '../support/test-client';
+import { testClient, type TestClient } from '../support/test-client';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) => run('node_modules/.bin/tsx', ['host/broker/cli.ts', ...args]);
@@ -28,6 +28,13 @@ const running: Mosquitto[] = [];
 afterAll(async () => {
   for (const m of running) await m.close();
 });
+
+/** SUBSCRIBE and its SUBACK: a round trip that proves the connection is alive. */
+async function subscribeOn(c: TestClient, filter: string): Promise<number[]> {
+  const done = c.next('subscribed');
+  c.client.subscribe(filter, 1);
+  return (await done)[1];
+}
 
 /** Mosquitto on a configuration written here, as a SecuredBroker for the login helpers. */
 async function serve(dir: string, port: number, tlsPort?: number): Promise<SecuredBroker> {
@@ -54,6 +61,8 @@ describe('npm run broker -- config', () => {
       [['config', dir, '--port', '70000'], '--port must be a port number from 1 to 65535, not "70000"'],
       [['config', dir, '--tls-cert', path.join(dir, 'missing.pem'), '--tls-key', 'x'], `--tls-cert ${path.join(dir, 'missing.pem')}: no such file`],
       [['config', dir, '--client-ca', 'ca.pem'], '--tls-port and --client-ca need --tls-cert and --tls-key'],
+      [['config', dir, '--no-plain'], '--no-plain needs --tls-cert and --tls-key: without the plain listener, TLS is the way in'],
+      [['config', dir, '--no-plain', '--port', '1884', '--tls-cert', 'package.json', '--tls-key', 'package.json'], '--port is the plain listener, which --no-plain leaves out'],
       [['config', dir, '--websockets', '1883'], 'the listeners need different ports, not 1883, 1883'],
       [['config', dir, '--colour', 'red'], "Unknown option '--colour'"],
       [['config', dir, '--seats', '0'], '--seats must be a whole number from 1 to 20, not "0"'],
@@ -83,6 +92,7 @@ describe('npm run broker -- config', () => {
     for (const password of passwords) expect(stdout).not.toContain(password); // printed nowhere
     expect(statSync(path.join(dir, 'passwd')).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dir, 'parties.json')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(dir, 'data')).mode & 0o777).toBe(0o700); // the broker's store: retained flight data, queued commands
     expect(readFileSync(path.join(dir, 'acl'), 'utf8')).toBe(aclFileText(fleetPrincipals(['sensor1', 'sensor2']), ['sensor1', 'sensor2']));
     const lines = readFileSync(path.join(dir, 'passwd'), 'utf8').trim().split('\n');
     expect(lines.map((l) => l.split(':')[0])).toEqual(parties.accounts.map((a) => a.username));
@@ -107,8 +117,10 @@ describe('npm run broker -- config', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/exists: refusing to replace a configuration and every password in it \(pass --force/);
     expect(readFileSync(path.join(dir, 'parties.json'), 'utf8')).toBe(before);
+    chmodSync(path.join(dir, 'parties.json'), 0o644); // loosened meanwhile (a copy, an editor): the new passwords must not inherit it
     await cli('config', dir, '--force');
     expect(readFileSync(path.join(dir, 'parties.json'), 'utf8')).not.toBe(before);
+    expect(statSync(path.join(dir, 'parties.json')).mode & 0o777).toBe(0o600);
   }, 120_000);
 });
 
@@ -163,6 +175,27 @@ describe('the listeners', () => {
     expect(await refusedLogin(tlsBroker, { clientId: 'sensor1', username: 'sensor1', password: new TextEncoder().encode('wrong'), tls: { ca: certificates.ca, certificate: device.cert, key: device.key } })).toBe(5);
   });
 
+  it('with --no-plain opens no listener that takes a password alone: TLS with a client certificate is the only way in', async () => {
+    const certificates = makeTestCertificates();
+    const device = clientCertificate(certificates, 'sensor1');
+    const dir = scratch();
+    const tlsPort = await freePort();
+    await cli('config', dir, '--no-plain', '--bind', '127.0.0.1', '--tls-cert', certificates.chainFile, '--tls-key', certificates.keyFile, '--tls-port', String(tlsPort), '--client-ca', certificates.caFile);
+    expect(readFileSync(path.join(dir, 'mosquitto.conf'), 'utf8').match(/^listener .*$/gm)).toEqual([`listener ${tlsPort} 127.0.0.1`]);
+    expect(readParties(path.join(dir, 'parties.json')).ports).toEqual({ mqtts: tlsPort });
+    const broker = await serve(dir, tlsPort);
+    expect(broker.log().match(/Opening \S+ listen socket on port \d+/g)).toEqual([`Opening ipv4 listen socket on port ${tlsPort}`]);
+    const withCertificate = await login(broker, 'sensor1', { tls: { ca: certificates.ca, certificate: device.cert, key: device.key } });
+    expect(withCertificate.client.connected).toBe(true);
+    withCertificate.client.end();
+    const passwordOnly = testClient(tlsPort, { username: 'sensor1', password: new TextEncoder().encode(broker.parties.accounts[0].password), tls: { ca: certificates.ca }, reconnect: { minDelayMs: 60_000, maxDelayMs: 60_000 } });
+    const cut = passwordOnly.next('disconnect');
+    passwordOnly.client.connect();
+    const [error] = await cut;
+    passwordOnly.client.end();
+    expect(error?.message).toMatch(/certificate|closed|reset|handshake/i);
+  });
+
   it('serves MQTT over WebSocket to a browser-style client, with the same logins and policy', async () => {
     const dir = scratch();
     const [port, wsPort] = [await freePort(), await freePort()];
@@ -185,25 +218,37 @@ describe('the listeners', () => {
 });
 
 describe('npm run broker -- rotate', () => {
-  it("gives one account a new password: after a reload the old one is refused, the new one and everyone else's still work", async () => {
+  it("gives one account a new password: the reload cuts the old password's connection and refuses it, the new one and everyone else's still work", async () => {
     const dir = scratch();
     const port = await freePort();
     await cli('config', dir, '--port', String(port), '--bind', '127.0.0.1');
     const broker = await serve(dir, port);
     const before = broker.parties;
     const oldCrew = before.accounts.find((a) => a.username === 'crew')!.password;
+    // Logged in before the rotation: the crew with the password about to be replaced (a thief, say), and the news station.
+    const noReconnect = { reconnect: { minDelayMs: 600_000, maxDelayMs: 600_000 } };
+    const stolen = await login(broker, 'crew', noReconnect);
+    const bystander = await login(broker, 'news-station', noReconnect);
     const { stdout } = await cli('rotate', dir, 'crew');
     expect(stdout).toMatch(/new password for crew in .*parties\.json/);
     expect(stdout).toContain('kill -HUP');
+    expect(stdout).toMatch(/disconnects whoever is still logged in as\s+crew with the old password/);
     const after = readParties(path.join(dir, 'parties.json'));
     const newCrew = after.accounts.find((a) => a.username === 'crew')!.password;
     expect(newCrew).not.toBe(oldCrew);
     expect(stdout).not.toContain(newCrew);
     expect(after.accounts.filter((a) => a.username !== 'crew')).toEqual(before.accounts.filter((a) => a.username !== 'crew'));
+    const cut = stolen.next('disconnect');
     running.at(-1)!.reload();
     const reloaded = { ...broker, parties: after };
     // SIGHUP is asynchronous: wait until the broker has read the new file.
     while (!/Reloading config/.test(broker.log())) await new Promise((r) => setTimeout(r, 20));
+    // Mosquitto checks the connected clients again on reload: the old password's connection is cut
+    // at once; the news station's, checked in the same pass, still answers.
+    await cut;
+    stolen.client.end();
+    expect(await subscribeOn(bystander, 'sensor1/emergency')).toEqual([1]);
+    bystander.client.end();
     (await login(reloaded, 'crew')).client.end();
     expect(await refusedLogin(broker, { clientId: 'crew', username: 'crew', password: new TextEncoder().encode(oldCrew) })).toBe(5);
     (await login(reloaded, 'news-station')).client.end();

@@ -45,7 +45,7 @@ const COMMANDS: { script: string; bad: string[]; reason: RegExp }[] = [
   { script: 'ota', bad: ['frobnicate'], reason: /^error: unknown command "frobnicate"$/ },
   { script: 'fuzz', bad: ['abc'], reason: /^error: SECONDS must be a number above 0 and at most 86400, not "abc"$/ },
   { script: 'bench', bad: ['warp'], reason: /^error: unknown section "warp": choose from mqtt, node, ota, flights, build$/ },
-  { script: 'sim', bad: ['--scenario', 'storm'], reason: /^error: unknown scenario "storm": choose normal, crash, sensor-fault, gentle-failure, .*, low-pass$/ },
+  { script: 'sim', bad: ['--scenario', 'storm'], reason: /^error: unknown scenario "storm": choose normal, crash, sensor-fault, gentle-failure, .*, low-pass or outage \(or manual with --device sim\)$/ },
   { script: 'broker', bad: ['config', '/tmp/x', '--port', 'high'], reason: /^error: --port must be a port number from 1 to 65535, not "high"$/ },
   { script: 'export-flight', bad: ['crash', '--every', '0'], reason: /^error: --every must be a number of seconds above 0, not "0"$/ },
 ];
@@ -76,7 +76,7 @@ describe('host commands follow the command-line conventions', () => {
   it('npm run fuzz -- 0.5 fuzzes for half a second and reports how many inputs it tried', async () => {
     const { status, stdout } = await npmRun('fuzz', ['0.5']);
     expect(status).toBe(0);
-    expect(stdout).toMatch(/^[1-9]\d* inputs in 0\.5 s: \d+ rejected with a ProtocolError, none with anything else/);
+    expect(stdout).toMatch(/^[1-9]\d* inputs in 0\.5 s: no exception escaped, every bound held, every publish completed once or still held/);
   });
 });
 

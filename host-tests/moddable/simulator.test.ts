@@ -1,11 +1,11 @@
 // The real firmware, built by the real Moddable toolchain and run in the desktop simulator (mcsim,
 // headless under xvfb-run), and the XS stage of the ESP32 build. The simulator firmware is built
 // once; each run gets its broker, TLS, CA and device id at launch (host/moddable/simulator.ts).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEsp32XsStage, buildForSimulator } from '../../host/moddable/build';
+import { buildEsp32XsStage, buildForSimulator, typecheckAgainstSdkTypings } from '../../host/moddable/build';
 import type { ModdableSdk } from '../../host/moddable/sdk';
 import { startSimulator, type LaunchSettings, type SimulatorProcess } from '../../host/moddable/simulator';
 import { lastLines, waitUntil } from '../support/deadline';
@@ -73,7 +73,7 @@ describe.skipIf(!sdk)('firmware on the Moddable desktop simulator', () => {
     expect(payloads('status')[0]).toBe('online');
     expect(JSON.parse(payloads('info').at(-1)!)).toMatchObject({ board: 'sim', chip: 'SIMULATED', fw: '0.1.0' });
     const telemetry = payloads('telemetry').map((p) => JSON.parse(p));
-    expect(Object.keys(telemetry[0])).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(Object.keys(telemetry[0])).toEqual(['boot', 'seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
     expect(telemetry.map((t) => t.seq).slice(0, 4)).toEqual([1, 2, 3, 4]);
     expect(telemetry.every((t) => Math.abs(t.alt) < 5)).toBe(true); // on the ground, inflating
     expect(payloads('altitude').every((a) => /^-?\d+(\.\d)?$/.test(a))).toBe(true);
@@ -213,7 +213,7 @@ describe.skipIf(!sdk)('firmware on the simulator, logging in to the generated Mo
     } finally {
       await simulator.stop();
     }
-  });
+  }, 150_000); // outlives the wait above, so a slow handshake fails with its own words
 });
 
 describe.skipIf(!sdk)('the ESP32 build without ESP-IDF', () => {
@@ -223,4 +223,13 @@ describe.skipIf(!sdk)('the ESP32 build without ESP-IDF', () => {
     expect(stage.modules).toContain('board/launch');
     expect(stage.xsImageBytes).toBeGreaterThan(0);
   }, 300_000); // a few seconds on an idle machine
+});
+
+// The builds only transpile (host/moddable/transpile.js); this is the check mcconfig's per-module tsc
+// made, against the SDK's own typings and each platform's module map, in one tsc run per platform.
+describe.skipIf(!sdk)("the firmware's TypeScript against the SDK's own typings", () => {
+  it.each(['lin', 'esp32'] as const)('type-checks every module of the %s build', async (platform) => {
+    if (platform === 'esp32' && !existsSync(path.join(outDir, 'esp32'))) await buildEsp32XsStage(sdk!, path.join(outDir, 'esp32'));
+    expect(await typecheckAgainstSdkTypings(path.join(outDir, platform === 'lin' ? 'sim' : 'esp32'), platform)).toBeGreaterThan(40);
+  }, 300_000);
 });

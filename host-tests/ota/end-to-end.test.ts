@@ -28,6 +28,26 @@ afterAll(async () => {
   await broker.close();
 });
 
+describe('npm run ota -- sign', () => {
+  it('signs for the whole fleet only when told --fleet, and never for a device id no device can have', async () => {
+    const sign = (...target: string[]) =>
+      run(tsx, ['host/ota/cli.ts', 'sign', 'image.bin', '--version', '1.0.0', '--board', 'esp32', '--url', 'http://x/i.bin', ...target]).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+    const cases: [string[], string][] = [
+      [['--device', '*'], 'error: --device takes one device id; to sign for every device of the fleet, say --fleet'],
+      [['--device', 'sensor1/cmd'], 'error: --device must be a device id (1 to 32 letters, digits, "_" or "-"), not "sensor1/cmd": every device would refuse the manifest'],
+      [[], 'error: sign needs its target: --device ID for one device, or --fleet for every device (not both)'],
+    ];
+    const results = await Promise.all(cases.map(([target]) => sign(...target)));
+    for (const [i, [target, reason]] of cases.entries()) {
+      expect(results[i].code, target.join(' ')).toBe(2);
+      expect(results[i].stderr.split('\n')[0]).toBe(reason);
+    }
+  }, 120_000);
+});
+
 describe('over-the-air update, end to end', () => {
   it('updates the host simulation node from `npm run ota -- serve` through a real broker', async () => {
     const work = mkdtempSync(path.join(os.tmpdir(), 'altimeter-ota-e2e-'));

@@ -3,7 +3,7 @@ import { MqttClient, type MqttClientEvents, type MqttClientOptions } from '../..
 import type { IncomingMessage } from '../../src/mqtt/session';
 import { nodeClock } from '../../src/platform/node/clock';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
-import type { StreamSocket } from '../../src/ports';
+import type { Clock, StreamSocket } from '../../src/ports';
 import { waitUntil, withDeadline } from './deadline';
 
 export interface TestClient {
@@ -23,12 +23,12 @@ export interface TestClient {
 
 let counter = 0;
 
-export function testClient(port: number, options: Partial<MqttClientOptions> = {}): TestClient {
+export function testClient(port: number, options: Partial<MqttClientOptions> = {}, clock: Clock = nodeClock): TestClient {
   const sockets: StreamSocket[] = [];
   const client = new MqttClient(
     { host: '127.0.0.1', port, clientId: `test-${process.pid}-${++counter}`, reconnect: { minDelayMs: 50, maxDelayMs: 500 }, ...options },
     {
-      clock: nodeClock,
+      clock,
       socket: (socketOptions) => {
         const socket = nodeSocketFactory(socketOptions);
         sockets.push(socket);
@@ -47,7 +47,7 @@ export function testClient(port: number, options: Partial<MqttClientOptions> = {
       }
     }
   };
-  for (const event of ['connect', 'disconnect', 'published', 'subscribed', 'unsubscribed', 'close'] as const) {
+  for (const event of ['connect', 'disconnect', 'published', 'subscribed', 'unsubscribed', 'sessionTakenOver', 'close'] as const) {
     client.on(event, fire(event) as never);
   }
   client.on('message', (m) => {

@@ -44,7 +44,7 @@ export async function benchBuild(options: { reference?: boolean } = {}): Promise
   }
   rows.push({ name: 'type-check of the firmware, once (tsc)', ours: await seconds(typecheckFirmware), reference: undefined, unit: 's', better: 'lower' });
   printTable(
-    `Firmware builds (reference: ${withReference ? "the SDK's default, one type-checking tsc per module" : 'not measured (--no-reference)'}; ${os.cpus().length} cores, load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after)`,
+    `Firmware builds (reference: ${withReference ? "the SDK's default, one type-checking tsc per module" : 'not measured (--no-build-reference)'}; ${os.cpus().length} cores, load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0].toFixed(1)} after)`,
     rows,
   );
   return rows;

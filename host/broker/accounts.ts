@@ -18,7 +18,8 @@ export function generateAccounts(fleet: readonly string[], seats = 1): Account[]
 }
 
 export interface Ports {
-  mqtt: number;
+  /** Absent when the configuration has no plain listener (`--no-plain`). */
+  mqtt?: number;
   mqtts?: number;
   websockets?: number;
 }
@@ -50,15 +51,28 @@ export function partiesJson(parties: Parties): string {
 
 const ROLES: readonly string[] = ['device', ...GROUND_ROLES];
 
+/**
+ * JSON.parse for a file that holds passwords. V8's own message quotes the text around the fault
+ * (`Unexpected token 'S', ..."password":Sup3rSecre"... is not valid JSON`), which would put a
+ * password on the terminal or in a CI log: only where the fault is, when V8 says, is told.
+ */
+function parseSecretJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const position = /at position (\d+)/.exec((error as Error).message);
+    let where = '';
+    if (position) {
+      const before = text.slice(0, Number(position[1])).split('\n');
+      where = ` at line ${before.length}, column ${before.at(-1)!.length + 1}`;
+    }
+    throw new Error(`${source} is not valid JSON${where} (the parser's own message is not shown: it quotes the file, passwords and all)`);
+  }
+}
+
 /** Reads parties.json; throws an Error naming what is wrong (never the passwords). */
 export function parseParties(text: string, source = 'parties.json'): Parties {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`${source} is not JSON: ${(error as Error).message}`);
-  }
-  const v = value as { fleet?: unknown; ports?: Ports; accounts?: unknown };
+  const v = (parseSecretJson(text, source) ?? {}) as { fleet?: unknown; ports?: Ports; accounts?: unknown };
   if (!Array.isArray(v.fleet) || !v.fleet.every((id) => typeof id === 'string')) throw new Error(`${source}: "fleet" must be a list of device ids`);
   const problem = fleetProblem(v.fleet as string[]);
   if (problem) throw new Error(`${source}: ${problem}`);
@@ -110,12 +124,7 @@ export function readCredentials(file: string, deviceId: string): { device?: Cred
   } catch (error) {
     throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
   }
-  let value: { username?: unknown; password?: unknown; accounts?: unknown };
-  try {
-    value = JSON.parse(text) as typeof value;
-  } catch (error) {
-    throw new Error(`${file} is not JSON: ${(error as Error).message}`);
-  }
+  const value = (parseSecretJson(text, file) ?? {}) as { username?: unknown; password?: unknown; accounts?: unknown };
   if (value.accounts === undefined) {
     if (typeof value.username !== 'string' || typeof value.password !== 'string' || !value.username) {
       throw new Error(`${file} must be parties.json (from npm run broker -- config) or {"username": "...", "password": "..."}`);

@@ -6,7 +6,7 @@ import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '
 import { rotatePassword, writeBrokerConfig, type BrokerConfigOptions } from './mosquitto-config';
 import { fleetProblem } from './policy';
 
-const USAGE = `usage: npm run broker -- config DIR [--ids sensor1,sensor2] [--port 1883] [--bind ADDRESS]
+const USAGE = `usage: npm run broker -- config DIR [--ids sensor1,sensor2] [--port 1883 | --no-plain] [--bind ADDRESS]
                              [--tls-cert CHAIN.pem --tls-key KEY.pem [--tls-port 8883] [--client-ca CA.pem]]
                              [--websockets PORT] [--seats N] [--force]
        npm run broker -- rotate DIR USERNAME
@@ -22,7 +22,9 @@ config   writes a private Mosquitto configuration for a fleet into DIR:
          Run it with: mosquitto -c DIR/mosquitto.conf
 
   --ids A,B           device ids of the fleet (default sensor1); each device logs in as its id
-  --port N            plain MQTT listener (default 1883)
+  --port N            plain MQTT listener (default 1883): passwords in clear, no client certificate
+  --no-plain          no plain listener, only TLS (needs --tls-cert): with --client-ca, then no
+                      MQTT client logs in on a password alone
   --bind ADDRESS      address every listener binds to (default: all interfaces)
   --tls-cert FILE     add an MQTT-over-TLS listener with this certificate chain (PEM, leaf then CA:
   --tls-key FILE        the device verifies the chain) and its private key
@@ -35,7 +37,7 @@ config   writes a private Mosquitto configuration for a fleet into DIR:
   --force             replace an existing configuration in DIR (every password changes)
 
 rotate   gives the account USERNAME a new generated password (parties.json and passwd), then tells
-         you how to make Mosquitto use it.
+         you how to make Mosquitto use it (a reload: the old password's connection is cut at once).
 
 Passwords are never printed: they are in DIR/parties.json (mode 0600).
 `;
@@ -67,6 +69,7 @@ function config(args: string[]): number {
       websockets: { type: 'string' },
       seats: { type: 'string', default: '1' },
       force: { type: 'boolean', default: false },
+      'no-plain': { type: 'boolean', default: false },
     },
   });
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `config takes one directory, not ${positionals.length} arguments` : 'config needs the directory to write into');
@@ -77,6 +80,8 @@ function config(args: string[]): number {
   const keyFile = existingFile(values['tls-key'], '--tls-key');
   if ((certFile === undefined) !== (keyFile === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
   if (!certFile && (values['tls-port'] || values['client-ca'])) throw new UsageError('--tls-port and --client-ca need --tls-cert and --tls-key');
+  if (values['no-plain'] && !certFile) throw new UsageError('--no-plain needs --tls-cert and --tls-key: without the plain listener, TLS is the way in');
+  if (values['no-plain'] && values.port !== undefined) throw new UsageError('--port is the plain listener, which --no-plain leaves out: give one or the other');
   const seats = Number(values.seats);
   if (!Number.isInteger(seats) || seats < 1 || seats > 20) throw new UsageError(`--seats must be a whole number from 1 to 20, not "${values.seats}"`);
   const options: BrokerConfigOptions = {
@@ -84,6 +89,7 @@ function config(args: string[]): number {
     seats,
     fleet,
     port: port(values.port, '--port'),
+    noPlain: values['no-plain'],
     bind: values.bind,
     websocketsPort: port(values.websockets, '--websockets'),
     force: values.force,
@@ -91,7 +97,7 @@ function config(args: string[]): number {
   if (certFile && keyFile) {
     options.tls = { certFile, keyFile, port: port(values['tls-port'], '--tls-port'), clientCaFile: existingFile(values['client-ca'], '--client-ca') };
   }
-  const used = [options.port ?? 1883, options.tls ? (options.tls.port ?? 8883) : undefined, options.websocketsPort].filter((p) => p !== undefined);
+  const used = [options.noPlain ? undefined : (options.port ?? 1883), options.tls ? (options.tls.port ?? 8883) : undefined, options.websocketsPort].filter((p) => p !== undefined);
   if (new Set(used).size !== used.length) throw new UsageError(`the listeners need different ports, not ${used.join(', ')}`);
   const written = writeBrokerConfig(options);
   const { files, parties } = written;
@@ -112,8 +118,9 @@ function rotate(args: string[]): number {
   const { account } = rotatePassword(positionals[0], positionals[1]);
   process.stdout.write(
     [
-      `new password for ${account.username} in ${path.join(path.resolve(positionals[0]), 'parties.json')}; the old one no longer logs in once Mosquitto reloads:`,
-      '  kill -HUP $(pidof mosquitto)   (or restart it: a client connected with the old password stays connected until it reconnects)',
+      `new password for ${account.username} in ${path.join(path.resolve(positionals[0]), 'parties.json')}; make Mosquitto reload its files:`,
+      '  kill -HUP $(pidof mosquitto)   (or: systemctl reload mosquitto) — it then disconnects whoever is still logged in as',
+      `  ${account.username} with the old password, and refuses that password from then on; the other accounts stay connected`,
       account.role === 'device' ? `  then give the device its new password: npm run flash -- brokerPassword=... (see README, "Run your own broker")` : `  then hand the new password to the ${account.role} only`,
       '',
     ].join('\n'),

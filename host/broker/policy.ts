@@ -40,7 +40,7 @@
 // several seats: accounts `crew`, `crew-2`, … with the same rights.
 //
 // This module imports only core modules (topic names and matching), so a browser can use it too.
-import { publishedTopics, topicsFor } from '../../src/app/topics';
+import { isDeviceId, publishedTopics, topicsFor } from '../../src/app/topics';
 import { topicMatches } from '../../src/mqtt/topic';
 
 export const GROUND_ROLES = ['crew', 'air-traffic-control', 'maritime-patrol', 'news-station'] as const;
@@ -75,8 +75,6 @@ export interface AclRule {
   filter: string;
 }
 
-/** Device ids: one topic level, and a safe Mosquitto username (no wildcards, no ':' of the password file). */
-const DEVICE_ID = /^[A-Za-z0-9_-]{1,32}$/;
 /** The usernames of the ground parties' seats: `crew`, `crew-2`, … */
 const SEAT_USERNAME = new RegExp(`^(${GROUND_ROLES.join('|')})(-\\d+)?$`);
 
@@ -87,7 +85,7 @@ export const seatUsername = (role: GroundRole, seat: number) => (seat === 1 ? ro
 export function fleetProblem(ids: readonly string[]): string | undefined {
   if (ids.length === 0) return 'a fleet needs at least one device id';
   for (const id of ids) {
-    if (!DEVICE_ID.test(id)) return `device id "${id}" must be 1 to 32 letters, digits, "_" or "-"`;
+    if (!isDeviceId(id)) return `device id "${id}" must be 1 to 32 letters, digits, "_" or "-"`;
     if (SEAT_USERNAME.test(id)) return `device id "${id}" is the username of a ground party; choose another`;
     if (id === 'homeassistant') return 'device id "homeassistant" would collide with Home Assistant discovery topics';
   }

@@ -6,7 +6,7 @@
 // here it runs once for all modules before make (see that file for why). Type-checking is separate:
 // typecheckFirmware(), one `tsc` over the whole firmware.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot, type ModdableSdk } from './sdk';
@@ -66,20 +66,24 @@ function manifestFor(outDir: string, typescript: BuildOptions['typescript']): st
  * per-module tsconfigs into `<outDir>/tmp/…`; then every TypeScript module is transpiled in this
  * process, so make finds them up to date. Returns the generated build directory and the tools' env.
  */
-async function configure(sdk: ModdableSdk, platform: string, outDir: string, options: BuildOptions): Promise<{ tmpDir: string; env: NodeJS.ProcessEnv }> {
+async function configure(sdk: ModdableSdk, platform: 'lin' | 'esp32', outDir: string, options: BuildOptions): Promise<{ tmpDir: string; env: NodeJS.ProcessEnv }> {
   mkdirSync(outDir, { recursive: true });
   const settings = Object.entries(options.config ?? {}).map(([key, value]) => `${key}=${value}`);
   // The SDK's default compiler is the `tsc` on PATH: this project's TypeScript.
   const env = options.typescript === 'sdk-tsc' ? { ...sdk.env, PATH: `${path.join(projectRoot, 'node_modules/.bin')}:${sdk.env.PATH}` } : sdk.env;
   const manifest = manifestFor(outDir, options.typescript);
   await tool('mcconfig', 'mcconfig', ['-d', '-p', platform, '-o', outDir, manifest, ...settings], { env, cwd: projectRoot });
-  const platformDir = platform === 'lin' ? 'lin/mc' : platform;
-  const tmpDir = path.join(outDir, 'tmp', platformDir, 'debug', appName());
+  const tmpDir = generatedDir(outDir, platform);
   if (options.typescript !== 'sdk-tsc') {
     const { problems } = await transpileModules(path.join(tmpDir, 'modules'));
     if (problems.length) throw new FirmwareBuildError(`TypeScript could not be transpiled:\n${problems.join('\n')}`);
   }
   return { tmpDir, env };
+}
+
+/** Where mcconfig writes the makefile, the modules and their tsconfigs for a debug build. */
+function generatedDir(outDir: string, platform: 'lin' | 'esp32'): string {
+  return path.join(outDir, 'tmp', platform === 'lin' ? 'lin/mc' : platform, 'debug', appName());
 }
 
 /**
@@ -137,6 +141,23 @@ export async function buildEsp32XsStage(sdk: ModdableSdk, outDir: string, option
 export async function typecheckFirmware(): Promise<void> {
   const tsc = path.join(projectRoot, 'node_modules/typescript/bin/tsc');
   await tool('type-check (tsc -p tsconfig.device.json)', process.execPath, [tsc, '-p', 'tsconfig.device.json'], { cwd: projectRoot });
+}
+
+/**
+ * Type-checks a build's TypeScript modules in one `tsc` run with the tsconfig mcconfig generated for
+ * them: the SDK's own typings and the platform's module map, the check its per-module `tsc` made.
+ * For the simulator suite, after a build into `outDir` for `platform`.
+ */
+export async function typecheckAgainstSdkTypings(outDir: string, platform: 'lin' | 'esp32'): Promise<number> {
+  const modules = path.join(generatedDir(outDir, platform), 'modules');
+  const files = readdirSync(modules, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('-tsconfig.json'))
+    .flatMap((file) => (JSON.parse(readFileSync(path.join(modules, file), 'utf8')) as { files: string[] }).files);
+  const config = path.join(modules, 'typecheck-tsconfig.all.json');
+  writeFileSync(config, JSON.stringify({ extends: path.join(modules, 'tsconfig-base.json'), compilerOptions: { noEmit: true }, files }));
+  const tsc = path.join(projectRoot, 'node_modules/typescript/bin/tsc');
+  await tool(`type-check against the SDK's typings (${platform})`, process.execPath, [tsc, '-p', config], { cwd: projectRoot });
+  return files.length;
 }
 
 function listFiles(dir: string): string[] {

@@ -21,7 +21,7 @@
 // project's own build functions (host/moddable/sdk.ts) call transpileModules() once after mcconfig
 // has written the makefile: every output is then newer than its source and make skips the per-module
 // rule. A plain `mcconfig -m` build runs the rule for each module and gets the same files.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { transform } from 'esbuild';
@@ -35,13 +35,14 @@ export class TranspileConfigError extends Error {
 
 /**
  * Reads a tsconfig and the ones it extends; compilerOptions merge as tsc merges them (nearest wins).
+ * `configFiles` lists the files read: the output depends on them as on the source.
  * @param {string} file
- * @returns {{ files?: string[], compilerOptions: Record<string, unknown> }}
+ * @returns {{ files?: string[], compilerOptions: Record<string, unknown>, configFiles: string[] }}
  */
 function readTsconfig(file) {
   const json = JSON.parse(readFileSync(file, 'utf8'));
-  const base = json.extends ? readTsconfig(path.resolve(path.dirname(file), json.extends)) : { compilerOptions: {} };
-  return { ...base, ...json, compilerOptions: { ...base.compilerOptions, ...json.compilerOptions } };
+  const base = json.extends ? readTsconfig(path.resolve(path.dirname(file), json.extends)) : { compilerOptions: {}, configFiles: [] };
+  return { ...base, ...json, compilerOptions: { ...base.compilerOptions, ...json.compilerOptions }, configFiles: [file, ...base.configFiles] };
 }
 
 /**
@@ -93,8 +94,22 @@ export async function transpileModule(tsconfigFile) {
     writeFileSync(`${output}.map`, result.map);
     code += `//# sourceMappingURL=${path.basename(output)}.map\n`;
   }
-  writeFileSync(output, code);
+  writeOutput(output, code, [source, ...config.configFiles]);
   return [];
+}
+
+/**
+ * Writes the output unless it already holds `code` and is newer than everything it was made from:
+ * the project's builds transpile every module each time, and an output whose time stamp stays put is
+ * one make does not compile with xsc again.
+ * @param {string} file
+ * @param {string} code
+ * @param {string[]} inputs
+ */
+function writeOutput(file, code, inputs) {
+  const upToDate = existsSync(file) && inputs.every((input) => statSync(file).mtimeMs >= statSync(input).mtimeMs);
+  if (upToDate && readFileSync(file, 'utf8') === code) return;
+  writeFileSync(file, code);
 }
 
 /**

@@ -6,6 +6,7 @@ import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '
 import { MqttClient } from '../../src/mqtt/client';
 import { nodeClock } from '../../src/platform/node/clock';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
+import { isDeviceId } from '../../src/app/topics';
 import { utcTimeMs, utcTimeText } from '../../src/ota/manifest';
 import { accountsFor, readParties } from '../broker/accounts';
 import type { Account } from '../broker/policy';
@@ -51,8 +52,8 @@ function keygen(args: string[]): number {
   const privateFile = path.join(dir, 'ota-private.pem');
   if (existsSync(privateFile)) throw new Error(`${privateFile} exists: refusing to overwrite a signing key`);
   const keys = generateKeyPair();
-  writeFileSync(privateFile, keys.privateKeyPem);
-  chmodSync(privateFile, 0o600);
+  writeFileSync(privateFile, keys.privateKeyPem, { mode: 0o600, flag: 'wx' }); // created private, never replaced
+  chmodSync(privateFile, 0o600); // whatever the umask
   writeFileSync(path.join(dir, 'ota-public.hex'), `${keys.publicKeyHex}\n`);
   console.log(`wrote ${privateFile} (keep it off the devices and out of git) and ota-public.hex`);
   console.log(`build the public key into the firmware: set "otaPublicKey": "${keys.publicKeyHex}" in boards/esp32/manifest.json`);
@@ -80,6 +81,9 @@ function sign(args: string[]): number {
   onlyPositionals('sign', positionals, 1);
   // The target is always chosen: one device, or every device of the fleet on purpose.
   if ((values.device === undefined) === !values.fleet) throw new UsageError('sign needs its target: --device ID for one device, or --fleet for every device (not both)');
+  // "*" only through --fleet: a fleet-wide update is always asked for by name.
+  if (values.device === '*') throw new UsageError('--device takes one device id; to sign for every device of the fleet, say --fleet');
+  if (values.device !== undefined && !isDeviceId(values.device)) throw new UsageError(`--device must be a device id (1 to 32 letters, digits, "_" or "-"), not "${values.device}": every device would refuse the manifest`);
   const nowMs = Date.now();
   const duration = /^(\d+)([mhd])$/.exec(values.expires!);
   const expiresMs = duration ? nowMs + Number(duration[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[duration[2] as 'm' | 'h' | 'd'] : utcTimeMs(values.expires!);

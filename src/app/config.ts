@@ -2,6 +2,7 @@
 // updates (the `config` command), and persistence through the store port. A change is validated as
 // a whole before anything is stored or applied: a bad one changes nothing.
 import type { KeyValueStore } from '../ports';
+import { isDeviceId } from './topics';
 
 export interface EmergencyConfig {
   /** Descent faster than this (m/s) for `rapidDescentForS` raises rapid-descent. */
@@ -33,7 +34,7 @@ export interface NodeConfig {
   altitudeRetain: boolean;
   /** Reference pressure (QNH) in Pa; null zeroes at the launch site (first reading or `zero`). */
   referencePa: number | null;
-  /** Readings kept while the broker is unreachable. */
+  /** Readings kept waiting at most while the broker is unreachable (the flash log holds about 25,000). */
   outboxSize: number;
   /** Publish Home Assistant MQTT discovery under homeassistant/. */
   homeAssistant: boolean;
@@ -48,7 +49,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   altitudeQos: 0,
   altitudeRetain: false,
   referencePa: null,
-  outboxSize: 600, // ten minutes of telemetry at 1 Hz
+  outboxSize: 21_600, // six hours of telemetry at 1 Hz: the flash log holds a little more (about 25,000)
   homeAssistant: false,
   processNoise: 0.5,
   emergency: {
@@ -112,7 +113,7 @@ function check(path: string, value: unknown, rule: Rule): string | undefined {
       }
       return undefined;
     case 'id':
-      if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(value)) {
+      if (typeof value !== 'string' || !isDeviceId(value)) {
         return `${path} must be 1 to 32 letters, digits, "_" or "-" (it becomes the first topic level), not ${JSON.stringify(value)}`;
       }
       return undefined;

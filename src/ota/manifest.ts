@@ -18,6 +18,7 @@ import { verifyP256 } from './p256';
 import { CodedError } from '../coded-error';
 import { decodeBase64 } from './base64';
 import { sha256 } from './sha256';
+import { isDeviceId } from '../app/topics';
 
 export interface UpdateManifest {
   /** Semantic version x.y.z of the new image. */
@@ -85,7 +86,6 @@ export class OtaError extends CodedError<OtaErrorCode> {
 const FIELDS = ['version', 'board', 'size', 'sha256', 'url', 'rollback', 'device', 'expires', 'counter', 'signature'];
 const VERSION = /^(\d{1,5})\.(\d{1,5})\.(\d{1,5})$/;
 const UTC_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
-const DEVICE_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** Milliseconds since the epoch of a "YYYY-MM-DDTHH:MM:SSZ" time, or NaN when it is not one. */
 export function utcTimeMs(text: string): number {
@@ -115,7 +115,7 @@ export function parseManifest(input: unknown): UpdateManifest {
   if (typeof m.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256)) problems.push('"sha256" must be 64 lowercase hex digits');
   if (typeof m.url !== 'string' || !/^https?:\/\/[^\s/]+/.test(m.url)) problems.push('"url" must be an http:// or https:// address');
   if (m.rollback !== undefined && typeof m.rollback !== 'boolean') problems.push('"rollback" must be true or false');
-  if (typeof m.device !== 'string' || (m.device !== '*' && !DEVICE_ID.test(m.device))) problems.push('"device" must be a device id, or "*" for the whole fleet');
+  if (typeof m.device !== 'string' || (m.device !== '*' && !isDeviceId(m.device))) problems.push('"device" must be a device id, or "*" for the whole fleet');
   if (typeof m.expires !== 'string' || Number.isNaN(utcTimeMs(m.expires))) problems.push('"expires" must be a UTC time, YYYY-MM-DDTHH:MM:SSZ');
   if (typeof m.counter !== 'number' || !Number.isSafeInteger(m.counter) || m.counter < 1) problems.push('"counter" must be a whole number, at least 1');
   if (typeof m.signature !== 'string' || decodeBase64(m.signature)?.length !== 64) problems.push('"signature" must be 64 bytes in base64 (ECDSA P-256 r ‖ s)');

@@ -6,17 +6,21 @@ import { flyScenario } from '../../../src/sim/scenarios';
 import { encode } from '../../../src/mqtt/codec';
 import { OUTBOX_WINDOW } from '../../../src/app/outbox';
 import { MemoryStore } from '../../fakes/memory-store';
+import { NorFlashChip } from '../../fakes/sdk-flash';
 import { ScriptedBroker } from '../../fakes/scripted-broker';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import type { Clock, StreamSocketOptions } from '../../../src/ports';
+import type { Barometer, BarometerSample } from '../../../src/sensor/barometer';
 
-function makeNode(clock: Clock, socket: SensorNode['options']['socket'], scenario: 'normal' | 'crash') {
-  const { barometer } = flyScenario(scenario, clock, { launchElevationM: 0 });
+function makeNode(clock: Clock, socket: SensorNode['options']['socket'], scenario: 'normal' | 'crash', replay = false) {
+  const { barometer: flown } = flyScenario(scenario, clock, { launchElevationM: 0 });
+  const barometer = replay ? replayed(flown, clock) : flown;
   return new SensorNode({
     broker: { host: 'broker', port: 1883 },
     clock,
     socket,
     store: new MemoryStore(),
+    outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
     openBarometer: () => barometer,
     system: { firmwareVersion: '0.1.0', board: 'xs-test', resetReason: 'power-on', reboot: () => {} },
     defaults: DEFAULT_CONFIG,
@@ -51,6 +55,39 @@ export function crashFlightWithOutage() {
 }
 
 // ---- steady state: one sample cycle (sample → encode → write → PUBACK) on a connected node ----
+//
+// The node reads a replay of a flight computed beforehand: the flight model is the simulator's input
+// (on the device a chip measures the air), and what is measured here is the node's own work, from
+// the barometer's sample to the bytes on the wire and the PUBACK (npm run bench: the sample cycle).
+
+const REPLAY_SAMPLES = 2048;
+
+/** The flight model's samples of the next REPLAY_SAMPLES seconds, replayed one a second. */
+function replayed(flown: Barometer, clock: Clock): Barometer {
+  const pressures = new Float64Array(REPLAY_SAMPLES);
+  const temperatures = new Float64Array(REPLAY_SAMPLES);
+  const startMs = clock.now();
+  for (let i = 0; i < REPLAY_SAMPLES; i++) {
+    now = startMs + i * 1000;
+    const sample = flown.sample();
+    pressures[i] = sample.pressure;
+    temperatures[i] = sample.temperature;
+  }
+  now = startMs;
+  const sample: BarometerSample = { pressure: 0, temperature: 0 };
+  return {
+    chip: flown.chip,
+    address: flown.address,
+    sample() {
+      const i = Math.min(REPLAY_SAMPLES - 1, Math.round((clock.now() - startMs) / 1000));
+      sample.pressure = pressures[i];
+      sample.temperature = temperatures[i];
+      return sample;
+    },
+    reinitialize() {},
+    close() {},
+  };
+}
 
 let node: SensorNode;
 let now = 0;
@@ -96,7 +133,7 @@ export function setup() {
   node = makeNode(manualClock, (options) => {
     socketOptions = options;
     return { read: () => inbox.shift(), write: brokerReads, close: () => {} };
-  }, 'normal');
+  }, 'normal', true);
   for (let id = 1; id <= OUTBOX_WINDOW; id++) pubacks.push(encode({ type: 'puback', packetId: id }));
   node.start();
   socketOptions.onWritable(1 << 20);
