@@ -60,7 +60,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     crashDescentMps: 8,
     crashStopMps: 1,
     crashWindowS: 20,
-    crashDecelerationMps2: 2,
+    crashDecelerationMps2: 1,
     crashClearClimbM: 30,
     sensorFaultForS: 10,
     clearAfterS: 15,
