@@ -175,6 +175,11 @@ export class SensorNode {
     return this.#seq;
   }
 
+  /** The kinds of emergency active now (a board's status display shows them). */
+  get activeEmergencies(): EmergencyKind[] {
+    return this.#emergencies.active;
+  }
+
   get uptimeS(): number {
     return Math.round((this.options.clock.now() - this.#startedMs) / 1000);
   }
