@@ -9,6 +9,7 @@
 import { writeSync } from 'node:fs';
 import type { AltitudeReading } from '../src/sensor/altimeter';
 import type { IncomingMessage } from '../src/mqtt/session';
+import { mayReceive, partyRules } from './broker/policy';
 import type { Subscriber } from './ground-station';
 
 export type ViewMode = 'screen' | 'lines' | 'json';
@@ -109,9 +110,10 @@ export class LiveView {
       process.stdout.write(`${JSON.stringify({ subscriber: subscriber.name, topic: message.topic, retain: message.retain, payload })}\n`);
       return;
     }
-    if (subscriber.role === 'news-station' && !message.topic.endsWith('/emergency')) {
+    const deviceId = message.topic.slice(0, message.topic.indexOf('/'));
+    if (!mayReceive(partyRules(subscriber.role, deviceId), message.topic)) {
       // Only an open broker (no access policy) lets this happen: say so loudly, once per topic.
-      if (!this.#breaches.has(message.topic)) this.event(`PRIVACY BREACH: the news station received ${message.topic}; this broker does not enforce the access policy`);
+      if (!this.#breaches.has(message.topic)) this.event(`PRIVACY BREACH: the ${subscriber.name} received ${message.topic}; this broker does not enforce the access policy`);
       this.#breaches.add(message.topic);
     } else if (message.topic.endsWith('/emergency') && subscriber.role === 'news-station') {
       const e = JSON.parse(text) as { kind: string; active: boolean; msg: string };

@@ -34,6 +34,8 @@ export const SYSTEM_PACKAGES: SystemPackage[] = [
   { name: 'openssl', neededFor: 'the test certificate authority of the TLS suites', command: 'openssl' },
   { name: 'xvfb', neededFor: 'running the Moddable simulator without a display', command: 'xvfb-run' },
   { name: 'xauth', neededFor: 'xvfb-run', command: 'xauth' },
+  { name: 'xdotool', neededFor: 'clicking the simulator pane in its suite (host-tests/moddable/simulator-panel.test.ts)', command: 'xdotool' },
+  { name: 'x11-xserver-utils', neededFor: 'xsetroot, painting the virtual display in its suite', command: 'xsetroot' },
   { name: 'build-essential', neededFor: 'compiling the Moddable host tools and the simulator firmware', command: 'make', usable: () => spawnSync('cc', ['--version']).status === 0 },
   { name: 'pkg-config', neededFor: 'the simulator build finding GTK', command: 'pkg-config' },
   { name: 'libgtk-3-dev', neededFor: 'the GTK headers mcsim (the Moddable simulator) is built with', usable: () => pkgConfigHas('gtk+-3.0') },

@@ -1,5 +1,6 @@
 // npm start — the whole system on one computer: an embedded broker (or --broker), the sensor node on
-// the Node adapters flying a simulated balloon, and the people on the ground as separate MQTT clients.
+// the Node adapters flying a simulated balloon (or, with --device sim, the real firmware in the
+// Moddable desktop simulator), and the people on the ground as separate MQTT clients.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +10,7 @@ import { nodeClock, scaledClock } from '../src/platform/node/clock';
 import { JsonFileStore } from '../src/platform/node/file-store';
 import { nodeSocketFactory } from '../src/platform/node/socket';
 import { HostFlash } from '../src/platform/node/host-flash';
+import { FileFlash } from '../src/platform/node/file-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
 import { isDeviceId } from '../src/app/topics';
@@ -18,9 +20,10 @@ import { SimulatedBarometer } from '../src/sim/simulated-barometer';
 import { accountFor, generateAccounts, PAGE_SEAT, readCredentials, seatAccounts, type Logins } from './broker/accounts';
 import type { Account } from './broker/policy';
 import { startEmbeddedBroker, type EmbeddedBroker, type Refusal } from './embedded-broker';
-import { startGroundStation } from './ground-station';
+import { startGroundStation, type Subscriber } from './ground-station';
 import { LiveView } from './live-view';
 import { startWebServer, WebPortInUseError, type WebServer, type WebServerOptions } from './web/server';
+import { startSimDevice, type SimDevice } from './devices/sim-device';
 import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from './command-line';
 
 const HELP = `usage: npm start -- [options]
@@ -30,6 +33,10 @@ balloon, and four subscribers (crew, air traffic control and maritime patrol on 
 station on <id>/emergency), showing what each receives. The embedded broker enforces the access
 policy with accounts made for the run; the news station also tries <id>/altitude and is refused.
 
+  --device KIND     node: the core on Node's adapters, in this process (default)
+                    sim:  the real firmware, built with the Moddable SDK and running in its desktop
+                          simulator (mcsim), with a pane to fly the balloon and a status screen;
+                          in real time; headless under Xvfb when there is no $DISPLAY
   --broker URL      use this broker (mqtt://host:port or mqtts://host:port) instead of an embedded one
   --credentials FILE  log in to --broker with the accounts in FILE: parties.json from
                     \`npm run broker -- config\` (the node and every party), or {"username","password"}
@@ -41,18 +48,19 @@ policy with accounts made for the run; the news station also tries <id>/altitude
   --scenario NAME   the flight (default normal), from a physical model of the balloon:
 ${SCENARIO_NAMES.map((name) => `                      ${name.padEnd(20)}${SCENARIO_SUMMARIES[name]}`).join('\n')}
                       outage              the normal flight; the broker is down from 2:00 to 4:00
+                      manual              (--device sim) on the ground until you fly it from the pane
   --seed N          seed of the flight's wind and the sensor's noise (default 1): the same seed
                     flies the same flight
   --flight FILE     replay a recorded flight instead: CSV with a header row t_s,altitude_m and
                     optionally temperature_c (seconds from the start, metres above the launch site);
                     interpolated, measured by the same simulated chip; the last altitude holds
-  --speed N         simulated time runs N times faster than real time (default 10)
+  --speed N         simulated time runs N times faster than real time (default 10; --device node only)
   --duration S      stop by itself after S wall-clock seconds, as Ctrl-C would
   --json            print one JSON line per message received, nothing else
   --ota-key HEX     accept over-the-air updates signed with this P-256 public key (npm run ota -- keygen);
                     the simulated device then keeps two firmware slots under its state directory
-  --state DIR       keep the node's settings and firmware slots here across runs (default: a fresh
-                    temporary directory, removed at exit)
+  --state DIR       keep the node's settings, its outbox log and firmware slots here across runs
+                    (default: a fresh temporary directory, removed at exit)
   --web-port N      serve the ground station page on http://127.0.0.1:N/ (default 8080, or a free
                     port when 8080 is taken; 0 always picks a free one)
   --ws-url URL      with --broker: the broker's MQTT-over-WebSocket listener the page connects to
@@ -68,12 +76,13 @@ function packageVersion(): string {
 function parse() {
   return parseCommandLine({
     options: {
+      device: { type: 'string', default: 'node' },
       broker: { type: 'string' },
       id: { type: 'string', default: 'sensor1' },
       scenario: { type: 'string' },
       seed: { type: 'string', default: '1' },
       flight: { type: 'string' },
-      speed: { type: 'string', default: '10' },
+      speed: { type: 'string' },
       duration: { type: 'string' },
       json: { type: 'boolean', default: false },
       'ota-key': { type: 'string' },
@@ -90,14 +99,24 @@ function parse() {
 
 function options() {
   const { values } = parse();
+  const device = values.device!;
+  if (device !== 'node' && device !== 'sim') throw new UsageError(`--device must be node or sim, not "${device}"`);
   const scenario = values.scenario ?? 'normal';
-  if (scenario !== 'outage' && !isScenarioName(scenario)) {
-    throw new UsageError(`unknown scenario "${scenario}": choose ${SCENARIO_NAMES.join(', ')} or outage`);
+  if (scenario === 'manual' && device !== 'sim') throw new UsageError('the manual scenario is flown from the simulator pane: add --device sim');
+  if (scenario !== 'outage' && scenario !== 'manual' && !isScenarioName(scenario)) {
+    throw new UsageError(`unknown scenario "${scenario}": choose ${SCENARIO_NAMES.join(', ')} or outage (or manual with --device sim)`);
+  }
+  if (device === 'sim') {
+    // The firmware keeps its own time, has no firmware slots, and flies the model's flights.
+    if (values.speed !== undefined) throw new UsageError('--speed needs --device node: the firmware in the simulator runs in real time');
+    if (values['ota-key'] !== undefined) throw new UsageError('--ota-key needs --device node: the desktop simulator has no firmware slots to update');
+    if (values.state !== undefined) throw new UsageError('--state needs --device node: the firmware in the simulator keeps its settings in its own preferences');
+    if (values.flight !== undefined) throw new UsageError('--flight needs --device node: the firmware in the simulator flies the named scenarios (or manual) only');
   }
   if (values.flight !== undefined && values.scenario !== undefined) throw new UsageError('give --scenario or --flight, not both: a replayed flight is its own scenario');
   const seed = Number(values.seed);
   if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, not "${values.seed}"`);
-  const speed = Number(values.speed);
+  const speed = Number(values.speed ?? (device === 'sim' ? '1' : '10'));
   if (!(speed > 0 && speed <= 1000)) throw new UsageError(`--speed must be a number from 0 (exclusive) to 1000, not "${values.speed}"`);
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration must be a number of seconds above 0, not "${values.duration}"`);
@@ -125,7 +144,7 @@ function options() {
     if (!/^wss?:\/\/[^/\s]+(\/\S*)?$/.test(wsUrl)) throw new UsageError(`--ws-url must look like ws://host:port/path or wss://host:port/path, not "${wsUrl}"`);
   }
   return {
-    json: values.json!, id: values.id!, scenario, seed, flightFile: values.flight, speed, duration, broker, otaKey, state: values.state, webPort, wsUrl,
+    json: values.json!, device, id: values.id!, scenario, seed, flightFile: values.flight, speed, duration, broker, otaKey, state: values.state, webPort, wsUrl,
     credentialsFile: values.credentials,
     login: values.username === undefined ? undefined : { username: values.username, password: values.password! },
   };
@@ -168,7 +187,9 @@ async function main(): Promise<number | void> {
   const startMs = clock.now();
   const mode = opts.json ? 'json' : process.stdout.isTTY ? 'screen' : 'lines';
   const flying = opts.flightFile === undefined ? `scenario ${opts.scenario} (seed ${opts.seed})` : `replay of ${opts.flightFile}`;
-  const view = new LiveView(mode, `Balloon altimeter ${opts.id} — ${flying} — ${opts.speed}× — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
+  let simDevice: SimDevice | undefined;
+  const device = opts.device === 'sim' ? 'firmware in mcsim' : `${opts.speed}×`;
+  const view = new LiveView(mode, `Balloon altimeter ${opts.id} — ${flying} — ${device} — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
   view.broker(embedded ? 'up (embedded, logins and the access policy enforced)' : `external ${url}`);
   // Subscriptions are shown by the news station's probe; logins and publishes refused here.
   onRefused = (r) => {
@@ -186,10 +207,12 @@ async function main(): Promise<number | void> {
   const storeDir = opts.state ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
   const store = new JsonFileStore(path.join(storeDir, `${opts.id}.json`));
   const flash = new HostFlash(path.join(storeDir, 'flash'), packageVersion());
+  // The outbox's log: what a power loss must not take is written here before it is published.
+  const outboxFlash = new FileFlash(path.join(storeDir, `${opts.id}-outbox.bin`));
   // The flight the simulated chip measures: a named flight of the physical model, or the recording.
   const flight = recording
     ? new RecordedFlight(recording, startMs)
-    : flyScenario(opts.scenario === 'outage' ? 'normal' : (opts.scenario as ScenarioName), clock, { seed: opts.seed, startMs }).flight;
+    : flyScenario(opts.scenario === 'outage' || opts.scenario === 'manual' ? 'normal' : (opts.scenario as ScenarioName), clock, { seed: opts.seed, startMs }).flight;
   const barometer = new SimulatedBarometer({ clock, flight, seed: opts.seed });
   let node: SensorNode;
   // A restart of the simulated device: the node stops, the "bootloader" picks the image, a new node starts.
@@ -222,7 +245,6 @@ async function main(): Promise<number | void> {
           clock: nodeClock,
           store,
           reboot: () => {
-            node.saveState();
             view.event('rebooting into the new firmware');
             restart('ota');
           },
@@ -236,6 +258,7 @@ async function main(): Promise<number | void> {
       networkClock: nodeClock,
       socket: nodeSocketFactory,
       store,
+      outboxFlash,
       openBarometer: () => barometer,
       system: {
         firmwareVersion,
@@ -253,17 +276,24 @@ async function main(): Promise<number | void> {
     });
     node.start();
   };
-  startNode('power-on');
+  if (opts.device === 'node') startNode('power-on');
 
-  const subscribers = startGroundStation({
+  let preflight = false;
+  const subscribers: Subscriber[] = startGroundStation({
     deviceId: opts.id, host: broker.host, port: broker.port, tls: broker.tls ? {} : undefined, socket: nodeSocketFactory, clock: nodeClock,
     accounts: who.ground,
-    onMessage: (subscriber, message) => view.message(subscriber, message),
+    onMessage: (subscriber, message) => {
+      view.message(subscriber, message);
+      // The crew checks the node answers once they see it online, as they would before launch (the
+      // firmware in mcsim comes up minutes after the crew when it has to be built first).
+      if (!preflight && subscriber === subscribers[0] && message.topic === `${opts.id}/status` && new TextDecoder().decode(message.payload) === 'online') {
+        preflight = true;
+        subscriber.client.publish(`${opts.id}/cmd/ping`, '{"id":"preflight"}', 1);
+      }
+    },
     onProbe: (subscriber, filter, granted) => view.probe(subscriber, filter, granted),
   });
   view.watch(subscribers);
-  // The crew checks the node answers, as they would before launch.
-  subscribers[0].client.on('connect', () => subscribers[0].client.publish(`${opts.id}/cmd/ping`, '{"id":"preflight"}', 1));
 
   const timers: NodeJS.Timeout[] = [];
   if (opts.scenario === 'outage' && embedded) {
@@ -277,7 +307,8 @@ async function main(): Promise<number | void> {
     if (stopping) return;
     stopping = true;
     for (const t of timers) clearTimeout(t);
-    await node.stop(); // publishes offline (acknowledged), then DISCONNECT
+    if (opts.device === 'sim') await simDevice?.stop(); // the broker publishes the firmware's will: offline
+    else await node.stop(); // publishes offline (acknowledged), then DISCONNECT
     await new Promise((r) => setTimeout(r, 200)); // let "offline" reach the subscribers
     for (const s of subscribers) s.client.end();
     await web.close();
@@ -288,6 +319,24 @@ async function main(): Promise<number | void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+  if (opts.device === 'sim') {
+    simDevice = await startSimDevice({
+      broker,
+      login: who.device,
+      id: opts.id,
+      scenario: opts.scenario === 'outage' ? 'normal' : opts.scenario,
+      seed: opts.seed,
+      progress: (line) => view.event(line),
+      onReading: (reading, outbox) => view.reading(reading, 'in mcsim', { size: outbox, dropped: 0 }),
+      onEvent: (line) => view.event(`firmware: ${line}`),
+      onExit: (why) => {
+        view.event(`${why}: the device is gone, stopping`);
+        void stop();
+      },
+    });
+    if (stopping) await simDevice.stop(); // stopped while it was being built
+  }
+  // The duration counts from when the device runs (the firmware is built first).
   if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
 }
 

@@ -4,9 +4,11 @@
 import config from "mc/config";
 import { createBarometerOpener } from "board/barometer";
 import { launchSettings } from "board/launch";
-import { createNetworkLink } from "board/network";
+import { createNetworkLink, wrapSockets } from "board/network";
+import { createStatusDisplay } from "board/status-display";
 import { moddableSystem } from "board/system";
 import { createUpdater } from "board/ota";
+import { openOutboxFlash } from "board/outbox-flash";
 import { SensorNode } from "./app/node";
 import { DEFAULT_CONFIG } from "./app/config";
 import { moddableClock } from "./platform/moddable/clock";
@@ -57,16 +59,14 @@ const brokerConfig: BrokerBuildConfig = {
 };
 
 const store = preferenceStore("altimeter");
+const network = createNetworkLink(boardConfig);
 const system = moddableSystem(config.firmwareVersion, board, "power-on");
 const updater = createUpdater(boardConfig, {
   board,
   currentVersion: config.firmwareVersion,
   clock: moddableClock,
   store,
-  reboot: () => {
-    node.saveState(); // called long after `node` exists: keep the outbox across the reboot
-    system.reboot();
-  },
+  reboot: () => system.reboot(), // the outbox is on flash already: nothing to save
   log,
 });
 
@@ -79,15 +79,26 @@ const node = new SensorNode({
     ...brokerLogin(brokerConfig, (domain, key) => Preference.get(domain, key)),
   },
   clock: moddableClock,
-  socket: moddableSocketFactory,
+  socket: wrapSockets(moddableSocketFactory),
   store,
+  outboxFlash: openOutboxFlash(),
   openBarometer: createBarometerOpener(boardConfig, moddableClock),
-  network: createNetworkLink(boardConfig),
+  network,
   system,
   ota: updater,
   defaults: { ...DEFAULT_CONFIG, deviceId: settings.deviceId },
   log,
-  onReading: (reading) =>
-    log(`reading ${reading.quality} alt=${reading.altitudeM === reading.altitudeM ? reading.altitudeM.toFixed(1) : "-"} m vs=${reading.verticalSpeedMps === reading.verticalSpeedMps ? reading.verticalSpeedMps.toFixed(2) : "-"} m/s`),
+  onReading: (reading) => {
+    log(`reading ${reading.quality} alt=${reading.altitudeM === reading.altitudeM ? reading.altitudeM.toFixed(1) : "-"} m vs=${reading.verticalSpeedMps === reading.verticalSpeedMps ? reading.verticalSpeedMps.toFixed(2) : "-"} m/s outbox=${node.outbox.size}`);
+    display?.show({
+      reading,
+      emergencies: node.activeEmergencies,
+      link: node.client.connected ? "connected" : network.up ? "connecting" : "network down",
+      outbox: node.outbox.size,
+      dropped: node.outbox.dropped,
+    });
+  },
 });
+// A board with a screen shows what the node thinks (the simulator does; the ESP32 dev board has none).
+const display = createStatusDisplay(boardConfig, { id: node.config.deviceId, firmwareVersion: config.firmwareVersion, broker: `${settings.brokerHost}:${settings.brokerPort}` });
 node.start();

@@ -1,6 +1,6 @@
 // The node through what the field throws at it, on fake ports: the network link going away and
-// coming back (it reconnects at once), a restart on a store too small for the whole outbox, and a
-// driver that throws what it should not.
+// coming back (it reconnects at once), and a driver that throws what it should not. (Power losses:
+// power-loss.test.ts and fault-soak-xs.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { SensorNode } from '../../src/app/node';
 import { DEFAULT_CONFIG } from '../../src/app/config';
@@ -8,6 +8,7 @@ import type { NetworkLink } from '../../src/ports';
 import { flyScenario } from '../../src/sim/scenarios';
 import { BuggyBarometer } from '../fakes/buggy-barometer';
 import { MemoryStore } from '../fakes/memory-store';
+import { NorFlashChip } from '../fakes/sdk-flash';
 import { ScriptedBroker } from '../fakes/scripted-broker';
 import { VirtualClock } from '../fakes/virtual-clock';
 
@@ -38,6 +39,7 @@ describe('node and network link', () => {
       clock,
       socket: broker.factory,
       store: new MemoryStore(),
+      outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
       openBarometer: () => flyScenario('normal', clock).barometer,
       system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
       network: link,
@@ -65,41 +67,6 @@ describe('node and network link', () => {
   });
 });
 
-describe('node state across a restart on a small store', () => {
-  it('keeps every emergency and the newest telemetry that fit the store, in order', () => {
-    const clock = new VirtualClock(0);
-    const broker = new ScriptedBroker(clock);
-    broker.online = false; // nothing can be delivered: everything waits in the outbox
-    const store = Object.assign(new MemoryStore(), { maxValueChars: 4000 });
-    const make = () =>
-      new SensorNode({
-        broker: { host: 'broker', port: 1883 },
-        clock,
-        socket: broker.factory,
-        store,
-        openBarometer: () => flyScenario('crash', clock, { startMs: 0 }).barometer,
-        system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
-        defaults: DEFAULT_CONFIG,
-      });
-    const first = make();
-    first.start();
-    clock.advance(400_000); // a crash flight: emergencies among 400 readings
-    const waiting = first.outbox.snapshot();
-    const emergencies = waiting.filter((m) => m.kind === 'emergency');
-    expect(emergencies.length).toBeGreaterThan(0);
-    first.saveState();
-    expect(store.get('state')!.length).toBeLessThanOrEqual(4000);
-    const second = make();
-    const restored = second.outbox.snapshot();
-    expect(restored.filter((m) => m.kind === 'emergency')).toEqual(emergencies);
-    const seqOf = (m: { payload: string }) => JSON.parse(m.payload).seq as number;
-    const telemetry = restored.filter((m) => m.kind === 'telemetry').map(seqOf);
-    expect(telemetry.length).toBeGreaterThan(10);
-    expect(telemetry.at(-1)).toBe(seqOf(waiting.filter((m) => m.kind === 'telemetry').at(-1)!)); // the newest kept
-    expect(telemetry).toEqual([...telemetry].sort((a, b) => a - b));
-  });
-});
-
 describe('the sample loop never throws', () => {
   function buggyNode(throws: Map<number, unknown>, onReading?: () => void) {
     const clock = new VirtualClock(0);
@@ -111,6 +78,7 @@ describe('the sample loop never throws', () => {
       clock,
       socket: broker.factory,
       store: new MemoryStore(),
+      outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
       openBarometer: () => barometer,
       system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
       defaults: DEFAULT_CONFIG,

@@ -5,6 +5,7 @@ import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { nodeRig, settle, type NodeRig } from '../support/node-rig';
 import { decode, testClient, type TestClient } from '../support/test-client';
 import { MemoryStore } from '../fakes/memory-store';
+import { OUTBOX_WINDOW } from '../../src/app/outbox';
 
 let broker: Mosquitto;
 const cleanup: (() => void)[] = [];
@@ -64,7 +65,7 @@ describe('sensor node', () => {
     const telemetry = json(crew, `${id}/telemetry`);
     expect(telemetry.map((t) => t.seq)).toEqual(Array.from({ length: telemetry.length }, (_, i) => i + 1));
     expect(telemetry.at(-1)).toMatchObject({ q: 'ok' });
-    expect(Object.keys(telemetry.at(-1))).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(Object.keys(telemetry.at(-1))).toEqual(['boot', 'seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
     expect(telemetry.at(-1).vs).toBeGreaterThan(2);
   });
 
@@ -160,6 +161,39 @@ describe('sensor node', () => {
     expect(ts.every((t, i) => i === 0 || t - ts[i - 1] === 1000)).toBe(true);
   });
 
+  it('after a broker outage during a crash, publishes the emergency before the telemetry backlog; telemetry keeps its order and seq', async () => {
+    const rig = startNode({ scenario: 'crash' });
+    const id = rig.node.config.deviceId;
+    // The crew records the order in which the broker delivers everything (a persistent QoS 1 session).
+    const crew = testClient(broker.port, { clientId: `crew-${id}`, cleanSession: false });
+    const up = crew.next('connect');
+    crew.client.connect();
+    await up;
+    crew.client.subscribe(`${id}/#`, 1);
+    await crew.next('subscribed');
+    cleanup.push(() => crew.client.end());
+    await rig.fly(150);
+    await broker.stop(); // the broker is gone from before the balloon starts falling until after it has crashed
+    const before = crew.messages.length;
+    await rig.fly(270);
+    expect(rig.log.some((line) => line.startsWith('emergency RAISED'))).toBe(true);
+    const backlog = rig.node.outbox.size;
+    expect(backlog).toBeGreaterThan(250);
+    await broker.restart();
+    await rig.fly(30);
+    for (let i = 0; i < 500 && rig.node.outbox.size > 0; i++) await settle(10);
+    for (let i = 0; i < 500 && json(crew, `${id}/telemetry`).length < 440; i++) await settle(10);
+    const after = crew.messages.slice(before).map((m) => ({ topic: m.topic, body: decode(m.payload) }));
+    const firstEmergency = after.findIndex((m) => m.topic === `${id}/emergency` && JSON.parse(m.body).active === true);
+    expect(firstEmergency).toBeGreaterThanOrEqual(0);
+    // Only what was on the wire at the cut may go first (MQTT resends it first); never the backlog.
+    expect(after.slice(0, firstEmergency).filter((m) => m.topic === `${id}/telemetry`).length).toBeLessThan(OUTBOX_WINDOW);
+    expect(after.slice(firstEmergency).filter((m) => m.topic === `${id}/telemetry`).length).toBeGreaterThan(250);
+    // QoS 1: what was in flight at the cut may arrive twice; first arrivals are every seq, in order.
+    const seqs = [...new Set(json(crew, `${id}/telemetry`).map((t) => t.seq as number))];
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+  });
+
   it('raises a crash emergency that the news desk, subscribed to emergencies only, receives (retained)', async () => {
     const rig = startNode({ scenario: 'crash' });
     const id = rig.node.config.deviceId;
@@ -199,7 +233,6 @@ describe('sensor node during an over-the-air update', () => {
       clock,
       store,
       reboot: () => {
-        rigRef.rig!.node.saveState();
         rebooted = true;
       },
     });
@@ -223,7 +256,7 @@ describe('sensor node during an over-the-air update', () => {
     expect(rebooted).toBe(true);
     const lastSeq = seqs.at(-1)!;
     rig.node.stop();
-    const after = startNode({ store, config: { deviceId: id } });
+    const after = startNode({ store, flash: rig.flash, config: { deviceId: id } });
     await after.fly(3);
     const later = json(crew, `${id}/telemetry`).map((t) => t.seq).filter((s) => s > lastSeq);
     expect(later[0]).toBeLessThanOrEqual(lastSeq + 3); // the sequence continues instead of starting again at 1

@@ -40,7 +40,7 @@ describe('npm start (host/simulate.ts)', () => {
     expect(payloads('sensor1/altitude').every((p) => /^-?\d+(\.\d)?$/.test(p))).toBe(true);
     const telemetry = payloads('sensor1/telemetry').map((p) => JSON.parse(p));
     expect(telemetry.length).toBeGreaterThan(100);
-    expect(Object.keys(telemetry[0])).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(Object.keys(telemetry[0])).toEqual(['boot', 'seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
     expect(telemetry.map((t) => t.seq)).toEqual(telemetry.map((_, i) => i + 1));
     expect(JSON.parse(payloads('sensor1/reply')[0])).toMatchObject({ cmd: 'ping', id: 'preflight', ok: true });
   });
@@ -154,9 +154,26 @@ describe('npm start (host/simulate.ts)', () => {
     }
   }, 120_000);
 
+  it('explains what --device sim cannot do, and a device it does not know, with status 2', async () => {
+    const cases = [
+      [['--device', 'toaster'], '--device must be node or sim, not "toaster"'],
+      [['--scenario', 'manual'], 'the manual scenario is flown from the simulator pane: add --device sim'],
+      [['--device', 'sim', '--speed', '5'], '--speed needs --device node: the firmware in the simulator runs in real time'],
+      [['--device', 'sim', '--ota-key', `04${'ab'.repeat(64)}`], '--ota-key needs --device node'],
+      [['--device', 'sim', '--state', 'somewhere'], '--state needs --device node'],
+      [['--device', 'sim', '--flight', 'flights/morning-flight.csv'], '--flight needs --device node'],
+    ] as const;
+    // One after the other: the suite above already starts many at once.
+    for (const [args, message] of cases) {
+      const error = (await run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: unknown) => e)) as { code: number; stderr: string };
+      expect(error.code).toBe(2);
+      expect(error.stderr).toContain(message);
+    }
+  }, 300_000);
+
   it('documents its options with --help', async () => {
     const { stdout } = await run(simulate[0], [simulate[1], '--help']);
-    for (const option of ['--broker', '--credentials', '--username', '--password', '--id', '--scenario', '--seed', '--flight', '--speed', '--duration', '--json', '--web-port', '--ws-url', '--help']) expect(stdout).toContain(option);
+    for (const option of ['--device', '--broker', '--credentials', '--username', '--password', '--id', '--scenario', '--seed', '--flight', '--speed', '--duration', '--json', '--web-port', '--ws-url', '--help']) expect(stdout).toContain(option);
     for (const name of ['normal', 'crash', 'sensor-fault', 'outage', 'tree-landing', 'dropout-fall']) expect(stdout).toContain(name);
   });
 });

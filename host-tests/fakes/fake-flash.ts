@@ -2,11 +2,9 @@
 // can strike after any write. An "image" here is bytes beginning "FIRMWARE <version>\n".
 import type { BootState, FirmwareSlot } from '../../src/ports';
 import { bootloaderChoice, type SlotState } from '../../src/platform/node/host-flash';
+import { PowerLoss } from './power-loss';
 
-export class PowerLoss extends Error {
-  readonly code = 'POWER_LOSS';
-}
-
+export { PowerLoss };
 
 export function firmwareImage(version: string, size = 4096): Uint8Array {
   const image = new Uint8Array(size);

@@ -73,7 +73,7 @@ describe.skipIf(!sdk)('firmware on the Moddable desktop simulator', () => {
     expect(payloads('status')[0]).toBe('online');
     expect(JSON.parse(payloads('info').at(-1)!)).toMatchObject({ board: 'sim', chip: 'SIMULATED', fw: '0.1.0' });
     const telemetry = payloads('telemetry').map((p) => JSON.parse(p));
-    expect(Object.keys(telemetry[0])).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(Object.keys(telemetry[0])).toEqual(['boot', 'seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
     expect(telemetry.map((t) => t.seq).slice(0, 4)).toEqual([1, 2, 3, 4]);
     expect(telemetry.every((t) => Math.abs(t.alt) < 5)).toBe(true); // on the ground, inflating
     expect(payloads('altitude').every((a) => /^-?\d+(\.\d)?$/.test(a))).toBe(true);

@@ -6,12 +6,16 @@ import { nodeSocketFactory } from '../../src/platform/node/socket';
 import { flyScenario, type ScenarioName } from '../../src/sim/scenarios';
 import type { SimulatedBarometer } from '../../src/sim/simulated-barometer';
 import { MemoryStore } from '../fakes/memory-store';
+import { NorFlashChip } from '../fakes/sdk-flash';
+import type { FlashArea } from '../../src/ports';
 import { VirtualClock } from '../fakes/virtual-clock';
 
 export interface NodeRig {
   node: SensorNode;
   clock: VirtualClock;
   store: MemoryStore;
+  /** The outbox's flash partition (emulated): pass it to the next rig to restart the same device. */
+  flash: FlashArea;
   barometer: SimulatedBarometer;
   log: string[];
   /** Advances virtual time by `seconds`, one sample per second, letting real I/O run between. */
@@ -25,6 +29,7 @@ export interface NodeRigOptions {
   scenario?: ScenarioName;
   config?: Partial<NodeConfig>;
   store?: MemoryStore;
+  flash?: FlashArea;
   clock?: VirtualClock;
   overrides?: Partial<NodeOptions>;
 }
@@ -32,11 +37,13 @@ export interface NodeRigOptions {
 export function nodeRig(port: number, options: NodeRigOptions = {}): NodeRig {
   const clock = options.clock ?? new VirtualClock();
   const store = options.store ?? new MemoryStore();
+  const flash = options.flash ?? new NorFlashChip({ outbox: 256 * 1024 }).open('outbox');
   const { barometer } = flyScenario(options.scenario ?? 'normal', clock, { launchElevationM: 0 });
   const log: string[] = [];
   const rig: NodeRig = {
     clock,
     store,
+    flash,
     barometer,
     log,
     reboots: 0,
@@ -54,6 +61,7 @@ export function nodeRig(port: number, options: NodeRigOptions = {}): NodeRig {
     clock,
     socket: nodeSocketFactory,
     store,
+    outboxFlash: flash,
     openBarometer: () => barometer,
     system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => rig.reboots++ },
     defaults: { ...DEFAULT_CONFIG, ...options.config },

@@ -211,3 +211,39 @@ export async function measureSteadyStateOnXs(
     await machine.close();
   }
 }
+
+export interface RoundsRun {
+  value: Json;
+  /** Live heap slots after a garbage collection at the end of each round. */
+  heapSlots: number[];
+  computrons: number;
+}
+
+/**
+ * A long run on XS in rounds, to see whether the heap stays flat: calls `setup` with `setupArgs`,
+ * then `rounds` times runs `step` `perRound` times and collects garbage, recording the live heap
+ * slots; then returns what `report` returns.
+ */
+export async function runRoundsOnXs(
+  entry: string,
+  options: { setup?: string; setupArgs?: Json[]; step?: string; report?: string; rounds: number; perRound: number },
+): Promise<RoundsRun> {
+  const { setup = 'setup', setupArgs = [], step = 'step', report = 'report', rounds, perRound } = options;
+  const script = await bundleForXs(entry);
+  const machine = XsMachine.start();
+  try {
+    await machine.evaluate(script);
+    await machine.evaluate(`__xs.call(${JSON.stringify(setup)}, ${JSON.stringify(setupArgs)})`);
+    await takeOutcome(machine);
+    const heapSlots: number[] = [];
+    let computrons = 0;
+    for (let round = 0; round < rounds; round++) {
+      computrons += (await machine.evaluate(`__xs.repeat(${JSON.stringify(step)}, ${perRound});`)).meter.computrons;
+      heapSlots.push((await machine.evaluate('gc();')).meter.heapSlots);
+    }
+    await machine.evaluate(`__xs.call(${JSON.stringify(report)}, [])`);
+    return { value: await takeOutcome(machine), heapSlots, computrons };
+  } finally {
+    await machine.close();
+  }
+}

@@ -14,9 +14,10 @@ describe('allocation on the steady-state hot paths (XS heap slots, README "The M
     expect(measured.bytesPerStep).toBe(0);
   });
 
-  it('a whole sample cycle of the node allocates at most its 24 slots: two payloads and the outbox record', async () => {
+  it('a whole sample cycle of the node allocates at most its 19 slots: the two payloads (the outbox keeps its record on flash)', async () => {
     const cycle = await measureSteadyStateOnXs(scenario('node-flight'), { iterations: 200, warmup: 30 });
     expect(cycle.slotsPerStep).toBeGreaterThan(0); // the payloads are new each cycle: a zero would be a broken measurement
-    expect(cycle.slotsPerStep).toBeLessThanOrEqual(24);
+    // 18 a cycle, and a fraction more: every 99th reading opens a new flash sector (a 4 KB read to check it is blank).
+    expect(cycle.slotsPerStep).toBeLessThanOrEqual(19);
   });
 });

@@ -11,7 +11,7 @@ import { MqttClient } from '../../src/mqtt/client';
 import { TopicCache } from '../../src/mqtt/topic';
 import { nodeClock } from '../../src/platform/node/clock';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
-import { startMosquitto } from '../../host-tests/support/mosquitto';
+import { startMosquitto } from '../mosquitto';
 import { measureSteadyStateOnXs, runOnXs } from '../../host-tests/xs/run-scenario';
 import { moddableMqttModules } from './xs/moddable-reference';
 import { interleaved, printTable, rate, type Row } from './report';

@@ -16,7 +16,10 @@ export async function benchNode(): Promise<Row[]> {
     { name: 'XS: heap slots per sample cycle', ours: cycle.slotsPerStep, reference: undefined, unit: 'slots', better: 'lower', goal: 'payloads + outbox record only' },
     { name: 'XS: heap bytes per sample cycle', ours: cycle.bytesPerStep, reference: undefined, unit: 'B', better: 'lower' },
   ];
-  printTable('Sensor node sample cycle on the XS engine: the node\'s own work on a replayed flight (32-byte slots; string and buffer bodies not counted)', rows);
+  printTable(
+    'Sensor node sample cycle on the XS engine: the node\'s own work on a replayed flight, its outbox on the SDK flash emulator (32-byte slots; string and buffer bodies not counted)',
+    rows,
+  );
   const filterRows: Row[] = [];
   for (const processNoise of [0.05, 0.5, 5]) {
     const normal = checkFlight(flight('normal'), { kalman: { processNoise } });

@@ -11,6 +11,7 @@
 // the simulated barometer flying the physical model's normal flight, and its telemetry payload),
 // computed on a virtual clock that advances one second per reading; only the delivery runs in real
 // time.
+import { TelemetryRecord } from '../../src/app/telemetry-record';
 import { telemetryPayload } from '../../src/app/topics';
 import { MqttClient, utf8Payload } from '../../src/mqtt/client';
 import { nodeClock } from '../../src/platform/node/clock';
@@ -18,6 +19,9 @@ import { nodeSocketFactory } from '../../src/platform/node/socket';
 import type { Clock } from '../../src/ports';
 import { Altimeter } from '../../src/sensor/altimeter';
 import { flyScenario, type ScenarioName } from '../../src/sim/scenarios';
+
+/** The node's boot counter for the recorded day: one boot, so seq alone orders it. */
+const BOOT = 1;
 
 /** `count` telemetry payloads, one a second from `startMs`, as the node computes them. */
 export function recordFlight(count: number, startMs: number, scenario: ScenarioName = 'normal'): string[] {
@@ -31,10 +35,11 @@ export function recordFlight(count: number, startMs: number, scenario: ScenarioN
   };
   const { barometer } = flyScenario(scenario, clock, { startMs });
   const altimeter = new Altimeter({ open: () => barometer, clock });
+  const record = new TelemetryRecord();
   const payloads: string[] = [];
   for (let seq = 1; seq <= count; seq++) {
     now = startMs + seq * 1000;
-    payloads.push(telemetryPayload(seq, altimeter.read()));
+    payloads.push(telemetryPayload(record.fromReading(BOOT, seq, altimeter.read())));
   }
   return payloads;
 }

@@ -52,6 +52,8 @@ export interface SimulatorProcess {
   traces: string[];
   /** The directory mcsim runs in (the firmware's preferences live there). */
   runDir: string;
+  /** mcsim's own local directory ($XDG_CONFIG_HOME/tech.moddable.mcsim): the balloon pane's files live there. */
+  localDirectory: string;
   /**
    * Resolves with the first trace line matching `pattern`. Rejects, naming what was awaited and
    * showing the last traces, when the deadline passes or mcsim exits first.
@@ -64,6 +66,14 @@ export interface SimulatorProcess {
 
 /** Writes the launch settings into the preferences in `runDir`, keeping the firmware's own domains. */
 export function writeLaunchSettings(runDir: string, settings: LaunchSettings): void {
+  writePreferenceDomain(runDir, LAUNCH_DOMAIN, { ...settings });
+}
+
+/**
+ * Sets one preference domain of the firmware in `runDir` (what Preference.get(domain, key) reads on
+ * the device; NVS there), keeping the others; a domain with no values is removed.
+ */
+export function writePreferenceDomain(runDir: string, domain: string, values: Record<string, string | number | boolean | undefined>): void {
   const file = path.join(runDir, PREFERENCES_FILE);
   let preferences: Record<string, unknown> = {};
   if (existsSync(file)) {
@@ -73,11 +83,27 @@ export function writeLaunchSettings(runDir: string, settings: LaunchSettings): v
       throw new Error(`${file} holds the simulator's preferences but is not JSON (${(error as Error).message}): delete it to start from the defaults`);
     }
   }
-  const launch = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
-  if (Object.keys(launch).length) preferences[LAUNCH_DOMAIN] = launch;
-  else delete preferences[LAUNCH_DOMAIN];
+  const defined = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
+  if (Object.keys(defined).length) preferences[domain] = defined;
+  else delete preferences[domain];
   writeFileSync(file, JSON.stringify(preferences));
 }
+
+export interface SimulatorOptions {
+  /** Run under xvfb-run (default: when there is no $DISPLAY). Ignored when `display` is given. */
+  headless?: boolean;
+  launch?: LaunchSettings;
+  runDir?: string;
+  /** The X display to open the window on (e.g. a VirtualDisplay's), instead of $DISPLAY or xvfb-run. */
+  display?: string;
+  /** The folder of device definitions mcsim offers (default: the SDK's build/simulators). */
+  simulators?: string;
+  /** Where the window opens and how big it is (default: mcsim's own choice, 640×480). */
+  window?: { x: number; y: number; width: number; height: number };
+}
+
+/** mcsim's signature (PIU_DOT_SIGNATURE): the name of its folder and files under $XDG_CONFIG_HOME. */
+const MCSIM_SIGNATURE = 'tech.moddable.mcsim';
 
 /**
  * Starts mcsim with the app. Without a display it runs under `xvfb-run -a`; trace() output goes to
@@ -85,20 +111,22 @@ export function writeLaunchSettings(runDir: string, settings: LaunchSettings): v
  * (mcsim's working directory and config home, which it copies the app into) unless `runDir` names
  * one to keep, so parallel runs do not collide.
  */
-export function startSimulator(
-  sdk: ModdableSdk,
-  mcSo: string,
-  options: { headless?: boolean; launch?: LaunchSettings; runDir?: string } = {},
-): SimulatorProcess {
-  const headless = options.headless ?? !process.env.DISPLAY;
+export function startSimulator(sdk: ModdableSdk, mcSo: string, options: SimulatorOptions = {}): SimulatorProcess {
+  const headless = options.display === undefined && (options.headless ?? !process.env.DISPLAY);
   const runDir = options.runDir ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-mcsim-'));
   const temporary = options.runDir === undefined;
   mkdirSync(runDir, { recursive: true });
   writeLaunchSettings(runDir, options.launch ?? {});
+  if (options.window) {
+    // mcsim's window remembers its place in <signature>.ini (modules/piu/PC/lin/piuView.c).
+    const { x, y, width, height } = options.window;
+    writeFileSync(path.join(runDir, `${MCSIM_SIGNATURE}.ini`), `[window]\nx=${x}\ny=${y}\nwidth=${width}\nheight=${height}\n`);
+  }
   const mcsim = path.join(sdk.binDir, 'mcsim');
-  const command = [...(headless ? ['xvfb-run', '-a'] : []), 'stdbuf', '-oL', mcsim, path.join(sdk.dir, 'build/simulators'), mcSo];
+  const simulators = options.simulators ?? path.join(sdk.dir, 'build/simulators');
+  const command = [...(headless ? ['xvfb-run', '-a'] : []), 'stdbuf', '-oL', mcsim, simulators, mcSo];
   const child = spawn(command[0], command.slice(1), {
-    env: { ...sdk.env, XDG_CONFIG_HOME: runDir },
+    env: { ...sdk.env, XDG_CONFIG_HOME: runDir, ...(options.display === undefined ? {} : { DISPLAY: options.display }) },
     cwd: runDir,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
@@ -135,6 +163,7 @@ export function startSimulator(
     child,
     traces,
     runDir,
+    localDirectory: path.join(runDir, MCSIM_SIGNATURE),
     report,
     waitForTrace(pattern, { what = `a trace matching ${pattern}`, timeoutMs = DEFAULT_DEADLINE_MS, context } = {}) {
       const seen = traces.find((line) => pattern.test(line));

@@ -34,7 +34,7 @@ export interface NodeConfig {
   altitudeRetain: boolean;
   /** Reference pressure (QNH) in Pa; null zeroes at the launch site (first reading or `zero`). */
   referencePa: number | null;
-  /** Readings kept while the broker is unreachable. */
+  /** Readings kept waiting at most while the broker is unreachable (the flash log holds about 25,000). */
   outboxSize: number;
   /** Publish Home Assistant MQTT discovery under homeassistant/. */
   homeAssistant: boolean;
@@ -49,7 +49,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
   altitudeQos: 0,
   altitudeRetain: false,
   referencePa: null,
-  outboxSize: 600, // ten minutes of telemetry at 1 Hz
+  outboxSize: 21_600, // six hours of telemetry at 1 Hz: the flash log holds a little more (about 25,000)
   homeAssistant: false,
   processNoise: 0.5,
   emergency: {
@@ -60,7 +60,7 @@ export const DEFAULT_CONFIG: NodeConfig = {
     crashDescentMps: 8,
     crashStopMps: 1,
     crashWindowS: 20,
-    crashDecelerationMps2: 2,
+    crashDecelerationMps2: 1,
     crashClearClimbM: 30,
     sensorFaultForS: 10,
     clearAfterS: 15,

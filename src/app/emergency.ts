@@ -7,13 +7,21 @@
 //   rapid-descent  descending faster than rapidDescentMps for rapidDescentForS. An intact balloon
 //                  descends at 1–3 m/s, at most 8–10 m/s with the envelope vented cold (its drag then
 //                  carries the whole weight); a failed envelope falls at 10–30 m/s.
-//   crash          an abrupt stop after a fast descent, at any height: the descent was faster than
-//                  crashDescentMps for two seconds or more (a fall, not one odd reading), and within
-//                  crashWindowS the balloon stopped (|vs| < crashStopMps, held for two seconds) with a
-//                  deceleration of at least crashDecelerationMps2. A burner can slow a descent by
-//                  ~0.5 m/s² at most (flight-limits.ts): a stop harder than that was the ground, trees
-//                  or a building. A gradual arrest in the air is not a crash. It stays active until
-//                  the balloon flies again (climbs crashClearClimbM above where it stopped).
+//   crash          an abrupt stop after a fast descent, at any height. A fall is a reading faster
+//                  than crashDescentMps; a stop is |vs| < crashStopMps held for two seconds. The stop
+//                  is a crash when (1) it was abrupt: the least deceleration that could have taken
+//                  the balloon from the last fast reading to the stop — by the time it took, v/Δt,
+//                  and by the height it took, v²/(2·Δh) — is at least crashDecelerationMps2, twice
+//                  the ~0.5 m/s² a burner can give (flight-limits.ts): the ground, trees or a roof did
+//                  it; and (2) the fall did not revert: the stop is below where the fall began by at
+//                  least half the height any body needs to reach the fall's peak speed, v²/(2g). A
+//                  spike reverts, a fall does not, so one fast reading is enough and a fall of two
+//                  seconds onto the ground from 20 m is a crash. A fall waits for its stop for
+//                  crashWindowS, or as long as a burner would need to arrest it (v / 0.5 m/s²) if that
+//                  is longer: a sensor silent through the impact comes back to a balloon at rest,
+//                  which by the height test only an impact explains. A gradual arrest in the air is
+//                  not a crash. It stays active until the balloon flies again (climbs
+//                  crashClearClimbM above the stop).
 //   low-altitude   flying low: between 3 m and lowAltitudeM above the launch site for lowAltitudeForS
 //                  since the vertical speed turned back the other way (faster than 0.2 m/s, for five
 //                  readings). A climb-out or a final approach, however slow, keeps going one way and
@@ -23,7 +31,7 @@
 //                  cannot tell how much.
 //   sensor-fault   no trustworthy reading for sensorFaultForS
 import type { AltitudeReading } from '../sensor/altimeter';
-import { MAX_LIFT_ACCELERATION_MPS2 } from '../sensor/flight-limits';
+import { MAX_LIFT_ACCELERATION_MPS2, STANDARD_GRAVITY } from '../sensor/flight-limits';
 import type { EmergencyConfig } from './config';
 
 export type EmergencyKind = 'crash' | 'rapid-descent' | 'low-altitude' | 'sensor-fault';
@@ -51,8 +59,7 @@ const REST_SPAN_M = 1;
  *  can make one reading look like that, not five. */
 const TURN_MPS = 0.2;
 const TURN_READINGS = 5;
-/** A fall lasts at least this long; a stop holds at least this long (s). */
-const FALL_FOR_S = 2;
+/** A stop holds at least this long (s). */
 const STOP_FOR_S = 2;
 
 class Condition {
@@ -90,9 +97,14 @@ export class EmergencyMonitor {
     'low-altitude': new Condition(),
     'sensor-fault': new Condition(),
   };
-  // crash: the fall (since when it has been fast, its last fast sample) and the stop after it
-  #fastSinceS = -1;
+  // crash: the last reading before the fall (where it began), the fall's last fast reading and its
+  // peak, when the fall was last seen (or could not be seen: fault readings), and the stop after it
+  #beforeFallM = NaN;
+  #beforeFallMps = 0;
+  #fallTopM = 0;
+  #fallTopMps = 0;
   #fallLastS = -Infinity;
+  #fallLastM = 0;
   #fallLastMps = 0;
   #fallPeakMps = 0;
   #stopSinceS = -1;
@@ -152,30 +164,41 @@ export class EmergencyMonitor {
     const crash = this.#conditions.crash;
     if (crash.active) return crash.update(alt < this.#crashAltitudeM + c.crashClearClimbM, nowS, 0, c.clearAfterS);
     if (vs < -c.crashDescentMps) {
-      if (this.#fastSinceS < 0) this.#fastSinceS = nowS;
-      if (nowS - this.#fastSinceS >= FALL_FOR_S) {
-        if (nowS - this.#fallLastS > c.crashWindowS) this.#fallPeakMps = 0; // a new fall
-        this.#fallLastS = nowS;
-        this.#fallLastMps = -vs;
-        this.#fallPeakMps = Math.max(this.#fallPeakMps, -vs);
+      if (!this.#fallOpen(nowS)) {
+        // A new fall: it began where the last reading before it was.
+        this.#fallTopM = this.#beforeFallM === this.#beforeFallM ? this.#beforeFallM : alt;
+        this.#fallTopMps = this.#beforeFallMps;
+        this.#fallPeakMps = 0;
       }
-    } else {
-      this.#fastSinceS = -1;
-    }
-    if (nowS - this.#fallLastS > c.crashWindowS) {
+      this.#fallLastS = nowS;
+      this.#fallLastM = alt;
+      this.#fallLastMps = -vs;
+      this.#fallPeakMps = Math.max(this.#fallPeakMps, -vs);
       this.#stopSinceS = -1;
+      this.#stopDecelerationMps2 = 0; // still falling: any stop is yet to come
       return undefined;
     }
-    if (vs < -c.crashDescentMps) this.#stopDecelerationMps2 = 0; // still falling: any stop is yet to come
+    if (!this.#fallOpen(nowS)) {
+      this.#fallLastS = -Infinity;
+      this.#stopSinceS = -1;
+      this.#beforeFallM = alt;
+      this.#beforeFallMps = Math.max(0, -vs);
+      return undefined;
+    }
     if (Math.abs(vs) >= c.crashStopMps) {
       this.#stopSinceS = -1;
       return undefined;
     }
     if (this.#stopSinceS < 0) {
-      // A reading of a stop after the fall: how hard did it stop? (The hardest count: sensor noise on
-      // a wreck can interrupt the stop, but cannot make a gradual arrest look abrupt.)
+      // A reading of a stop after the fall: the least deceleration that stops it by now and here.
+      // (The hardest count: sensor noise on a wreck can interrupt the stop, but cannot make a gradual
+      // arrest look abrupt.)
       this.#stopSinceS = nowS;
-      const deceleration = (this.#fallLastMps - Math.abs(vs)) / Math.max(nowS - this.#fallLastS, 1e-3);
+      const lost = this.#fallLastMps - Math.abs(vs);
+      const droppedM = this.#fallLastM - alt;
+      const byTime = lost / Math.max(nowS - this.#fallLastS, 1e-3);
+      const byHeight = droppedM > 0 ? (this.#fallLastMps ** 2 - vs * vs) / (2 * droppedM) : 0;
+      const deceleration = Math.max(byTime, byHeight);
       if (deceleration > this.#stopDecelerationMps2) {
         this.#stopDecelerationMps2 = deceleration;
         this.#crashAltitudeM = alt;
@@ -184,8 +207,23 @@ export class EmergencyMonitor {
     if (nowS - this.#stopSinceS < STOP_FOR_S) return undefined;
     this.#fallLastS = -Infinity; // this stop settles that fall, whichever way
     this.#stopSinceS = -1;
+    this.#beforeFallM = alt;
+    this.#beforeFallMps = 0;
     const abrupt = this.#stopDecelerationMps2 >= c.crashDecelerationMps2;
-    return abrupt ? crash.update(true, nowS, 0, c.clearAfterS) : undefined;
+    // A spike reverts, a fall does not: the wreck lies at least half the height any body needs to
+    // reach the fall's peak speed below where the fall began.
+    const needM = 0.5 * ((this.#fallPeakMps ** 2 - this.#fallTopMps ** 2) / (2 * STANDARD_GRAVITY));
+    const fell = this.#fallTopM - alt >= needM;
+    return abrupt && fell ? crash.update(true, nowS, 0, c.clearAfterS) : undefined;
+  }
+
+  /**
+   * Is a fall still waiting for its stop? For crashWindowS after its last fast reading, or, if that is
+   * longer, for as long as a burner would need to arrest it (v / 0.5 m/s²): a sensor silent through
+   * the impact comes back within that time to a balloon at rest, which only an impact explains.
+   */
+  #fallOpen(nowS: number): boolean {
+    return nowS - this.#fallLastS <= Math.max(this.#config.crashWindowS, this.#fallLastMps / MAX_LIFT_ACCELERATION_MPS2);
   }
 
   #lowAltitude(nowS: number, alt: number, vs: number): 'raise' | 'clear' | undefined {
@@ -258,7 +296,7 @@ export class EmergencyMonitor {
           ? `descending at ${(-r.verticalSpeedMps).toFixed(1)} m/s (limit ${c.rapidDescentMps} m/s) at ${alt} m`
           : kind === 'low-altitude'
             ? `flying at ${alt} m, below the ${c.lowAltitudeM} m floor, for ${c.lowAltitudeForS} s`
-            : `impact: a fall at ${this.#fallPeakMps.toFixed(0)} m/s stopped at ${alt} m with ${this.#stopDecelerationMps2.toFixed(1)} m/s², far beyond the ${MAX_LIFT_ACCELERATION_MPS2} m/s² a burner can give`;
+            : `impact: a fall at ${this.#fallPeakMps.toFixed(0)} m/s stopped at ${alt} m with at least ${this.#stopDecelerationMps2.toFixed(1)} m/s², beyond the ${MAX_LIFT_ACCELERATION_MPS2} m/s² a burner can give`;
     this.#changes.push({ kind, active: true, message });
   }
 }

@@ -1,18 +1,19 @@
 // The sensor node: samples the altimeter on the clock, publishes altitude and telemetry, raises and
-// clears emergencies, answers commands, and keeps every reading through outages (the outbox). It is
-// built from ports only, so the same class runs on the ESP32, in the desktop simulator, in
-// `npm start` and on a virtual clock in the tests.
+// clears emergencies, answers commands, and keeps every reading through outages and power losses
+// (the outbox and its flash log). It is built from ports only, so the same class runs on the ESP32,
+// in the desktop simulator, in `npm start` and on a virtual clock in the tests.
 import { MqttClient, utf8Payload } from '../mqtt/client';
 import { readUtf8 } from '../mqtt/utf8';
-import type { Clock, KeyValueStore, Log, NetworkLink, StreamSocketFactory, SystemPort, TlsOptions } from '../ports';
+import type { Clock, FlashArea, KeyValueStore, Log, NetworkLink, StreamSocketFactory, SystemPort, TlsOptions } from '../ports';
 import { Altimeter, type AltitudeReading } from '../sensor/altimeter';
 import type { Barometer } from '../sensor/barometer';
 import { parseCommand, replyPayload, type Command } from './commands';
 import { DEFAULT_CONFIG, loadConfig, mergeConfig, saveConfig, type NodeConfig } from './config';
 import { EmergencyMonitor, type EmergencyKind } from './emergency';
 import { discoveryMessages } from './home-assistant';
-import { Outbox, type OutboxKind, type OutboxMessage } from './outbox';
-import { altitudePayload, emergencyPayload, telemetryPayload, topicsFor, type Topics } from './topics';
+import { FlashLog } from './flash-log';
+import { Outbox, type OutboxMessage } from './outbox';
+import { altitudePayload, emergencyPayload, topicsFor, type Topics } from './topics';
 
 export interface BrokerOptions {
   host: string;
@@ -43,6 +44,8 @@ export interface NodeOptions {
   networkClock?: Clock;
   socket: StreamSocketFactory;
   store: KeyValueStore;
+  /** The flash partition of the outbox's log: what must survive a power loss is written here first. */
+  outboxFlash: FlashArea;
   /** Opens the barometer (probe on the device, the simulated flight elsewhere). */
   openBarometer: () => Barometer;
   system: SystemPort;
@@ -53,11 +56,13 @@ export interface NodeOptions {
   log?: Log;
   /** Called after each sample with the reading (the simulator's live view uses it). */
   onReading?: (reading: AltitudeReading) => void;
+  /** Called with each emergency message once it is in the outbox (durable); the soak counts them. */
+  onEmergency?: (payload: string) => void;
 }
 
 const INFO_EVERY_MS = 5 * 60_000;
-/** Saved before a deliberate restart: the outbox and the sequence number, so readings keep their order. */
-const STATE_STORE_KEY = 'state';
+/** The boot counter in the store: telemetry carries it, so (boot, seq) is unique and ordered. */
+const BOOT_STORE_KEY = 'boot';
 
 export class SensorNode {
   readonly options: NodeOptions;
@@ -66,6 +71,8 @@ export class SensorNode {
   readonly altimeter: Altimeter;
   readonly outbox: Outbox;
   readonly topics: Topics;
+  /** This start's number, counted in the store: one more than any before it. */
+  readonly boot: number;
   readonly #emergencies: EmergencyMonitor;
   readonly #log: Log;
   readonly #startedMs: number;
@@ -87,8 +94,11 @@ export class SensorNode {
     if (warning) this.#log(warning);
     this.config = config;
     this.topics = topicsFor(config.deviceId);
-    this.outbox = new Outbox(config.outboxSize);
-    this.#restoreState();
+    this.outbox = new Outbox(new FlashLog(options.outboxFlash), this.topics, { capacity: config.outboxSize, log: this.#log });
+    // seq continues after the newest reading in the log, so it never goes back, even after a power loss.
+    this.#seq = this.outbox.lastSeq;
+    this.boot = this.#nextBoot(options.store, this.outbox.lastBoot);
+    if (this.outbox.replayed > 0) this.#log(`outbox: ${this.outbox.replayed} messages from before the restart will be sent, in order`);
     this.#emergencies = new EmergencyMonitor(config.emergency);
     this.altimeter = new Altimeter({
       open: options.openBarometer,
@@ -134,14 +144,13 @@ export class SensorNode {
   }
 
   /**
-   * Stops cleanly: sampling stops, the outbox is saved, `offline` is published and acknowledged (or
+   * Stops cleanly: sampling stops (the outbox is already on flash), `offline` is published and acknowledged (or
    * `waitMs` passes), then DISCONNECT. Resolves when the link is closed.
    */
   stop(waitMs = 1000): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     this.#stopped = true;
     if (this.#sampler !== undefined) this.options.clock.clearTimer(this.#sampler);
-    this.saveState();
     if (!this.client.connected) {
       this.client.end();
       return Promise.resolve();
@@ -159,6 +168,16 @@ export class SensorNode {
       this.client.on('published', (t) => t === offline.token && finish());
       clock.setTimer(finish, waitMs);
     });
+  }
+
+  /** The seq of the newest reading (0 before the first since a blank log). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** The kinds of emergency active now (a board's status display shows them). */
+  get activeEmergencies(): EmergencyKind[] {
+    return this.#emergencies.active;
   }
 
   get uptimeS(): number {
@@ -182,13 +201,14 @@ export class SensorNode {
     const reading = this.altimeter.read();
     const seq = ++this.#seq;
     const { client, outbox, topics } = this;
-    outbox.add('telemetry', topics.telemetry, utf8Payload(telemetryPayload(seq, reading)), false);
+    outbox.addTelemetry(this.boot, seq, reading);
     const changes = this.#emergencies.update(reading);
     for (let i = 0; i < changes.length; i++) {
       const { kind, active, message } = changes[i];
       const payload = emergencyPayload(kind, active, seq, reading, message);
+      outbox.add('emergency', topics.emergency, utf8Payload(payload), true); // durable from here on
       this.#log(`emergency ${active ? 'RAISED' : 'cleared'}: ${kind}: ${message}`);
-      outbox.add('emergency', topics.emergency, utf8Payload(payload), true);
+      this.options.onEmergency?.(payload);
       if (active) this.#activeEmergencies.set(kind, payload);
       else {
         this.#activeEmergencies.delete(kind);
@@ -249,7 +269,7 @@ export class SensorNode {
   }
 
   /** Every QoS 1 message goes through the outbox, which decides when it is sent. */
-  #send(kind: OutboxKind, topic: string, payload: string, retain: boolean): OutboxMessage {
+  #send(kind: 'reply' | 'state', topic: string, payload: string, retain: boolean): OutboxMessage {
     const message = this.outbox.add(kind, topic, utf8Payload(payload), retain);
     this.outbox.pump(this.client);
     return message;
@@ -302,7 +322,6 @@ export class SensorNode {
       }
       case 'reboot':
         this.#reply(name, id, { ok: true, note: 'rebooting in 1 s' });
-        this.saveState();
         this.options.clock.setTimer(() => this.options.system.reboot(), 1000);
         return;
       case 'ota': {
@@ -355,43 +374,15 @@ export class SensorNode {
     }
   }
 
-  /** Keeps what must survive a restart (the outbox); call before rebooting, e.g. into an update. */
-  saveState(): void {
-    const { store } = this.options;
-    const limit = store.maxValueChars ?? Infinity;
-    const outbox = this.outbox.snapshot();
-    // A small store (NVS) cannot hold a long outbox: keep every emergency and the newest telemetry.
-    const size = (entry: object) => JSON.stringify(entry).length + 1; // with its comma
-    let total = JSON.stringify({ seq: this.#seq, outbox: [] }).length + outbox.reduce((n, m) => n + size(m), 0);
-    let left = 0;
-    for (let i = 0; total > limit && i < outbox.length; ) {
-      if (outbox[i].kind !== 'telemetry') {
-        i++;
-        continue;
-      }
-      total -= size(outbox[i]);
-      outbox.splice(i, 1);
-      left++;
-    }
-    if (left) this.#log(`the store holds ${limit} characters: the ${left} oldest waiting readings stay behind at the restart`);
+  /** Counts this start in the store; never below the newest boot the log has seen (a store reset). */
+  #nextBoot(store: KeyValueStore, lastInLog: number): number {
+    const stored = Number(store.get(BOOT_STORE_KEY) ?? 0);
+    const boot = Math.max(stored === stored ? stored : 0, lastInLog) + 1;
     try {
-      store.set(STATE_STORE_KEY, JSON.stringify({ seq: this.#seq, outbox }));
+      store.set(BOOT_STORE_KEY, String(boot));
     } catch (error) {
-      this.#log(`state not saved (${(error as Error).message}): the outbox's ${this.outbox.size} readings will not survive the restart`);
+      this.#log(`boot counter not saved (${(error as Error).message}): the next start may repeat boot ${boot}`);
     }
-  }
-
-  #restoreState(): void {
-    const saved = this.options.store.get(STATE_STORE_KEY);
-    if (saved === undefined) return;
-    try {
-      const state = JSON.parse(saved) as { seq: number; outbox: Parameters<Outbox['restore']>[0] };
-      this.#seq = state.seq;
-      this.outbox.restore(state.outbox);
-      this.#log(`restored from before the restart: ${this.outbox.size} readings waiting, sequence continues after ${state.seq}`);
-    } catch (error) {
-      this.#log(`state from before the restart unreadable, dropped: ${(error as Error).message}`);
-    }
-    this.options.store.delete(STATE_STORE_KEY);
+    return boot;
   }
 }

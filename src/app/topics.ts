@@ -1,6 +1,7 @@
 // Topic names and payloads (DESIGN.md §3). Every topic starts with the device id.
 import type { AltitudeReading } from '../sensor/altimeter';
 import type { EmergencyKind } from './emergency';
+import { printed, type TelemetryRecord } from './telemetry-record';
 
 export interface Topics {
   /** The first level of every topic. */
@@ -57,9 +58,14 @@ export function altitudePayload(reading: AltitudeReading): string {
   return num(reading.altitudeM, 1);
 }
 
-export function telemetryPayload(seq: number, reading: AltitudeReading): string {
-  return `{"seq":${seq},"ts":${reading.timestampMs},"alt":${num(reading.altitudeM, 1)},"vs":${num(reading.verticalSpeedMps, 2)},` +
-    `"p":${num(reading.pressurePa, 1)},"t":${num(reading.temperatureC, 2)},"q":"${reading.quality}"}`;
+/**
+ * Telemetry JSON from the record the outbox keeps (telemetry-record.ts), so a reading replayed after
+ * a power loss prints exactly as it did when it was taken. `boot` and `seq` together are unique and
+ * ordered across restarts and power losses.
+ */
+export function telemetryPayload(r: TelemetryRecord): string {
+  return `{"boot":${r.boot},"seq":${r.seq},"ts":${r.tsMs === r.tsMs ? r.tsMs : 'null'},"alt":${printed(r.altDm, 10)},` +
+    `"vs":${printed(r.vsCmps, 100)},"p":${printed(r.pressureDpa, 10)},"t":${printed(r.temperatureCc, 100)},"q":"${r.quality}"}`;
 }
 
 export function emergencyPayload(kind: EmergencyKind, active: boolean, seq: number, reading: AltitudeReading, message: string): string {

@@ -27,6 +27,11 @@ export interface FlightCheck {
   failedAtS: number;
   impactAtS: number;
   impactSpeedMps: number;
+  /**
+   * When the node first had a reading after the impact (s; -1: no impact). Later than the impact by
+   * more than a sample when the sensor was silent through it: nobody can report a crash before that.
+   */
+  heardAfterImpactS: number;
   /** When rapid-descent could first be raised from the truth (-1: never). */
   rapidDescentDueS: number;
   /** How far the estimated vertical speed strayed from the truth on "ok" readings, ignoring the
@@ -86,11 +91,13 @@ export function checkFlight(scenario: Scenario, options: FlightCheckOptions = {}
   let squares = 0;
   let counted = 0;
   let endS = Infinity;
+  let heardAfterImpactS = -1;
   for (clock.nowMs = intervalMs; clock.nowMs <= maxS * 1000; clock.nowMs += intervalMs) {
     const nowS = clock.nowMs / 1000;
     const reading = altimeter.read();
     const truth = flight.at(clock.nowMs);
     qualities[reading.quality]++;
+    if (heardAfterImpactS < 0 && flight.impactAtS >= 0 && reading.quality !== 'fault') heardAfterImpactS = nowS;
     for (const change of monitor.update(reading)) {
       events.push({ atS: nowS, kind: change.kind, active: change.active });
       if (change.active && !raised.includes(change.kind)) raised.push(change.kind);
@@ -119,6 +126,7 @@ export function checkFlight(scenario: Scenario, options: FlightCheckOptions = {}
     failedAtS: flight.failedAtS,
     impactAtS: flight.impactAtS,
     impactSpeedMps: flight.impactSpeedMps,
+    heardAfterImpactS,
     rapidDescentDueS,
     worstSpeedErrorMps: worst,
     rmsSpeedErrorMps: Math.sqrt(squares / Math.max(counted, 1)),

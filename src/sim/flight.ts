@@ -24,8 +24,10 @@ export interface Terrain {
 }
 
 export interface EnvelopeFailure {
-  /** When it fails (s from the start). */
+  /** When it fails (s from the start)… */
   atS: number;
+  /** …or later, once the balloon, descending, comes within this height of what is below it. */
+  whenBelowM?: number;
   /** Time constant of the emptying (s): 0.1–0.3 is a tear (the fall starts at nearly 1 g), seconds a leak. */
   emptyingS: number;
   /** The collapsed envelope's terminal speed (m/s): 10–30. */
@@ -136,7 +138,11 @@ export class SimulatedFlight {
       this.#terrain++;
     }
     const ground = spec.terrain[this.#terrain];
-    if (spec.failure && this.failedAtS < 0 && t >= spec.failure.atS) this.failEnvelope(spec.failure.emptyingS, spec.failure.terminalMps);
+    const failure = spec.failure;
+    if (failure && this.failedAtS < 0 && t >= failure.atS) {
+      const below = failure.whenBelowM;
+      if (below === undefined || (balloon.verticalSpeedMps < 0 && balloon.heightM - ground.groundM - ground.treesM < below)) this.failEnvelope(failure.emptyingS, failure.terminalMps);
+    }
     const controls = this.pilot.fly(balloon, ground.groundM, ground.treesM);
     const wasAirborne = balloon.contact === 'airborne';
     const around = this.#around;

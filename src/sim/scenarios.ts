@@ -24,6 +24,12 @@
 //   dropout-fall        the envelope tears at 800 m; the sensor goes silent for 6 s from 60 m above the
 //                       ground, through the impact                               → rapid-descent, crash
 //   low-pass            contour flying between 20 and 40 m above the fields for 3 minutes  → low-altitude
+//   low-failure         the envelope tears 20 m above the field on the final approach: two seconds of
+//                       fall, impact at ~15 m/s
+//                                                                                          → crash
+//   silent-impact       the envelope tears at 800 m; the sensor is silent for 20 s from 120 m above the
+//                       ground, through the impact, and comes back to a wreck at rest
+//                                                                  → rapid-descent, sensor-fault, crash
 import type { Clock } from '../ports';
 import type { Leg } from './pilot';
 import { flightSpec, SimulatedFlight, type FlightSpec, type Terrain } from './flight';
@@ -53,6 +59,8 @@ export const SCENARIO_NAMES = [
   'crash-in-trees',
   'dropout-fall',
   'low-pass',
+  'low-failure',
+  'silent-impact',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -71,6 +79,8 @@ export const SCENARIO_SUMMARIES: Record<ScenarioName, string> = {
   'crash-in-trees': 'the envelope tears over a forest; the wreck hangs in the trees',
   'dropout-fall': 'the envelope tears; the sensor is silent for 6 s through the impact',
   'low-pass': 'contour flying between 20 and 40 m above the fields',
+  'low-failure': 'the envelope tears 20 m above the field on the final approach: two seconds of fall',
+  'silent-impact': 'the envelope tears; the sensor is silent for 20 s through the impact',
 };
 
 export function isScenarioName(name: string): name is ScenarioName {
@@ -156,6 +166,19 @@ export function scenario(name: ScenarioName, seed = 1): Scenario {
         }),
         expected: ['rapid-descent', 'crash'],
       };
+    case 'low-failure':
+      return {
+        spec: flightSpec({ name, seed, plan: [inflation(120), climb(400), float(300), descent(), landing()], failure: { atS: 600, whenBelowM: 20, ...TEAR } }),
+        expected: ['crash'],
+      };
+    case 'silent-impact':
+      return {
+        spec: flightSpec({
+          name, seed, plan: [inflation(120), climb(800, 4), float(3600)], failure: { atS: 600, ...TEAR },
+          sensorFaults: [{ kind: 'silent', whenBelowM: 120, forS: 20 }],
+        }),
+        expected: ['rapid-descent', 'sensor-fault', 'crash'],
+      };
     case 'low-pass':
       return {
         spec: flightSpec({
@@ -174,9 +197,10 @@ export function scenario(name: ScenarioName, seed = 1): Scenario {
 }
 
 /**
- * A randomised good flight: launch site, balloon load, float height and time, rates, turbulence,
- * gusts up to ±2 m/s, and where it lands (ground from 300 m below to 400 m above the launch site,
- * sometimes trees). A correct node raises nothing on any of them.
+ * A randomised good flight: launch site, balloon load, float height and time, rates (climbs of
+ * 1.5–4 m/s, descents of 1–3.5 m/s, touchdowns from gentle to a firm 2.5 m/s), turbulence, gusts up
+ * to ±2 m/s, and where it lands (ground from 300 m below to 400 m above the launch site, sometimes
+ * trees). A correct node raises nothing on any of them.
  */
 export function randomNormalFlight(seed: number): Scenario {
   const r = new SeededRandom(seed);
@@ -193,8 +217,8 @@ export function randomNormalFlight(seed: number): Scenario {
       inflation(r.between(120, 400)),
       climb(Math.max(floatM, landingGround + trees + 150), r.between(1.5, 4)),
       float(r.between(300, 2400)),
-      descent(r.between(10, 30), r.between(1, 3)),
-      landing(r.between(0.3, 1.2)),
+      descent(r.between(10, 30), r.between(1, 3.5)),
+      landing(r.between(0.3, 2.5)), // up to a firm landing in wind
     ],
     terrain: [LAUNCH_FIELD, ground(0, landingGround, trees)],
     wind: { turbulenceMps: r.between(0, 0.6), turbulenceTimeS: r.between(20, 90), gustMps: r.between(0, 2), gustEveryS: r.between(60, 300) },
@@ -203,29 +227,51 @@ export function randomNormalFlight(seed: number): Scenario {
 }
 
 /**
- * A randomised envelope failure: anywhere from 60 m to 3,000 m above the ground below (which lies
- * from 300 m below to 400 m above the launch site, sometimes forested), an onset from a tear (~1 g)
- * to a leak of several seconds, a terminal speed of 10–30 m/s. A correct node raises a crash on every
- * one (and rapid-descent whenever the fall lasts long enough for its debounce).
+ * A randomised envelope failure: anywhere from 10 m to 3,000 m above the ground below (which lies
+ * from 300 m below to 400 m above the launch site, sometimes forested), in the float, the climb or a
+ * descent, an onset from a tear (~1 g) to a leak of several seconds, a terminal speed of 10–30 m/s;
+ * in some the sensor also goes silent for 3–10 s on the way down, 20–100 m above the ground. A correct node raises
+ * a crash on every one (and rapid-descent whenever the fall lasts long enough for its debounce).
  */
 export function randomEnvelopeFailure(seed: number): Scenario {
   const r = new SeededRandom(seed ^ 0x5f3759df);
   const groundM = r.between(-300, 400);
   const trees = r.uniform() < 0.25 ? r.between(10, 20) : 0;
-  const failureAboveGroundM = r.uniform() < 0.2 ? r.between(60, 200) : r.between(200, 3000);
+  const failureAboveGroundM = r.uniform() < 0.2 ? r.between(10, 200) : r.between(200, 3000);
   const heightM = groundM + trees + failureAboveGroundM;
   const climbMps = r.between(2, 4);
+  const when = r.uniform();
+  const onset = { emptyingS: r.uniform() < 0.5 ? r.between(0.1, 0.5) : r.between(0.5, 8), terminalMps: r.between(10, 30) };
+  // A dropout on the way down, once the fall has been seen for a while (one that hides the whole fall
+  // hides the crash too: the node then reports only the sensor fault).
+  const dropout = r.uniform() < 0.2 && failureAboveGroundM > 200 ? [{ kind: 'silent' as const, whenBelowM: r.between(20, 100), forS: r.between(3, 10) }] : [];
+  // On the ground for 120 s, then climbing at about climbMps: the climb reaches `heightM` after roughly this long.
+  const climbedS = 120 + Math.max(heightM, 30) / climbMps;
+  let plan: Leg[];
+  let failure: FlightSpec['failure'];
+  if (when < 0.5 && heightM >= 30) {
+    // In the float, once the balloon has climbed to its height.
+    plan = [inflation(120), climb(Math.max(heightM, 30), climbMps), float(7200)];
+    failure = { atS: climbedS + 60 + r.between(0, 540), ...onset };
+  } else if (when < 0.75 && heightM >= 30) {
+    // In the climb, on the way through its height.
+    plan = [inflation(120), climb(Math.max(heightM, 30) + 500, climbMps), float(7200)];
+    failure = { atS: climbedS, ...onset };
+  } else {
+    // In a descent from 400 m higher (the only way to be low over a valley), on the way through its height.
+    plan = [inflation(120), climb(heightM + 400, climbMps), float(300), descent(trees ? 15 : 10, r.between(1, 3)), landing()];
+    failure = { atS: climbedS + 400 / climbMps + 300, whenBelowM: failureAboveGroundM, ...onset };
+  }
   const spec = flightSpec({
     name: `random envelope failure #${seed}`,
     seed,
     launchElevationM: r.between(0, 1500),
     qnhPa: r.between(99_000, 103_000),
-    plan: [inflation(120), climb(Math.max(heightM, 100), climbMps), float(7200)],
+    plan,
     terrain: [LAUNCH_FIELD, ground(0, groundM, trees)],
     wind: { turbulenceMps: r.between(0, 0.6), turbulenceTimeS: r.between(20, 90), gustMps: r.between(0, 2), gustEveryS: r.between(60, 300) },
-    // Timed to fall during the float, once the balloon has climbed to its height (the flight climbs
-    // at `climbMps` after about 3 minutes on the ground).
-    failure: { atS: 300 + Math.max(heightM, 100) / climbMps + r.between(60, 600), emptyingS: r.uniform() < 0.5 ? r.between(0.1, 0.5) : r.between(0.5, 8), terminalMps: r.between(10, 30) },
+    failure,
+    sensorFaults: dropout,
   });
   return { spec, expected: ['crash'] };
 }

@@ -12,6 +12,7 @@ export function namedScenario(name: string) {
     events: check.events.map((e) => `${e.atS} ${e.kind} ${e.active ? 'raised' : 'cleared'}`),
     failedAtS: Math.round(check.failedAtS * 10) / 10,
     impactAtS: Math.round(check.impactAtS * 10) / 10,
+    heardAfterImpactS: check.heardAfterImpactS,
     rapidDescentDueS: check.rapidDescentDueS,
     qualities: check.qualities,
   };

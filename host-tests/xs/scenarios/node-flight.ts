@@ -6,6 +6,7 @@ import { flyScenario } from '../../../src/sim/scenarios';
 import { encode } from '../../../src/mqtt/codec';
 import { OUTBOX_WINDOW } from '../../../src/app/outbox';
 import { MemoryStore } from '../../fakes/memory-store';
+import { NorFlashChip } from '../../fakes/sdk-flash';
 import { ScriptedBroker } from '../../fakes/scripted-broker';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import type { Clock, StreamSocketOptions } from '../../../src/ports';
@@ -19,6 +20,7 @@ function makeNode(clock: Clock, socket: SensorNode['options']['socket'], scenari
     clock,
     socket,
     store: new MemoryStore(),
+    outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
     openBarometer: () => barometer,
     system: { firmwareVersion: '0.1.0', board: 'xs-test', resetReason: 'power-on', reboot: () => {} },
     defaults: DEFAULT_CONFIG,

@@ -11,7 +11,6 @@ const LIMIT = 10_000;
 export function preferenceStore(domain: string): KeyValueStore {
   const count = (key: string) => Number(Preference.get(domain, `${key}#n`) ?? 0);
   return {
-    maxValueChars: LIMIT,
     get(key) {
       const pieces = count(key);
       if (pieces === 0) return undefined;

@@ -4,6 +4,18 @@ declare module "system" {
   export default System;
 }
 
+// modules/files/flash/flash.js (its ESP32 native half: esp32/flash.c)
+declare module "flash" {
+  export default class Flash {
+    constructor(partition: string);
+    erase(sector: number): void;
+    read(offset: number, byteLength: number): ArrayBuffer;
+    write(offset: number, byteLength: number, buffer: ArrayBuffer | Uint8Array): void;
+    readonly byteLength: number;
+    readonly blockSize: number;
+  }
+}
+
 declare module "embedded:update" {
   const Update: { open(options: { partition: unknown; byteLength?: number }): unknown };
   export default Update;

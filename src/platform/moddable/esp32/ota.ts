@@ -112,7 +112,7 @@ export function createUpdater(
   const key = config.otaPublicKey;
   const publicKey = new Uint8Array(key.length / 2);
   for (let i = 0; i < publicKey.length; i++) publicKey[i] = parseInt(key.slice(i * 2, i * 2 + 2), 16);
-  const partitionBytes = Number(config.otaPartitionBytes ?? 0x1e0000);
+  const partitionBytes = Number(config.otaPartitionBytes ?? 0x170000);
   return new Updater({
     device: { publicKey, board: ports.board, currentVersion: ports.currentVersion, partitionBytes },
     slot: partitionSlot(partitionBytes),
