@@ -17,7 +17,7 @@ import { isDeviceId } from '../src/app/topics';
 import { FlightFileError, parseFlightCsv, RecordedFlight } from '../src/sim/recorded-flight';
 import { flyScenario, isScenarioName, SCENARIO_NAMES, SCENARIO_SUMMARIES, type ScenarioName } from '../src/sim/scenarios';
 import { SimulatedBarometer } from '../src/sim/simulated-barometer';
-import { accountFor, generateAccounts, PAGE_SEAT, readCredentials, seatAccounts, type Logins } from './broker/accounts';
+import { accountFor, generateAccounts, readCredentials, SEATS, seatAccounts, type Logins } from './broker/accounts';
 import type { Account } from './broker/policy';
 import { startEmbeddedBroker, type EmbeddedBroker, type Refusal } from './embedded-broker';
 import { startGroundStation, type Subscriber } from './ground-station';
@@ -155,7 +155,7 @@ function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | 
   if (embeddedAccounts) {
     const accounts = { accounts: embeddedAccounts };
     const device = accountFor(accounts, 'device', opts.id)!;
-    return { device: { username: device.username, password: device.password }, ground: seatAccounts(accounts, 1), page: seatAccounts(accounts, PAGE_SEAT) };
+    return { device: { username: device.username, password: device.password }, ground: seatAccounts(accounts, SEATS.groundStation), page: seatAccounts(accounts, SEATS.page) };
   }
   if (opts.credentialsFile) {
     try {
@@ -172,9 +172,9 @@ async function main(): Promise<number | void> {
   const opts = options();
   // A recorded flight is read, and refused with the line and column of its first problem, before anything starts.
   const recording = opts.flightFile === undefined ? undefined : readFlightFile(opts.flightFile);
-  // Two seats per party: the terminal ground station takes the first, the ground station page the
-  // second (PAGE_SEAT), so neither cuts the other off the broker.
-  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id], 2);
+  // The seats of this run's programs (SEATS): the terminal ground station and the page, so neither
+  // cuts the other off the broker. The accounts end with the run: no update is pushed through them.
+  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id], SEATS.page);
   const who = logins(opts, embeddedAccounts);
   const refusals: Refusal[] = []; // the view exists only once the broker runs
   let onRefused = (refusal: Refusal) => void refusals.push(refusal);

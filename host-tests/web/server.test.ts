@@ -3,14 +3,14 @@
 // 127.0.0.1 gets nothing), and its answers to what it does not serve.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateAccounts, PAGE_SEAT, seatAccounts } from '../../host/broker/accounts';
+import { generateAccounts, SEATS, seatAccounts } from '../../host/broker/accounts';
 import { startWebServer, type WebServer } from '../../host/web/server';
 import type { PageConfig } from '../../host/web/page/page-config';
 
-const accounts = generateAccounts(['sensor1'], PAGE_SEAT);
+const accounts = generateAccounts(['sensor1'], SEATS.page);
 let server: WebServer;
 beforeAll(async () => {
-  server = await startWebServer({ port: 0, deviceId: 'sensor1', wsUrl: 'ws://127.0.0.1:9001/mqtt', accounts: seatAccounts({ accounts }, PAGE_SEAT), accountsFrom: 'this run' });
+  server = await startWebServer({ port: 0, deviceId: 'sensor1', wsUrl: 'ws://127.0.0.1:9001/mqtt', accounts: seatAccounts({ accounts }, SEATS.page), accountsFrom: 'this run' });
 }, 60_000);
 afterAll(async () => {
   await server?.close();

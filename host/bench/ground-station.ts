@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
-import { accountFor, generateAccounts, PAGE_SEAT, seatAccounts } from '../broker/accounts';
+import { accountFor, generateAccounts, SEATS, seatAccounts } from '../broker/accounts';
 import { startEmbeddedBroker } from '../embedded-broker';
 import { chromiumPath, CHROMIUM_MISSING, launchChromium } from '../web/chromium';
 import { startWebServer } from '../web/server';
@@ -58,9 +58,9 @@ export async function benchGroundStation(): Promise<void> {
 }
 
 async function frameTimes(browser: Awaited<ReturnType<typeof launchChromium>>): Promise<void> {
-  const accounts = generateAccounts(['bench'], PAGE_SEAT);
+  const accounts = generateAccounts(['bench'], SEATS.page);
   const broker = await startEmbeddedBroker({ access: { fleet: ['bench'], accounts } });
-  const web = await startWebServer({ port: 0, deviceId: 'bench', wsUrl: broker.wsUrl, accounts: seatAccounts({ accounts }, PAGE_SEAT) });
+  const web = await startWebServer({ port: 0, deviceId: 'bench', wsUrl: broker.wsUrl, accounts: seatAccounts({ accounts }, SEATS.page) });
   try {
     // The page's CSP refuses inline scripts; the bench's own is injected past it.
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, bypassCSP: true });
@@ -100,9 +100,9 @@ async function frameTimes(browser: Awaited<ReturnType<typeof launchChromium>>): 
  */
 async function daylongHeap(browser: Awaited<ReturnType<typeof launchChromium>>): Promise<void> {
   const deviceId = 'sensor1';
-  const accounts = generateAccounts([deviceId], PAGE_SEAT);
+  const accounts = generateAccounts([deviceId], SEATS.page);
   const broker = await startEmbeddedBroker({ access: { fleet: [deviceId], accounts } });
-  const web = await startWebServer({ port: 0, deviceId, wsUrl: broker.wsUrl, accounts: seatAccounts({ accounts }, PAGE_SEAT) });
+  const web = await startWebServer({ port: 0, deviceId, wsUrl: broker.wsUrl, accounts: seatAccounts({ accounts }, SEATS.page) });
   const device = accountFor({ accounts }, 'device', deviceId)!;
   const publisher = await connectPublisher(broker.port, device.username, device.password);
   try {

@@ -1,5 +1,5 @@
 // npm run bench [-- SECTION ...] — benchmarks, each printing our figure beside a reference measured
-// in the same run, as a ratio. Sections: mqtt, node, ota, flights, build (all by default).
+// in the same run, as a ratio. Sections: mqtt, node, ota, flights, build, page (all by default).
 import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '../command-line';
 import { benchBuild } from './build';
 import { benchFlights } from './flights';

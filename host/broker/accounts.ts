@@ -108,11 +108,15 @@ export function accountFor(parties: Pick<Parties, 'accounts'>, role: Role, devic
 }
 
 /**
- * The seat a party's ground station page logs in on: the second, since `npm start`'s terminal ground
- * station takes the first (and `npm run ota -- push` the last: give `--seats 3` to push while a page
- * is open).
+ * Which seat of a party each of our programs logs in on. A client's id is its username (policy.ts),
+ * so two programs on one account log each other off the broker: each program has a seat of its own.
+ * `npm start`'s terminal ground station takes the first, the ground station page the second, and
+ * `npm run ota -- push` (as the crew, the only party that commands) the third.
  */
-export const PAGE_SEAT = 2;
+export const SEATS = { groundStation: 1, page: 2, otaPush: 3 } as const;
+
+/** Seats per party so that every program above has its own: `npm run broker -- config`'s default. */
+export const PROGRAM_SEATS = Math.max(...Object.values(SEATS));
 
 /** Each ground party's account on one seat (those the accounts have). */
 export function seatAccounts(parties: Pick<Parties, 'accounts'>, seat: number): Partial<Record<GroundRole, Account>> {
@@ -129,7 +133,7 @@ export interface Credentials {
   password: string;
 }
 
-/** Who logs in as what: the node, the terminal ground station (each party's first seat) and the page (PAGE_SEAT). */
+/** Who logs in as what: the node, the terminal ground station and the page (each on its seat, SEATS). */
 export interface Logins {
   device?: Credentials;
   ground: Partial<Record<GroundRole, Account>>;
@@ -158,5 +162,5 @@ export function readCredentials(file: string, deviceId: string): Logins {
   const parties = parseParties(text, file);
   const device = accountFor(parties, 'device', deviceId);
   if (!device) throw new Error(`${file} has no account for device "${deviceId}" (its fleet is ${parties.fleet.join(', ')})`);
-  return { device: { username: device.username, password: device.password }, ground: seatAccounts(parties, 1), page: seatAccounts(parties, PAGE_SEAT) };
+  return { device: { username: device.username, password: device.password }, ground: seatAccounts(parties, SEATS.groundStation), page: seatAccounts(parties, SEATS.page) };
 }
