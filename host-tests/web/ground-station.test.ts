@@ -278,7 +278,7 @@ describe.skipIf(!haveChromium)('the ground station page in Chromium', () => {
     let secured: SecuredBroker & { dir: string; wsPort?: number };
     let sim: Simulation;
     beforeAll(async () => {
-      secured = await startGeneratedMosquitto(undefined, { websockets: true }); // two seats per party: the terminal's and the page's
+      secured = await startGeneratedMosquitto(undefined, { websockets: true }); // a seat per program: the terminal's, the page's, the push's
       sim = await startSimulation(['--broker', `mqtt://127.0.0.1:${secured.port}`, '--credentials', `${secured.dir}/parties.json`, '--ws-url', `ws://127.0.0.1:${secured.wsPort}/mqtt`, '--speed', '20']);
     });
     afterAll(async () => {

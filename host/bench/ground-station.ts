@@ -40,6 +40,18 @@ async function heapUsed(page: Page): Promise<number> {
   return usedSize + embedderHeapUsedSize + backingStorageSize;
 }
 
+/**
+ * After a table: which of its frame-time goals ("≤ N ms") our figures meet, said in words, with the
+ * load they were measured under (a figure over its goal on a machine shared by many is still a miss).
+ */
+function printVerdict(rows: Row[]): void {
+  const judged = rows.filter((row) => row.goal?.startsWith('≤ '));
+  const missed = judged.filter((row) => row.ours > Number.parseFloat(row.goal!.slice(2)));
+  const load = `load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`;
+  if (missed.length === 0) process.stdout.write(`goals: all ${judged.length} met (${load})\n`);
+  else process.stdout.write(`goals: ${missed.length} of ${judged.length} NOT met (${load}): ${missed.map((row) => `${row.name.trim()} ${row.ours.toFixed(1)} ms > ${row.goal}`).join('; ')}\n`);
+}
+
 const connected = (page: Page) => page.locator('#link[data-state="connected"]').waitFor({ timeout: 30_000 });
 
 export async function benchGroundStation(): Promise<void> {
@@ -86,6 +98,7 @@ async function frameTimes(browser: Awaited<ReturnType<typeof launchChromium>>): 
     }
     rows.push({ name: `heap for ${Number(points).toLocaleString('en-US')} readings`, ours: (withDay - before) / MB, reference: (withObjects - withDay) / MB, unit: 'MB', better: 'lower' });
     printTable(`Ground station page in Chromium: ${Number(points).toLocaleString('en-US')} points (24 h at 1 Hz), ${UPDATES} frames each; reference: the same uPlot fed from one object per message; steps: the same uPlot given every reading in the store (the page's previous design), then only what is in view (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`, rows);
+    printVerdict(rows);
     await page.close();
   } finally {
     await web.close();
@@ -136,6 +149,7 @@ async function daylongHeap(browser: Awaited<ReturnType<typeof launchChromium>>):
       `Ground station page, 24 simulated hours: the node's telemetry for a day (86,400 readings) through the embedded broker at full QoS 1 rate, ${Math.round(DAY_S / feedS)} readings/s (${Math.round(DAY_S / feedS)}× real time); reference at 24 h: the same readings also kept as one object each (load average ${os.loadavg()[0].toFixed(1)})`,
       rows,
     );
+    printVerdict(rows);
     await page.close();
   } finally {
     publisher.end();
