@@ -105,6 +105,50 @@ describe('outbox: one buffering policy', () => {
     expect(seqs.length + outbox.dropped).toBe(1000);
   });
 
+  it('never reclaims a sector holding telemetry in flight: its acknowledgement lands on that record, not on a newer one', () => {
+    // The log wraps while the two oldest readings wait for their PUBACK. Were their sector reclaimed
+    // and reused, the acknowledgement (one byte cleared at their old offset) would mark a newer
+    // reading done: lost without a count.
+    const flash = area(4 * 4096); // four sectors of 99 readings
+    const outbox = outboxOn(flash);
+    const link = new SlotTransport(2);
+    link.connected = false;
+    for (let seq = 1; seq <= 396; seq++) outbox.addTelemetry(1, seq, reading(seq)); // the log is full
+    link.connected = true;
+    outbox.pump(link); // t:1 and t:2 go out and stay unacknowledged
+    expect(link.sent).toEqual(['t:1', 't:2']);
+    link.connected = false;
+    for (let seq = 397; seq <= 1000; seq++) outbox.addTelemetry(1, seq, reading(seq)); // wraps the log again and again
+    link.connected = true;
+    link.drain(outbox); // the two in flight are acknowledged, then the rest goes
+    const seqs = link.sent.filter((l) => l.startsWith('t:')).map((l) => Number(l.slice(2)));
+    expect(seqs.slice(0, 2)).toEqual([1, 2]);
+    const rest = seqs.slice(2);
+    expect(rest.at(-1)).toBe(1000);
+    expect(rest).toEqual(rest.map((_, i) => 1000 - rest.length + 1 + i)); // the newest, without a hole
+    expect(seqs.length + outbox.dropped).toBe(1000); // every reading sent once or counted as dropped
+    expect(outbox.size).toBe(0);
+    expect(outboxOn(flash).replayed).toBe(0); // and nothing comes back after a restart
+  });
+
+  it('replays emergencies and replies not acknowledged at a power loss, first, with their payloads', () => {
+    const flash = area();
+    const first = outboxOn(flash);
+    const link = new SlotTransport(2);
+    link.connected = false;
+    first.addTelemetry(3, 1, reading(1));
+    first.add('reply', topics.reply, bytes('{"cmd":"ping","id":1,"ok":true}'), false);
+    first.add('emergency', topics.emergency, bytes('{"kind":"crash","active":true}'), true);
+    first.add('state', topics.status, bytes('online'), true); // state is not kept: each start publishes it afresh
+    first.addTelemetry(3, 2, reading(2));
+    const second = outboxOn(flash); // the power went before the link came back
+    expect(second.replayed).toBe(4);
+    link.connected = true;
+    link.drain(second);
+    expect(link.sent).toEqual(['e:{"kind":"crash","active":true}', 'r:{"cmd":"ping","id":1,"ok":true}', 't:1', 't:2']);
+    expect(outboxOn(flash).replayed).toBe(0);
+  });
+
   it('keeps only the newest waiting value of a state topic, so a flapping link cannot pile them up; replies all stay', () => {
     const outbox = outboxOn(area(), 100, 2);
     const link = new SlotTransport(2);
