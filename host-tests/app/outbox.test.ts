@@ -2,7 +2,7 @@
 // module, against a transport that behaves like our MQTT client: a publish takes one of `window`
 // slots until its PUBACK, and is refused when none is free.
 import { describe, expect, it } from 'vitest';
-import { Outbox, type OutboxTransport } from '../../src/app/outbox';
+import { Outbox, RAM_ONLY_READINGS, type OutboxTransport } from '../../src/app/outbox';
 import { FlashLog } from '../../src/app/flash-log';
 import { topicsFor } from '../../src/app/topics';
 import type { FlashArea } from '../../src/ports';
@@ -147,6 +147,56 @@ describe('outbox: one buffering policy', () => {
     link.drain(second);
     expect(link.sent).toEqual(['e:{"kind":"crash","active":true}', 'r:{"cmd":"ping","id":1,"ok":true}', 't:1', 't:2']);
     expect(outboxOn(flash).replayed).toBe(0);
+  });
+
+  it('when the flash fails, says so, keeps going in RAM with a bounded backlog (the oldest dropped, counted), and sends what the log holds', () => {
+    const chip = new NorFlashChip({ outbox: 64 * 1024 });
+    const inner = chip.open('outbox');
+    let writesLeft = 51; // a header and 50 readings, then every write fails (a worn-out chip)
+    const failing: FlashArea = {
+      byteLength: inner.byteLength,
+      blockSize: inner.blockSize,
+      erase: (sector) => inner.erase(sector),
+      read: (offset, length) => inner.read(offset, length),
+      write: (offset, length, buffer) => {
+        if (writesLeft-- <= 0) throw new Error('write failed');
+        inner.write(offset, length, buffer);
+      },
+    };
+    const notes: string[] = [];
+    const outbox = new Outbox(new FlashLog(failing), topics, { capacity: 21_600, window: 2, log: (line) => notes.push(line) });
+    const link = new SlotTransport(2);
+    link.connected = false;
+    const total = 50 + RAM_ONLY_READINGS + 300; // an outage long enough to overflow the RAM backlog
+    for (let seq = 1; seq <= total; seq++) outbox.addTelemetry(1, seq, reading(seq));
+    expect(outbox.durable).toBe(false);
+    expect(notes[0]).toBe('outbox: flash write failed (write failed): messages are kept in RAM only until a restart');
+    expect(outbox.size).toBe(50 + RAM_ONLY_READINGS); // not 21,600 messages in RAM
+    expect(outbox.dropped).toBe(300);
+    link.connected = true;
+    link.drain(outbox);
+    const seqs = link.sent.map((l) => Number(l.slice(2)));
+    const onFlash = Array.from({ length: 50 }, (_, i) => 1 + i);
+    const inRam = Array.from({ length: RAM_ONLY_READINGS }, (_, i) => total - RAM_ONLY_READINGS + 1 + i);
+    expect(seqs).toEqual([...onFlash, ...inRam]); // the log first, then the newest of those kept in RAM
+    expect(outbox.size).toBe(0);
+  });
+
+  it('when the log is full of what it must keep, keeps readings in RAM after it, and the last one on flash stays itself', () => {
+    const flash = area(2 * 4096); // two sectors: the first pinned by an emergency, the second the newest
+    const outbox = outboxOn(flash);
+    const link = new SlotTransport(2);
+    link.connected = false;
+    outbox.add('emergency', topics.emergency, bytes('early'), true);
+    // When the second sector is full there is nowhere to go: the readings of the pinned sector are
+    // dropped (the oldest go first), the log takes no more, and the newer readings wait in RAM.
+    for (let seq = 1; seq <= 250; seq++) outbox.addTelemetry(1, seq, reading(seq));
+    expect(outbox.dropped).toBe(99);
+    expect(outbox.size).toBe(1 + 250 - 99);
+    link.connected = true;
+    link.drain(outbox);
+    expect(link.sent[0]).toBe('e:early');
+    expect(link.sent.slice(1)).toEqual(Array.from({ length: 151 }, (_, i) => `t:${100 + i}`)); // each once, in order
   });
 
   it('keeps only the newest waiting value of a state topic, so a flapping link cannot pile them up; replies all stay', () => {
