@@ -33,8 +33,8 @@ export type OutboxKind = 'emergency' | 'reply' | 'state' | 'telemetry';
 export const OUTBOX_WINDOW = 8;
 
 /**
- * Readings kept in RAM at most once the flash has failed (about 60 KB on XS: each is a message object
- * and its JSON). `capacity` counts readings on flash, 41 bytes each; kept in RAM, 21,600 of them would
+ * Readings kept in RAM at most once the flash has failed (an estimated 60 KB on XS: a message object
+ * and its JSON each, not measured). `capacity` counts readings on flash, 41 bytes each; kept in RAM, 21,600 of them would
  * take megabytes and crash the device, so in RAM the newest few minutes are kept and older ones dropped.
  */
 export const RAM_ONLY_READINGS = 200;
