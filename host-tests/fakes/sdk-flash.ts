@@ -209,12 +209,14 @@ export class EmulatedFlash {
   }
 
   write(offset: unknown, byteLength: unknown, buffer: unknown): void {
-    const start = toInteger(offset);
-    const length = toInteger(byteLength);
-    const source = readableBytes(buffer);
+    // (Numbers and a Uint8Array are taken without a call: the same checks, less metered work on XS.)
+    const start = typeof offset === 'number' ? offset | 0 : toInteger(offset);
+    const length = typeof byteLength === 'number' ? byteLength | 0 : toInteger(byteLength);
+    const source = buffer instanceof Uint8Array ? buffer : readableBytes(buffer);
     if (length <= 0 || source.length < length) throw new Error('invalid');
     const chip = this.#chip;
-    if (start < 0 || start > this.byteLength || start + length > this.byteLength) {
+    const size = this.#partition.bytes.length;
+    if (start < 0 || start > size || start + length > size) {
       chip.checkPower();
       throw new Error('write failed');
     }
