@@ -109,6 +109,8 @@ export class FlashLog {
   /** Sector erases since start (wear). */
   erases = 0;
   readonly #record: Uint8Array;
+  /** The same bytes, for the record's u16/u32 fields (one native store each). */
+  readonly #recordView: DataView;
   readonly #header = new Uint8Array(SECTOR_HEADER_BYTES);
   readonly #zeros = new Uint8Array(SECTOR_HEADER_BYTES);
   readonly #done = new Uint8Array([DONE]);
@@ -123,6 +125,7 @@ export class FlashLog {
     this.#seq = new Uint32Array(this.sectorCount);
     this.#end = new Uint32Array(this.sectorCount);
     this.#record = new Uint8Array(this.maxBodyBytes + RECORD_OVERHEAD_BYTES);
+    this.#recordView = new DataView(this.#record.buffer);
   }
 
   /** Records a sector holds when all have a body of `bodyBytes`. */
@@ -196,13 +199,13 @@ export class FlashLog {
       if (!this.#openSector(owner)) return -1;
     }
     const record = this.#record;
+    const view = this.#recordView;
     record[0] = PENDING;
     record[1] = type;
-    record[2] = length & 0xff;
-    record[3] = length >>> 8;
-    putU32(record, 4, this.#nextId);
+    view.setUint16(2, length, true);
+    view.setUint32(4, this.#nextId, true);
     record.set(length === body.length ? body : body.subarray(0, length), 8);
-    putU32(record, 8 + length, crc32(record, 1, 8 + length));
+    view.setUint32(8 + length, crc32(record, 1, 8 + length), true);
     const head = this.#head;
     const location = head * this.sectorBytes + this.#end[head];
     try {
