@@ -243,7 +243,7 @@ export class EmulatedFlash {
   }
 
   #prefixOf: Uint8Array | undefined;
-  #prefixView = new Uint8Array(0);
+  #prefixView: Uint8Array = new Uint8Array(0);
 
   /** The first `length` bytes of `source` as a view, kept for the next write of the same (no allocation in a steady state). */
   #prefix(source: Uint8Array, length: number): Uint8Array {

@@ -20,7 +20,7 @@ for (let n = 0; n < 256; n++) {
 
 /** The DataView of the last array, kept: the outbox checks the same record buffer every time. */
 let viewOf: Uint8Array | undefined;
-let view = new DataView(new ArrayBuffer(0));
+let view: DataView = new DataView(new ArrayBuffer(0));
 
 /** CRC-32 of bytes[start, end). crc32(ASCII "123456789") is 0xCBF43926. */
 export function crc32(bytes: Uint8Array, start: number, end: number): number {

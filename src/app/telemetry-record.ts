@@ -54,7 +54,7 @@ export class TelemetryRecord {
 
   /** A DataView of the array last encoded into, kept: the outbox encodes into one buffer every time. */
   #viewOf: Uint8Array | undefined;
-  #view = new DataView(new ArrayBuffer(0));
+  #view: DataView = new DataView(new ArrayBuffer(0));
 
   /** Writes the 29 bytes at `at`; each field is one native DataView store (cheaper on XS than byte stores). */
   encode(into: Uint8Array, at = 0): void {
