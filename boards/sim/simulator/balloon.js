@@ -7,9 +7,10 @@
 // (src/platform/moddable/sim/panel-link.ts), and the app's `screen.postMessage` arrives here in
 // `onJSON`. One message, one JSON object:
 //
-//   pane → app   {"flight":{"scenario":"normal"|"crash"|…|"manual"}}  restart that flight (hello lists them)
+//   pane → app   {"flight":{"scenario":"normal"|"crash"|…|"replay"|"manual"}}  restart that flight (hello
+//                                                     lists them; "replay", a recorded flight, only when given one)
 //                {"flight":{"targetAltitudeM":150}}   manual flight: the pilot climbs or descends there
-//                {"flight":{"envelopeFailure":true}}  the envelope fails now (manual flight)
+//                {"flight":{"envelopeFailure":true}}  the envelope fails now (a replay is taken over by hand first)
 //                {"sensor":{"silent":true,"frozen":false,"spikes":false}}  chip faults (any subset)
 //                {"network":{"up":false}}              cut (or restore) the node's network
 //   app → pane   {"hello":{"id","fw","broker","scenario","scenarios"}}   the firmware (re)started
