@@ -2,13 +2,15 @@
 // flight through its normal sampling path (the simulated chip measures the recorded altitude, then
 // the altimeter, the filter and the emergency rules), launched by the same code as `npm run sim`
 // (launchSimDevice), on Mosquitto running the generated access policy. Also: the run directory,
-// whose preferences hold the device's password, is its owner's only.
+// whose preferences hold the device's password, is its owner's only; and the pane's burner button
+// flies the balloon up by hand afterwards.
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchSimDevice, type SimDevice } from '../../host/devices/sim-device';
 import { buildForSimulator } from '../../host/moddable/build';
+import { SimulatorPanel } from '../../host/moddable/sim-panel';
 import type { ModdableSdk } from '../../host/moddable/sdk';
 import { lastLines, waitUntil } from '../support/deadline';
 import { login, passwordOf, startGeneratedMosquitto, type SecuredBroker } from '../support/secured-brokers';
@@ -110,4 +112,20 @@ describe.skipIf(!sdk)('a recorded flight replayed by the firmware in the desktop
     expect(mode('flight.csv')).toBe(0o600);
     expect(readFileSync(path.join(runDir, 'flight.csv'), 'utf8')).toBe(csv); // handed over as it is
   });
+
+  it('after the replay, the pane\'s burner (held, then released) flies the balloon up by hand: the firmware publishes the climb', async () => {
+    const simulator = device!.simulator;
+    const panel = new SimulatorPanel(simulator.localDirectory);
+    const telemetry = () => crew.messages.filter((m) => m.topic === 'sensor1/telemetry').map((m) => JSON.parse(decode(m.payload)) as { ts: number; alt: number | null; vs: number | null });
+    const from = Date.now();
+    panel.send({ flight: { scenario: 'manual' } }); // the pilot takes over where the recording left the balloon: on the ground
+    panel.send({ flight: { burner: true } });
+    const context = () => simulator.report();
+    await waitUntil('a climb above 20 m on the broker', () => telemetry().some((t) => t.ts > from && (t.alt ?? 0) > 20), { timeoutMs: 120_000, context });
+    panel.send({ flight: { burner: false } });
+    const climb = telemetry().filter((t) => t.ts > from);
+    expect(Math.max(...climb.map((t) => t.vs ?? 0))).toBeLessThan(5.5); // at most the burner's 5 m/s, and the filter's noise
+    expect(simulator.traces).toContain('panel: {"flight":{"burner":true}}');
+    await waitUntil('the burner released', () => simulator.traces.includes('panel: {"flight":{"burner":false}}'), { timeoutMs: 10_000, context });
+  }, 180_000);
 });

@@ -17,7 +17,7 @@ export type FlightChoice = 'normal' | 'crash' | 'sensor-fault' | 'replay' | 'man
 
 /** The messages the pane sends to the firmware, one key each. */
 export type PanelMessage =
-  | { flight: { scenario?: FlightChoice; targetAltitudeM?: number; envelopeFailure?: true } }
+  | { flight: { scenario?: FlightChoice; targetAltitudeM?: number; burner?: boolean; envelopeFailure?: true } }
   | { sensor: { silent?: boolean; frozen?: boolean; spikes?: boolean } }
   | { network: { up: boolean } };
 

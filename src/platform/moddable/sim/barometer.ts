@@ -7,11 +7,11 @@
 // beginning when picked; the first is the launch settings' flightScenario and flightSeed), "replay",
 // a recorded flight (the launch settings' flightFile, recording.ts; restarted from its beginning when
 // picked; offered only when there is one), or "manual", flown by hand from where the balloon is with
-// the pane's target altitude (manual-flight.ts). "Fail now" tears the envelope of whichever flies:
+// the pane's target altitude or its burner button (manual-flight.ts). "Fail now" tears the envelope of whichever flies:
 // the model's own failure in a scenario; in a replay, which cannot be changed, the pilot takes over
-// from where the recording is and that manual flight fails; the manual flight's fall otherwise. Faults on top of the flight's own: the chip stops
-// answering (NACK), its reading freezes (the same values again, which the altimeter calls stuck), or
-// spikes (every fourth sample off by 40–80 m).
+// from where the recording is and that manual flight fails; the manual flight's fall otherwise.
+// Faults on top of the flight's own: the chip stops answering (NACK), its reading freezes (the same
+// values again, which the altimeter calls stuck), or spikes (every fourth sample off by 40–80 m).
 import type { Clock } from "ports";
 import type { Barometer, BarometerSample, ChipName } from "sensor/barometer";
 import { SensorFault } from "sensor/errors";
@@ -117,6 +117,19 @@ export class PanelBarometer implements Barometer {
     return undefined;
   }
 
+  /** The burner on (held) or off: the pilot takes the balloon over by hand if it was not already. */
+  setBurner(on: boolean): string | undefined {
+    if (this.#manual?.envelopeFailed || (this.#scenario && this.#scenario.failedAtS >= 0)) {
+      return "the envelope has failed: no burner can lift it now; pick a flight to start again";
+    }
+    if (!this.#manual) {
+      if (!on) return undefined; // released while a scenario flies: nothing was burning
+      this.fly("manual");
+    }
+    this.#manual!.setBurner(on, this.#clock.now());
+    return undefined;
+  }
+
   /** The envelope tears now (a replay is taken over by hand first: a recording cannot fail). */
   failEnvelope(): void {
     if (this.#scenario) return this.#scenario.failEnvelope();
@@ -147,21 +160,26 @@ export class PanelBarometer implements Barometer {
   close(): void {}
 }
 
-/** The pane's "flight" messages: {scenario}, {targetAltitudeM}, {envelopeFailure: true}. */
+/** The pane's "flight" messages: {scenario}, {targetAltitudeM}, {burner: boolean}, {envelopeFailure: true}. */
 function flightMessage(barometer: PanelBarometer, value: unknown): string | undefined {
-  const fields = fieldsOf(value, "flight", ["scenario", "targetAltitudeM", "envelopeFailure"]);
+  const fields = fieldsOf(value, "flight", ["scenario", "targetAltitudeM", "burner", "envelopeFailure"]);
   if (typeof fields === "string") return fields;
-  const { scenario, targetAltitudeM, envelopeFailure } = fields;
+  const { scenario, targetAltitudeM, burner, envelopeFailure } = fields;
   if (scenario !== undefined && !barometer.choices.includes(scenario as FlightChoice)) {
     return `flight.scenario must be one of ${barometer.choices.join(", ")}, not ${JSON.stringify(scenario)}`;
   }
   if (targetAltitudeM !== undefined && !(typeof targetAltitudeM === "number" && targetAltitudeM >= 0 && targetAltitudeM <= MAX_TARGET_M)) {
     return `flight.targetAltitudeM must be a number of metres from 0 to ${MAX_TARGET_M}, not ${JSON.stringify(targetAltitudeM)}`;
   }
+  if (burner !== undefined && typeof burner !== "boolean") return `flight.burner must be true or false, not ${JSON.stringify(burner)}`;
   if (envelopeFailure !== undefined && envelopeFailure !== true) return `flight.envelopeFailure can only be true, not ${JSON.stringify(envelopeFailure)}`;
   if (scenario !== undefined) barometer.fly(scenario as FlightChoice);
   if (targetAltitudeM !== undefined) {
     const refused = barometer.setTarget(targetAltitudeM as number);
+    if (refused) return refused;
+  }
+  if (burner !== undefined) {
+    const refused = barometer.setBurner(burner as boolean);
     if (refused) return refused;
   }
   if (envelopeFailure) barometer.failEnvelope();
