@@ -101,6 +101,7 @@ describe('a balloon flown by hand', () => {
     flight.setBurner(true, 0);
     fly(flight, 0, 30);
     flight.setTarget(100, 30_000);
+    flight.setBurner(false, 30_000); // a stray release leaves the target pilot flying
     const held = fly(flight, 30_000, 150);
     expect(held.at(-1)!.h).toBeCloseTo(100, 0);
     expect(held.at(-1)!.phase).toBe('holding');

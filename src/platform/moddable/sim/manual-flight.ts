@@ -86,6 +86,7 @@ export class ManualFlight {
   setBurner(on: boolean, nowMs: number): void {
     this.at(nowMs);
     if (!this.#byBurner) {
+      if (!on) return; // a release with nothing burning leaves the target pilot flying
       const v = this.#verticalSpeedMps;
       this.#liftMps2 = this.#altitudeM > 0 ? DRAG_PER_M * v * Math.abs(v) : 0;
       this.#byBurner = true;
