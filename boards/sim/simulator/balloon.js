@@ -246,7 +246,7 @@ export default {
 				min: 0, max: 2000, step: 10, unit: " m", value: 0,
 			}),
 			// Held down like a blast valve: the burner burns from press to release.
-			ButtonsRow({ label: "Burner", buttons: [{ name: "BURNER", eventDown: "onBurnerDown", eventUp: "onBurnerUp", label: "Hold to burn" }] }),
+			ButtonsRow({ label: "Burner (hold)", buttons: [{ name: "BURNER", eventDown: "onBurnerDown", eventUp: "onBurnerUp", label: "Burn" }] }),
 			ButtonsRow({ label: "Envelope", buttons: [{ name: "ENVELOPE", event: "onEnvelopeFailure", label: "Fail now" }] }),
 			Heading({ title: "Sensor faults" }),
 			SwitchRow({ name: "SILENT", event: "onSilentChanged", label: "Chip silent", on: "No answer", off: "Answers", value: false }),
