@@ -84,6 +84,7 @@ export class NorFlashChip {
 
   /** `new Flash(name)` on this chip. */
   open(name: string): EmulatedFlash {
+    if (typeof name === 'symbol') throw new TypeError('cannot coerce symbol to string'); // xsmcToString
     if (name === 'xs' || name === 'running' || name === 'nextota') throw new Error(`the "${name}" partition is not emulated`);
     const partition = this.#partitions.get(String(name));
     if (!partition) throw new Error("can't find partition");
