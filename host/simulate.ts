@@ -14,7 +14,7 @@ import { FileFlash } from '../src/platform/node/file-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
 import { isDeviceId } from '../src/app/topics';
-import { FlightFileError, parseFlightCsv, RecordedFlight } from '../src/sim/recorded-flight';
+import { FlightFileError, parseFlightCsv, RecordedFlight, type RecordedFlightData } from '../src/sim/recorded-flight';
 import { flyScenario, isScenarioName, SCENARIO_NAMES, SCENARIO_SUMMARIES, type ScenarioName } from '../src/sim/scenarios';
 import { SimulatedBarometer } from '../src/sim/simulated-barometer';
 import { accountFor, generateAccounts, readCredentials, SEATS, seatAccounts, type Logins } from './broker/accounts';
@@ -53,7 +53,8 @@ ${SCENARIO_NAMES.map((name) => `                      ${name.padEnd(20)}${SCENAR
                     flies the same flight
   --flight FILE     replay a recorded flight instead: CSV with a header row t_s,altitude_m and
                     optionally temperature_c (seconds from the start, metres above the launch site);
-                    interpolated, measured by the same simulated chip; the last altitude holds
+                    interpolated, measured by the same simulated chip; the last altitude holds;
+                    with --device sim the firmware replays it (the pane's flight "replay")
   --speed N         simulated time runs N times faster than real time (default 10; --device node only)
   --duration S      stop by itself after S wall-clock seconds, as Ctrl-C would
   --json            print one JSON line per message received, nothing else
@@ -107,11 +108,10 @@ function options() {
     throw new UsageError(`unknown scenario "${scenario}": choose ${SCENARIO_NAMES.join(', ')} or outage (or manual with --device sim)`);
   }
   if (device === 'sim') {
-    // The firmware keeps its own time, has no firmware slots, and flies the model's flights.
+    // The firmware keeps its own time and has no firmware slots.
     if (values.speed !== undefined) throw new UsageError('--speed needs --device node: the firmware in the simulator runs in real time');
     if (values['ota-key'] !== undefined) throw new UsageError('--ota-key needs --device node: the desktop simulator has no firmware slots to update');
     if (values.state !== undefined) throw new UsageError('--state needs --device node: the firmware in the simulator keeps its settings in its own preferences');
-    if (values.flight !== undefined) throw new UsageError('--flight needs --device node: the firmware in the simulator flies the named scenarios (or manual) only');
   }
   if (values.flight !== undefined && values.scenario !== undefined) throw new UsageError('give --scenario or --flight, not both: a replayed flight is its own scenario');
   const seed = Number(values.seed);
@@ -171,6 +171,7 @@ async function main(): Promise<number | void> {
   if (wantsHelp(process.argv.slice(2))) return printHelp(HELP);
   const opts = options();
   // A recorded flight is read, and refused with the line and column of its first problem, before anything starts.
+  // The same check for both devices: the firmware in mcsim parses the same text with the same parser.
   const recording = opts.flightFile === undefined ? undefined : readFlightFile(opts.flightFile);
   // The seats of this run's programs (SEATS): the terminal ground station and the page, so neither
   // cuts the other off the broker. The accounts end with the run: no update is pushed through them.
@@ -211,7 +212,7 @@ async function main(): Promise<number | void> {
   const outboxFlash = new FileFlash(path.join(storeDir, `${opts.id}-outbox.bin`));
   // The flight the simulated chip measures: a named flight of the physical model, or the recording.
   const flight = recording
-    ? new RecordedFlight(recording, startMs)
+    ? new RecordedFlight(recording.data, startMs)
     : flyScenario(opts.scenario === 'outage' || opts.scenario === 'manual' ? 'normal' : (opts.scenario as ScenarioName), clock, { seed: opts.seed, startMs }).flight;
   const barometer = new SimulatedBarometer({ clock, flight, seed: opts.seed });
   let node: SensorNode;
@@ -325,6 +326,7 @@ async function main(): Promise<number | void> {
       login: who.device,
       id: opts.id,
       scenario: opts.scenario === 'outage' ? 'normal' : opts.scenario,
+      recordedFlight: recording?.text,
       seed: opts.seed,
       progress: (line) => view.event(line),
       onReading: (reading, outbox) => view.reading(reading, 'in mcsim', { size: outbox, dropped: 0 }),
@@ -351,7 +353,7 @@ async function startWeb(opts: ReturnType<typeof options>, wsUrl: string, offer: 
 }
 
 /** Reads and parses a flight file; a problem is a usage error that names the file, line and column. */
-function readFlightFile(file: string) {
+function readFlightFile(file: string): { text: string; data: RecordedFlightData } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -359,7 +361,7 @@ function readFlightFile(file: string) {
     throw new UsageError(`--flight: cannot read ${file}: ${(error as Error).message}`);
   }
   try {
-    return parseFlightCsv(text);
+    return { text, data: parseFlightCsv(text) };
   } catch (error) {
     if (error instanceof FlightFileError) throw new UsageError(`--flight: ${file}, ${error.message}`);
     throw error;

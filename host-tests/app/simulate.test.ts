@@ -154,20 +154,31 @@ describe('npm start (host/simulate.ts)', () => {
     }
   }, 120_000);
 
-  it('explains what --device sim cannot do, and a device it does not know, with status 2', async () => {
+  it('explains what --device sim cannot do, a bad flight file for it, and a device it does not know, with status 2', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'flight-file-'));
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(bad, 't_s,altitude_m\n0,0\n10,thirty\n');
     const cases = [
       [['--device', 'toaster'], '--device must be node or sim, not "toaster"'],
       [['--scenario', 'manual'], 'the manual scenario is flown from the simulator pane: add --device sim'],
       [['--device', 'sim', '--speed', '5'], '--speed needs --device node: the firmware in the simulator runs in real time'],
       [['--device', 'sim', '--ota-key', `04${'ab'.repeat(64)}`], '--ota-key needs --device node'],
       [['--device', 'sim', '--state', 'somewhere'], '--state needs --device node'],
-      [['--device', 'sim', '--flight', 'flights/morning-flight.csv'], '--flight needs --device node'],
+      // A recorded flight is checked as for --device node, before the firmware is built or mcsim starts.
+      [['--device', 'sim', '--flight', bad], `--flight: ${bad}, line 3, column 2: altitude_m "thirty" is not a number`],
+      [['--device', 'sim', '--flight', 'no-such-flight.csv'], '--flight: cannot read no-such-flight.csv'],
+      [['--device', 'sim', '--flight', 'flights/morning-flight.csv', '--scenario', 'manual'], 'give --scenario or --flight, not both'],
     ] as const;
     // One after the other: the suite above already starts many at once.
-    for (const [args, message] of cases) {
-      const error = (await run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: unknown) => e)) as { code: number; stderr: string };
-      expect(error.code).toBe(2);
-      expect(error.stderr).toContain(message);
+    try {
+      for (const [args, message] of cases) {
+        const error = (await run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: unknown) => e)) as { code: number; stdout: string; stderr: string };
+        expect(error.code).toBe(2);
+        expect(error.stderr).toContain(message);
+        expect(error.stdout).not.toContain('building the firmware'); // refused before anything started
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
 

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { AltitudeReading, Quality } from '../../src/sensor/altimeter';
 import type { SensorFaultCode } from '../../src/sensor/errors';
 import { buildForSimulator, typecheckFirmware } from '../moddable/build';
-import { locateModdableSdk, projectRoot } from '../moddable/sdk';
+import { locateModdableSdk, projectRoot, type ModdableSdk } from '../moddable/sdk';
 import { BALLOON_SIMULATORS } from '../moddable/sim-panel';
 import { startSimulator, writePreferenceDomain, type SimulatorProcess } from '../moddable/simulator';
 
@@ -18,6 +18,8 @@ export interface SimDeviceOptions {
   login?: { username: string; password: string };
   id: string;
   scenario: string;
+  /** A recorded flight to replay instead of the scenario: the CSV text, already checked (parseFlightCsv). */
+  recordedFlight?: string;
   /** Seed of the flight's wind and the chip's noise. */
   seed: number;
   /** Progress of the build and launch, before the view takes the terminal. */
@@ -47,12 +49,19 @@ export async function startSimDevice(options: SimDeviceOptions): Promise<SimDevi
   options.progress(`building the firmware for the desktop simulator with the SDK in ${sdk.dir}…`);
   // One build serves every run (host/moddable/build.ts): what this run needs goes in at launch.
   const mcSo = await buildForSimulator(sdk, path.join(projectRoot, 'build/sim'));
+  return launchSimDevice(sdk, mcSo, options);
+}
+
+/** Runs a simulator build (mc.so) as this run's device: what startSimDevice does once the firmware is built. */
+export function launchSimDevice(sdk: ModdableSdk, mcSo: string, options: SimDeviceOptions): SimDevice {
+  // Private (0700) from the start: the login goes in before mcsim runs.
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-device-'));
   // The login goes where the device keeps it (NVS, namespace "broker": src/platform/moddable/broker-login.ts).
   writePreferenceDomain(runDir, 'broker', { username: options.login?.username, password: options.login?.password });
   const simulator = startSimulator(sdk, mcSo, {
     runDir,
     launch: { deviceId: options.id, brokerHost: options.broker.host, brokerPort: options.broker.port, brokerTls: options.broker.tls, flightScenario: options.scenario, flightSeed: options.seed },
+    recordedFlight: options.recordedFlight,
     simulators: BALLOON_SIMULATORS,
     window: { x: 0, y: 0, width: 760, height: 680 },
   });
