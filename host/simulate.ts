@@ -12,6 +12,7 @@ import { nodeSocketFactory } from '../src/platform/node/socket';
 import { HostFlash } from '../src/platform/node/host-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
+import { verifyP256Signature } from '../src/ota/p256';
 import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
 import { startGroundStation } from './ground-station';
@@ -119,11 +120,20 @@ async function main(): Promise<void> {
     opts.otaKey === undefined
       ? undefined
       : new Updater({
-          device: { publicKey: new Uint8Array(Buffer.from(opts.otaKey, 'hex')), board: 'host-simulation', currentVersion, partitionBytes: flash.capacityBytes },
+          device: {
+            publicKey: new Uint8Array(Buffer.from(opts.otaKey, 'hex')),
+            board: 'host-simulation',
+            currentVersion,
+            partitionBytes: flash.capacityBytes,
+            verifySignature: verifyP256Signature,
+          },
           slot: flash.slot,
           boot: {
             get pendingVerify() {
               return flash.boot.pendingVerify;
+            },
+            get otherImageRejected() {
+              return flash.boot.otherImageRejected;
             },
             markValid: () => flash.boot.markValid(),
             rollback: () => {

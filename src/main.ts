@@ -3,8 +3,9 @@
 import config from "mc/config";
 import { createBarometerOpener } from "board/barometer";
 import { createNetworkLink } from "board/network";
-import { moddableSystem } from "board/system";
-import { createUpdater } from "board/ota";
+import { deviceSystem } from "./platform/moddable/device-system";
+import { createUpdater } from "./platform/moddable/firmware-update";
+import { nativeP256Verify } from "./platform/moddable/ecdsa-signature";
 import { SensorNode } from "./app/node";
 import { DEFAULT_CONFIG } from "./app/config";
 import { moddableClock } from "./platform/moddable/clock";
@@ -29,7 +30,8 @@ const boardConfig: BoardConfig = {
 };
 
 const store = preferenceStore("altimeter");
-const system = moddableSystem(config.firmwareVersion, board, "power-on");
+const system = deviceSystem(config.firmwareVersion, board);
+log(`reset reason: ${system.resetReason}`);
 const updater = createUpdater(boardConfig, {
   board,
   currentVersion: config.firmwareVersion,
@@ -40,6 +42,7 @@ const updater = createUpdater(boardConfig, {
     system.reboot();
   },
   log,
+  verifySignature: nativeP256Verify,
 });
 
 const node = new SensorNode({

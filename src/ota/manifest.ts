@@ -2,10 +2,9 @@
 // r ‖ s, base64) covers every other field, serialised canonically (keys sorted, no spaces), so a
 // changed size, URL, hash, board, version or rollback flag breaks it. The public key is built into
 // the firmware; nothing in the message can choose it.
-import { verifyP256 } from './p256';
+import type { SignatureVerifier } from '../ports';
 import { CodedError } from '../coded-error';
 import { decodeBase64 } from './base64';
-import { sha256 } from './sha256';
 
 export interface UpdateManifest {
   /** Semantic version x.y.z of the new image. */
@@ -89,12 +88,14 @@ export interface DeviceIdentity {
   currentVersion: string;
   /** Size of the OTA slot the image is written to. */
   partitionBytes: number;
+  /** ECDSA P-256 over SHA-256: native on the device, src/ota/p256.ts elsewhere. */
+  verifySignature: SignatureVerifier;
 }
 
 /** Everything checked before a single byte is downloaded. Throws OtaError with the reason. */
 export function checkManifest(input: unknown, device: DeviceIdentity): UpdateManifest {
   const manifest = parseManifest(input);
-  if (!verifyP256(device.publicKey, sha256(signedBytes(manifest)), decodeBase64(manifest.signature)!)) {
+  if (!device.verifySignature(device.publicKey, signedBytes(manifest), decodeBase64(manifest.signature)!)) {
     throw new OtaError('BAD_SIGNATURE', 'the manifest signature does not verify with this device\'s update key: refused');
   }
   if (manifest.board !== device.board) {

@@ -7,6 +7,13 @@
 // Nothing here can brick the device: the running image is never written, a power loss at any byte
 // leaves the old image booting (the slot is only committed at the end), and a bad new image is
 // rolled back by the bootloader even if it cannot run this code at all (ESP-IDF app rollback).
+//
+// Whether the running image is still on trial comes from the bootloader (BootState), never from a
+// record of our own: a record can be missing, and an image that believed it was not on trial would
+// never confirm itself and would silently revert at the next reset. The one record we keep
+// (PENDING_KEY: which version we moved to, and why it failed if it did) only words the report after
+// the reboot; it is written before the commit, so a power loss cannot leave a committed image
+// without it.
 import type { BootState, Clock, FirmwareSlot, Hasher, HttpGet, KeyValueStore, Log, TimerHandle } from '../ports';
 import { checkManifest, OtaError, type DeviceIdentity, type UpdateManifest } from './manifest';
 import { Sha256, toHex } from './sha256';
@@ -91,8 +98,17 @@ export class Updater {
       onResponse: (status, rangeStart) => {
         if (status === 206 && rangeStart === this.#written) accepted = true;
         else if (status === 200) {
-          // A whole image again (the server ignored Range): start over, hash included.
-          if (this.#written > 0) this.#options.log?.('ota: the server sent the whole image again; restarting the download');
+          // A whole image again (the server ignored Range): start over, hash and slot included (flash
+          // already written must be erased before it can be written again).
+          if (this.#written > 0) {
+            this.#options.log?.('ota: the server sent the whole image again; restarting the download');
+            try {
+              this.#options.slot.begin(manifest.size);
+            } catch (error) {
+              this.#fail(new OtaError('FLASH_FAILED', `the update slot cannot be prepared again: ${(error as Error).message}`));
+              return;
+            }
+          }
           this.#written = 0;
           this.#hasher = (this.#options.createHasher ?? (() => new Sha256()))();
           accepted = true;
@@ -150,14 +166,15 @@ export class Updater {
       this.#fail(new OtaError('HASH_MISMATCH', `the image's SHA-256 is ${hash}, the manifest says ${manifest.sha256}`));
       return;
     }
+    const pending: PendingUpdate = { version: manifest.version, previousVersion: this.#options.device.currentVersion };
     try {
+      this.#options.store.set(PENDING_KEY, JSON.stringify(pending)); // before the commit, never after
       this.#options.slot.commit();
     } catch (error) {
+      this.#options.store.delete(PENDING_KEY);
       this.#fail(new OtaError('FLASH_FAILED', `the new image could not be made bootable: ${(error as Error).message}`));
       return;
     }
-    const pending: PendingUpdate = { version: manifest.version, previousVersion: this.#options.device.currentVersion };
-    this.#options.store.set(PENDING_KEY, JSON.stringify(pending));
     this.report('rebooting');
     this.#options.log?.(`ota: ${manifest.version} written and verified; rebooting into it`);
     this.#manifest = undefined;
@@ -180,34 +197,40 @@ export class Updater {
   // ---- after a reboot -------------------------------------------------------------------------
 
   /**
-   * Call once at start-up. A new image starts its self-test clock; an old image that finds a
-   * pending update it is not running reports the rollback; a confirmed new image reports success.
+   * Call once at start-up. An image on trial (the bootloader says so) starts its self-test clock; an
+   * image that finds the record of an update it is not running reports why; a confirmed new image
+   * reports success.
    */
   checkAfterBoot(): void {
-    const saved = this.#options.store.get(PENDING_KEY);
-    if (saved === undefined) return;
-    const pending = JSON.parse(saved) as PendingUpdate;
-    const current = this.#options.device.currentVersion;
-    if (this.#options.boot.pendingVerify && pending.version === current) {
+    const { boot, store, device } = this.#options;
+    const saved = store.get(PENDING_KEY);
+    const pending = saved === undefined ? undefined : (JSON.parse(saved) as PendingUpdate);
+    const current = device.currentVersion;
+    if (boot.pendingVerify) {
       const { selfTestMs = 120_000, clock } = this.#options;
+      if (!pending) this.#options.log?.(`ota: ${current} is on trial but left no record of the update; self-testing anyway`);
       this.#selfTestTimer = clock.setTimer(() => this.#selfTestFailed(`no sensor reading, broker connection and info within ${selfTestMs / 1000} s`), selfTestMs);
       return;
     }
-    if (pending.version !== current) {
-      this.#options.store.delete(PENDING_KEY);
-      this.report(`rolled back from ${pending.version}: ${pending.failure ?? 'the new image did not confirm itself'}`);
-    } else {
-      this.#options.store.delete(PENDING_KEY);
-      this.report(`updated to ${current}`);
-    }
+    if (!pending) return;
+    store.delete(PENDING_KEY);
+    if (pending.version === current) this.report(`updated to ${current}`);
+    else if (boot.otherImageRejected) this.report(`rolled back from ${pending.version}: ${pending.failure ?? 'the new image did not confirm itself'}`);
+    else this.report(`update to ${pending.version} not installed: it was interrupted before the new image was made bootable; ${current} runs`);
   }
 
   /** The node is healthy (reading, connected, info published): a new image confirms itself. */
   healthy(): void {
     if (!this.#options.boot.pendingVerify) return;
+    try {
+      this.#options.boot.markValid();
+    } catch (error) {
+      // Not confirmed: the bootloader will return to the previous image at the next reset.
+      this.#options.log?.(`ota: ${this.#options.device.currentVersion} could not confirm itself: ${(error as Error).message}`);
+      return;
+    }
     if (this.#selfTestTimer !== undefined) this.#options.clock.clearTimer(this.#selfTestTimer);
     this.#selfTestTimer = undefined;
-    this.#options.boot.markValid();
     this.#options.store.delete(PENDING_KEY);
     this.#options.log?.(`ota: ${this.#options.device.currentVersion} passed its self-test and is now confirmed`);
     this.report(`updated to ${this.#options.device.currentVersion}`);
@@ -217,7 +240,11 @@ export class Updater {
     const saved = this.#options.store.get(PENDING_KEY);
     const pending: PendingUpdate = saved ? (JSON.parse(saved) as PendingUpdate) : { version: this.#options.device.currentVersion, previousVersion: '?' };
     pending.failure = `self-test failed: ${reason}`;
-    this.#options.store.set(PENDING_KEY, JSON.stringify(pending));
+    try {
+      this.#options.store.set(PENDING_KEY, JSON.stringify(pending));
+    } catch (error) {
+      this.#options.log?.(`ota: the reason for the rollback could not be stored (${(error as Error).message})`);
+    }
     this.#options.log?.(`ota: ${pending.failure}; rolling back to ${pending.previousVersion}`);
     this.#options.boot.rollback();
   }
