@@ -38,8 +38,9 @@ export function toCString(value: unknown): string {
 }
 
 /**
- * Bytes of a string as XS stores it: UTF-8, with a lone surrogate kept as its own three bytes (XS
- * strings are not required to be well-formed). Node's encoder would replace lone surrogates.
+ * Bytes of a string as XS stores it (fxUTF8Encode in xs/sources/xsCommon.c): UTF-8, except that
+ * U+0000 is the two bytes C0 80, so a C string never ends early, and a lone surrogate keeps its own
+ * three bytes. Node's encoder would do neither.
  */
 export function xsUtf8(text: string): Uint8Array {
   const bytes: number[] = [];
@@ -52,26 +53,13 @@ export function xsUtf8(text: string): Uint8Array {
         i++;
       }
     }
-    if (c < 0x80) bytes.push(c);
+    if (c === 0) bytes.push(0xc0, 0x80);
+    else if (c < 0x80) bytes.push(c);
     else if (c < 0x800) bytes.push(0xc0 | (c >> 6), 0x80 | (c & 0x3f));
     else if (c < 0x10000) bytes.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
     else bytes.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 0x3f), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f));
   }
   return Uint8Array.from(bytes);
-}
-
-/** The text of XS UTF-8 bytes (the inverse of xsUtf8). */
-export function fromXsUtf8(bytes: Uint8Array): string {
-  let text = '';
-  for (let i = 0; i < bytes.length; ) {
-    const b = bytes[i];
-    const length = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
-    let c = length === 1 ? b : b & (0xff >> (length + 1));
-    for (let j = 1; j < length; j++) c = (c << 6) | (bytes[i + j] & 0x3f);
-    text += String.fromCodePoint(c);
-    i += length;
-  }
-  return text;
 }
 
 /**

@@ -4,8 +4,9 @@
 // Contract kept (modCrypt.c):
 // - new Digest(name): the names are case-sensitive "MD5", "SHA1", "SHA256", "SHA224", "SHA384",
 //   "SHA512", "GHASH"; anything else → Error "crypt: unsupported digest".
-// - write(data): a string is hashed as its UTF-8 bytes up to the first NUL (c_strlen); otherwise a
-//   buffer (ArrayBuffer, byte-typed array, DataView), else TypeError "invalid buffer".
+// - write(data): a string is hashed as the bytes XS stores it in (UTF-8, with U+0000 as C0 80, so
+//   c_strlen sees it all); otherwise a buffer (ArrayBuffer, byte-typed array, DataView), else
+//   TypeError "invalid buffer".
 // - close(more): returns the digest as an ArrayBuffer. Without a truthy `more` the context is left
 //   finalised but not cleared: the C code never frees it, so a later write() or close() carries on
 //   from the padded state and yields a digest of nothing anyone asked for (reproduced exactly for
@@ -149,15 +150,7 @@ export class Digest {
   }
 
   write(data: unknown): void {
-    let bytes: Uint8Array;
-    if (typeof data === 'string') {
-      bytes = xsUtf8(data);
-      const nul = bytes.indexOf(0);
-      if (nul >= 0) bytes = bytes.subarray(0, nul);
-    } else {
-      bytes = bufferBytes(data);
-    }
-    this.#context.update(bytes);
+    this.#context.update(typeof data === 'string' ? xsUtf8(data) : bufferBytes(data));
   }
 
   close(more?: unknown): ArrayBuffer {

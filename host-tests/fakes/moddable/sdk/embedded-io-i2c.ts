@@ -32,6 +32,8 @@ interface I2cRecord {
   address: number;
   hz: number;
   timeoutMs: number;
+  /** The device and boot it was opened on: objects of another boot are gone with the RAM. */
+  device: object;
   bootCount: number;
 }
 
@@ -57,7 +59,7 @@ function transfer(record: I2cRecord, action: (chip: NonNullable<ReturnType<typeo
 
 function chipAt(record: I2cRecord) {
   const device = currentDevice();
-  if (record.bootCount !== device.bootCount) throw new Error('emulator: this I2C object belongs to a boot before the last reset');
+  if (record.device !== device || record.bootCount !== device.bootCount) throw new Error('emulator: this I2C object belongs to a boot before the last reset');
   if (device.i2cHung) return undefined;
   return device.i2c.get(record.address);
 }
@@ -70,7 +72,7 @@ export default class I2C {
     const clock = toPin(required(o, 'clock'));
     required(o, 'address');
     const device = currentDevice();
-    const open = opened.filter((r) => r.bootCount === device.bootCount);
+    const open = opened.filter((r) => r.device === device && r.bootCount === device.bootCount);
     const usingPins = open.some((r) => r.data === data && r.clock === clock);
     if (!usingPins && (device.pinsInUse.has(data) || device.pinsInUse.has(clock))) throw new RangeError('inUse');
     const address = toPin((o as { address: unknown }).address);
@@ -89,7 +91,7 @@ export default class I2C {
       if (port < 0 || port >= I2C_NUM_MAX) throw new RangeError('invalid port');
     }
     if (!formatIsBuffer(o)) throw new RangeError('invalid format');
-    const record: I2cRecord = { data, clock, address, hz, timeoutMs, bootCount: device.bootCount };
+    const record: I2cRecord = { data, clock, address, hz, timeoutMs, device, bootCount: device.bootCount };
     opened.push(record);
     records.set(this, record);
     device.pinsInUse.add(data);
@@ -101,7 +103,7 @@ export default class I2C {
     if (!record) return;
     opened.splice(opened.indexOf(record), 1);
     records.set(this, null);
-    if (!opened.some((r) => r.bootCount === record.bootCount && r.data === record.data && r.clock === record.clock)) {
+    if (!opened.some((r) => r.device === record.device && r.bootCount === record.bootCount && r.data === record.data && r.clock === record.clock)) {
       currentDevice().pinsInUse.delete(record.data);
       currentDevice().pinsInUse.delete(record.clock);
     }
