@@ -44,7 +44,7 @@ export class Flash {
     if (records.get(this)) records.set(this, null);
   }
 
-  eraseBlock(start: unknown, end: unknown): void {
+  eraseBlock(start: unknown, end?: unknown): void {
     const { partition, readOnly } = recordOf(this);
     if (readOnly) throw new Error('read-only');
     const first = toInteger(start);
