@@ -9,7 +9,7 @@ import { nativeP256Verify } from "./platform/moddable/ecdsa-signature";
 import { SensorNode } from "./app/node";
 import { DEFAULT_CONFIG } from "./app/config";
 import { moddableClock } from "./platform/moddable/clock";
-import { preferenceStore } from "./platform/moddable/preference-store";
+import { createStore } from "board/store";
 import { moddableSocketFactory } from "./platform/moddable/socket";
 import type { BoardConfig } from "./platform/moddable/board-config";
 
@@ -29,7 +29,7 @@ const boardConfig: BoardConfig = {
   otaPartitionBytes: config.otaPartitionBytes,
 };
 
-const store = preferenceStore("altimeter");
+const store = createStore();
 const system = deviceSystem(config.firmwareVersion, board);
 log(`reset reason: ${system.resetReason}`);
 const updater = createUpdater(boardConfig, {

@@ -108,14 +108,14 @@ export interface SimulatorProcess {
  * mcsim's stdout, block-buffered unless run under `stdbuf -oL`. Each run gets its own config home
  * (mcsim copies the app there) so parallel runs do not collide.
  */
-export function startSimulator(sdk: ModdableSdk, mcSo: string, options: { headless?: boolean } = {}): SimulatorProcess {
+export function startSimulator(sdk: ModdableSdk, mcSo: string, options: { headless?: boolean; env?: Record<string, string> } = {}): SimulatorProcess {
   const headless = options.headless ?? !process.env.DISPLAY;
   const configHome = path.join(os.tmpdir(), `altimeter-mcsim-${process.pid}-${Date.now()}`);
   mkdirSync(configHome, { recursive: true });
   const mcsim = path.join(sdk.binDir, 'mcsim');
   const command = [...(headless ? ['xvfb-run', '-a'] : []), 'stdbuf', '-oL', mcsim, path.join(sdk.dir, 'build/simulators'), mcSo];
   const child = spawn(command[0], command.slice(1), {
-    env: { ...sdk.env, XDG_CONFIG_HOME: configHome },
+    env: { ...sdk.env, XDG_CONFIG_HOME: configHome, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -4,8 +4,9 @@
 //                                         public key to build into the firmware (otaPublicKey)
 //   sign IMAGE --version V --board B --url URL [--key ota-private.pem] [--rollback]
 //                                         write IMAGE.manifest.json, the signed update manifest
-//   serve DIR [--port 8080] [--host 127.0.0.1]
-//                                         serve the images in DIR over HTTP, with Range (resumable)
+//   serve DIR [--port 8080] [--host 127.0.0.1] [--rate KB_PER_S]
+//                                         serve the images in DIR over HTTP, with Range (resumable);
+//                                         --rate sends no faster than a slow field link would
 //   push MANIFEST --broker URL [--id sensor1] [--timeout 300]
 //                                         send the manifest to <id>/cmd/ota and follow <id>/ota until
 //                                         the update finishes or fails
@@ -61,9 +62,15 @@ function sign(args: string[]): number {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' }, rate: { type: 'string' } },
+  });
   if (!positionals[0]) throw new UsageError('serve needs the directory of images');
-  const server = await startImageServer(positionals[0], { port: Number(values.port), host: values.host!, log: console.log });
+  const rate = values.rate === undefined ? undefined : Number(values.rate);
+  if (rate !== undefined && !(rate > 0)) throw new UsageError(`--rate must be a number of kilobytes per second above 0, not ${values.rate}`);
+  const server = await startImageServer(positionals[0], { port: Number(values.port), host: values.host!, rateBytesPerS: rate && rate * 1024, log: console.log });
   console.log(`serving ${path.resolve(positionals[0])} on ${server.url} — Ctrl-C stops`);
   await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
   await server.close();
@@ -122,7 +129,7 @@ async function main(): Promise<number> {
     case 'push':
       return push(rest);
     default:
-      throw new UsageError('usage: npm run ota -- keygen | sign IMAGE --version V --board B --url URL | serve DIR | push MANIFEST --broker URL [--id ID]');
+      throw new UsageError('usage: npm run ota -- keygen | sign IMAGE --version V --board B --url URL | serve DIR [--rate KB_PER_S] | push MANIFEST --broker URL [--id ID]');
   }
 }
 

@@ -32,6 +32,8 @@ declare module "mc/ffi" {
     esp_ota_mark_app_invalid_rollback_and_reboot(): number;
     esp_reset_reason(): number;
     esp_restart(): void;
+    /** The desktop simulator's flash directory ($ALTIMETER_FLASH_DIR, "" without one); simulator builds only. */
+    sim_flash_dir(): string;
   }
 }
 

@@ -1,0 +1,116 @@
+// A simulated ESP32 around the Moddable desktop simulator: its flash is a directory (the two app
+// slots are the files ota_0.so and ota_1.so — an image is an mc.so — beside the boot record `boot`,
+// which stands for ESP-IDF's otadata, and the store nvs.json), and this module is its bootloader: it
+// reads the boot record, applies ESP-IDF's app-rollback rules and launches mcsim on the image it
+// chose. The firmware inside reaches the same directory through boards/sim/esp-idf-sim.c
+// ($ALTIMETER_FLASH_DIR), which keeps the device side of the contract (esp_ota_*, embedded:update).
+//
+// Rules (ESP-IDF bootloader with CONFIG_BOOTLOADER_APP_ROLLBACK_ENABLE):
+// - the slot the record names boots; if it is still "pending-verify" it booted once and never
+//   confirmed itself, so it becomes "aborted" and the other slot boots;
+// - a slot that is "new" boots as "pending-verify" (on trial);
+// - a slot whose state does not allow booting ("empty", "invalid", "aborted") or whose image does not
+//   verify is skipped for the other one;
+// - the reset reason of the new run is "software" after esp_restart (the firmware asked), else
+//   "power-on" (the simulator was killed, as a power loss would stop the device).
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startSimulator, type ModdableSdk, type SimulatorProcess } from './sdk';
+
+export type SlotState = 'none' | 'new' | 'pending-verify' | 'valid' | 'invalid' | 'aborted' | 'empty';
+
+export interface BootRecord {
+  running: 0 | 1;
+  next: 0 | 1;
+  states: [SlotState, SlotState];
+  reset: string;
+  restartRequested: boolean;
+}
+
+/** The check esp-idf-sim.c's esp_ota_end makes: an ELF64 object whose section headers lie in the file. */
+export function imageVerifies(file: string): boolean {
+  if (!existsSync(file)) return false;
+  const header = Buffer.alloc(64);
+  const fd = openSync(file, 'r');
+  try {
+    if (readSync(fd, header, 0, 64, 0) !== 64) return false;
+  } finally {
+    closeSync(fd);
+  }
+  if (header.subarray(0, 4).toString('latin1') !== '\x7fELF' || header[4] !== 2) return false;
+  const shoff = Number(header.readBigUInt64LE(0x28));
+  const shnum = header.readUInt16LE(0x3c);
+  const end = shoff + header.readUInt16LE(0x3a) * shnum;
+  // Erased flash is 0xff: an image whose tail was never written has no section table there.
+  if (shnum === 0 || end > readFileSync(file).length) return false;
+  return !readFileSync(file).subarray(shoff, end).every((b) => b === 0xff);
+}
+
+export class SimulatedDevice {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** A device fresh from the factory: `image` (an mc.so) in slot 0, no otadata entry for it. */
+  static flash(dir: string, image: string): SimulatedDevice {
+    mkdirSync(dir, { recursive: true });
+    copyFileSync(image, path.join(dir, 'ota_0.so'));
+    const device = new SimulatedDevice(dir);
+    device.write({ running: 0, next: 0, states: ['none', 'empty'], reset: 'power-on', restartRequested: false });
+    return device;
+  }
+
+  slotFile(slot: 0 | 1): string {
+    return path.join(this.dir, `ota_${slot}.so`);
+  }
+
+  read(): BootRecord {
+    const fields = new Map<string, string>();
+    for (const line of readFileSync(path.join(this.dir, 'boot'), 'utf8').split('\n')) {
+      const [key, value] = line.split(' ');
+      if (key) fields.set(key, value);
+    }
+    return {
+      running: Number(fields.get('running')) === 1 ? 1 : 0,
+      next: Number(fields.get('next')) === 1 ? 1 : 0,
+      states: [(fields.get('state0') ?? 'none') as SlotState, (fields.get('state1') ?? 'empty') as SlotState],
+      reset: fields.get('reset') ?? 'power-on',
+      restartRequested: fields.get('restart-requested') === '1',
+    };
+  }
+
+  write(record: BootRecord): void {
+    const file = path.join(this.dir, 'boot');
+    const text = `running ${record.running}\nnext ${record.next}\nstate0 ${record.states[0]}\nstate1 ${record.states[1]}\nreset ${record.reset}\nrestart-requested ${record.restartRequested ? 1 : 0}\n`;
+    writeFileSync(`${file}.new`, text);
+    renameSync(`${file}.new`, file);
+  }
+
+  #bootable(record: BootRecord, slot: 0 | 1): boolean {
+    return ['none', 'new', 'valid'].includes(record.states[slot]) && imageVerifies(this.slotFile(slot));
+  }
+
+  /** What the bootloader does at a reset: returns the slot it starts. */
+  boot(): 0 | 1 {
+    const record = this.read();
+    let slot = record.next;
+    if (record.states[slot] === 'pending-verify') record.states[slot] = 'aborted'; // never confirmed: roll back
+    if (!this.#bootable(record, slot)) slot = slot === 0 ? 1 : 0;
+    if (!this.#bootable(record, slot)) throw new Error(`no bootable image in ${this.dir}: the device is bricked (${record.states.join(', ')})`);
+    if (record.states[slot] === 'new') record.states[slot] = 'pending-verify';
+    record.reset = record.restartRequested ? 'software' : 'power-on';
+    record.restartRequested = false;
+    record.running = slot;
+    record.next = slot;
+    this.write(record);
+    return slot;
+  }
+
+  /** Resets the device and starts mcsim on the image the bootloader chose. */
+  launch(sdk: ModdableSdk, options: { headless?: boolean } = {}): SimulatorProcess {
+    const slot = this.boot();
+    return startSimulator(sdk, this.slotFile(slot), { ...options, env: { ALTIMETER_FLASH_DIR: this.dir } });
+  }
+}
