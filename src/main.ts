@@ -27,6 +27,7 @@ const boardConfig: BoardConfig = {
   wifiPassword: config.wifiPassword,
   otaPublicKey: config.otaPublicKey,
   otaPartitionBytes: config.otaPartitionBytes,
+  otaSelfTestS: config.otaSelfTestS,
 };
 
 const store = createStore();
@@ -52,6 +53,10 @@ const node = new SensorNode({
     host: config.brokerHost,
     port: Number(config.brokerPort),
     tls: [true, 1, "true", "1"].includes(config.brokerTls) ? (config.brokerCa ? { ca: `-----BEGIN CERTIFICATE-----\n${config.brokerCa}\n-----END CERTIFICATE-----` } : {}) : undefined,
+    // A device of ~300 KB RAM takes no MQTT packet over 8 KB (mqttMaxPacketBytes) and lets no more
+    // than 16 KB wait for a slow link (mqttMaxPendingWriteBytes): both in the build config.
+    maxPacketBytes: Number(config.mqttMaxPacketBytes),
+    maxPendingWriteBytes: Number(config.mqttMaxPendingWriteBytes),
   },
   clock: moddableClock,
   socket: moddableSocketFactory,

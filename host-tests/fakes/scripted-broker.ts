@@ -13,6 +13,10 @@ export interface Published {
 export class ScriptedBroker {
   readonly published: Published[] = [];
   online = true;
+  /** What the socket says it can take at each onWritable. */
+  writableBytes = 1 << 20;
+  /** The link stops draining: no onWritable after the next write (a stalled Wi-Fi link). */
+  stalled = false;
   readonly #clock: Clock;
   #open: { options: StreamSocketOptions; inbox: Uint8Array[]; closed: boolean }[] = [];
 
@@ -35,7 +39,7 @@ export class ScriptedBroker {
       return { read: () => undefined, write: () => {}, close: () => {} };
     }
     this.#open.push(connection);
-    later(() => !connection.closed && options.onWritable(1 << 20));
+    later(() => !connection.closed && options.onWritable(this.writableBytes));
     const reply = (packet: Packet) =>
       later(() => {
         if (connection.closed) return;
@@ -55,7 +59,7 @@ export class ScriptedBroker {
             if (packet.qos === 1) reply({ type: 'puback', packetId: packet.packetId! });
           } else if (packet.type === 'pingreq') reply({ type: 'pingresp' });
         });
-        later(() => !connection.closed && options.onWritable(1 << 20));
+        if (!this.stalled) later(() => !connection.closed && options.onWritable(this.writableBytes));
       },
       close: () => {
         connection.closed = true;

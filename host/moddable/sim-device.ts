@@ -113,4 +113,93 @@ export class SimulatedDevice {
     const slot = this.boot();
     return startSimulator(sdk, this.slotFile(slot), { ...options, env: { ALTIMETER_FLASH_DIR: this.dir } });
   }
+
+  /**
+   * Powers the device on and keeps it running: whenever the firmware restarts itself (esp_restart
+   * ends mcsim after marking the boot record), the bootloader runs and mcsim starts again.
+   */
+  powerOn(sdk: ModdableSdk, options: { headless?: boolean } = {}): DeviceRun {
+    const traces: string[] = [];
+    const waiters: { pattern: RegExp; from: number; resolve: (line: string) => void }[] = [];
+    let current: SimulatorProcess | undefined;
+    let launches = 0;
+    let off = false;
+    const follow = (simulator: SimulatorProcess) => {
+      let seen = 0;
+      const pump = setInterval(() => {
+        while (seen < simulator.traces.length) {
+          const line = simulator.traces[seen++];
+          traces.push(line);
+          for (const waiter of waiters.filter((w) => w.pattern.test(line))) {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            waiter.resolve(line);
+          }
+        }
+      }, 20);
+      simulator.child.once('exit', () => {
+        setTimeout(() => {
+          clearInterval(pump);
+          if (current !== simulator) return;
+          current = undefined;
+          if (!off && this.read().restartRequested) start();
+        }, 50); // the last trace lines first
+      });
+    };
+    const start = () => {
+      const slot = this.boot();
+      launches++;
+      traces.push(`--- launch ${launches}: slot ${slot}, reset ${this.read().reset}`);
+      current = startSimulator(sdk, this.slotFile(slot), { ...options, env: { ALTIMETER_FLASH_DIR: this.dir } });
+      follow(current);
+    };
+    start();
+    const stopCurrent = async (signal: NodeJS.Signals) => {
+      const simulator = current;
+      current = undefined;
+      if (!simulator || simulator.child.exitCode !== null || simulator.child.pid === undefined) return;
+      const exited = new Promise<void>((resolve) => simulator.child.once('exit', () => resolve()));
+      try {
+        process.kill(-simulator.child.pid, signal); // the whole group: xvfb-run, Xvfb and mcsim
+      } catch {
+        /* already gone */
+      }
+      await exited;
+    };
+    return {
+      traces,
+      get launches() {
+        return launches;
+      },
+      get running() {
+        return current !== undefined;
+      },
+      waitForTrace(pattern, from = 0) {
+        const seen = traces.slice(from).find((line) => pattern.test(line));
+        if (seen) return Promise.resolve(seen);
+        return new Promise((resolve) => waiters.push({ pattern, from, resolve }));
+      },
+      powerLoss: () => stopCurrent('SIGKILL'),
+      powerOn() {
+        if (!current) start();
+      },
+      async off() {
+        off = true;
+        await stopCurrent('SIGTERM');
+      },
+    };
+  }
+}
+
+export interface DeviceRun {
+  /** Every trace line of every run; each run starts with a line "--- launch N: slot S, reset R". */
+  readonly traces: string[];
+  readonly launches: number;
+  /** mcsim runs now (false between a power loss and powerOn()). */
+  readonly running: boolean;
+  /** The first trace line from index `from` on that matches. */
+  waitForTrace(pattern: RegExp, from?: number): Promise<string>;
+  /** kill -9: the firmware stops wherever it was; nothing restarts until powerOn(). */
+  powerLoss(): Promise<void>;
+  powerOn(): void;
+  off(): Promise<void>;
 }

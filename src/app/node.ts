@@ -20,6 +20,10 @@ export interface BrokerOptions {
   tls?: TlsOptions;
   username?: string;
   password?: string;
+  /** Largest packet taken from the broker; a larger PUBLISH is acknowledged and dropped with a log line. */
+  maxPacketBytes?: number;
+  /** Bytes that may wait for a slow link before it counts as stalled and is reconnected. */
+  maxPendingWriteBytes?: number;
 }
 
 /** The over-the-air updater as the node sees it (src/ota/updater.ts). */
@@ -112,6 +116,8 @@ export class SensorNode {
         password: broker.password === undefined ? undefined : utf8Payload(broker.password),
         will: { topic: this.topics.status, payload: utf8Payload('offline'), qos: 1, retain: true },
         reconnect: { minDelayMs: 1000, maxDelayMs: 30_000, jitter: 0.3 },
+        ...(broker.maxPacketBytes === undefined ? {} : { maxPacketBytes: broker.maxPacketBytes }),
+        maxPendingWriteBytes: broker.maxPendingWriteBytes,
       },
       { socket: options.socket, clock: options.networkClock ?? options.clock },
     );
@@ -216,6 +222,13 @@ export class SensorNode {
     client.on('message', (message) => {
       if (!message.topic.startsWith(this.topics.commandPrefix)) return;
       const name = message.topic.slice(this.topics.commandPrefix.length);
+      if (message.retain) {
+        // A retained command is an old one the broker replays to every new subscription: executing it
+        // would reboot at every connection (a boot loop) or re-zero the altitude in mid-flight after a
+        // brown-out. Commands count only when they are sent (MQTT-3.3.1-9: those arrive unretained).
+        this.#log(`command ${name} ignored: it is a retained message (${message.payload.length} bytes); commands must not be retained`);
+        return;
+      }
       let text: string;
       try {
         text = readUtf8(message.payload, 0, message.payload.length, 'the command payload');

@@ -14,7 +14,7 @@
 // It is one file of some 500 lines on purpose: the connection state, the window and the timers
 // change together on every event, and reading them side by side is how a change stays right.
 import { ConnectionRefusedError, ProtocolError, UsageError } from './errors';
-import { PacketDecoder } from './decode';
+import { PacketDecoder, type DiscardedPublish, type DiscardHandler } from './decode';
 import { encodeInto, encodedLength, encodePublishInto, publishLength } from './encode';
 import { PacketType, type Packet, type PublishPacket, type QoS, type Subscription } from './packets';
 import { SessionOutput, type IncomingMessage, type SessionOptions } from './session-types';
@@ -65,6 +65,7 @@ export class MqttSession {
   readonly #topics = new TopicCache();
   readonly #onPacket: (packet: Packet) => void;
   readonly #onAck: (type: number, packetId: number) => void;
+  readonly #onDiscard: DiscardHandler;
   #now = 0;
   #nextToken = 1;
   #sendOrder = 0;
@@ -106,6 +107,7 @@ export class MqttSession {
     this.#decoder = new PacketDecoder({ maxPacketBytes: this.options.maxPacketBytes });
     this.#onPacket = (packet) => this.#handlePacket(packet);
     this.#onAck = (type, packetId) => this.#handleAck(type, packetId);
+    this.#onDiscard = (publish) => this.#discardPublish(publish);
   }
 
   get state(): State {
@@ -153,7 +155,7 @@ export class MqttSession {
     this.#begin(now);
     if (this.#state !== 'connecting' && this.#state !== 'connected') return this.#finish();
     try {
-      this.#decoder.push(bytes, this.#onPacket, this.#onAck);
+      this.#decoder.push(bytes, this.#onPacket, this.#onAck, this.#onDiscard);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.#fail(error);
@@ -316,6 +318,21 @@ export class MqttSession {
     const unsent = this.#unsentRequests;
     this.#unsentRequests = [];
     for (const request of unsent) this.#request(request);
+  }
+
+  /**
+   * A PUBLISH over maxPacketBytes went past without being held (decode.ts): it is acknowledged, so
+   * the broker does not send it again at every reconnect, and reported; it is not delivered.
+   */
+  #discardPublish(publish: DiscardedPublish): void {
+    if (this.#state !== 'connected') return;
+    if (publish.qos === 1) this.#write({ type: 'puback', packetId: publish.packetId });
+    else if (publish.qos === 2) {
+      this.#incomingQos2.add(publish.packetId); // its PUBREL is answered; nothing is delivered
+      this.#write({ type: 'pubrec', packetId: publish.packetId });
+    }
+    const message = `dropped a ${publish.retain ? 'retained ' : ''}PUBLISH of ${publish.bytes} bytes on "${publish.topic}": this client takes packets of at most ${this.options.maxPacketBytes} bytes`;
+    this.out.events.push({ type: 'error', error: new ProtocolError('PACKET_TOO_LARGE', 'MQTT-2.2.3', message) });
   }
 
   #onPublish(packet: PublishPacket): void {

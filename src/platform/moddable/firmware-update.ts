@@ -129,6 +129,7 @@ export function nativeSha256(): Hasher {
 export interface OtaConfig {
   otaPublicKey?: string;
   otaPartitionBytes?: number;
+  otaSelfTestS?: number;
 }
 
 /** The updater for this build, or undefined when no update key is built in (updates refused). */
@@ -150,6 +151,7 @@ export function createUpdater(
     store: ports.store,
     reboot: ports.reboot,
     createHasher: nativeSha256,
+    selfTestMs: config.otaSelfTestS === undefined ? undefined : Number(config.otaSelfTestS) * 1000,
     log: ports.log,
   });
 }
