@@ -8,7 +8,8 @@ import { createUpdater } from "./platform/moddable/firmware-update";
 import { nativeP256Verify } from "./platform/moddable/ecdsa-signature";
 import { SensorNode } from "./app/node";
 import { DEFAULT_CONFIG } from "./app/config";
-import { moddableClock } from "./platform/moddable/clock";
+import { moddableClock, trustSystemDate } from "./platform/moddable/clock";
+import { startTimeSync } from "./platform/moddable/sntp-time";
 import { createStore } from "board/store";
 import { moddableSocketFactory } from "./platform/moddable/socket";
 import type { BoardConfig } from "./platform/moddable/board-config";
@@ -29,6 +30,17 @@ const boardConfig: BoardConfig = {
   otaPartitionBytes: config.otaPartitionBytes,
   otaSelfTestS: config.otaSelfTestS,
 };
+
+// The date: from SNTP (sntpServers, comma-separated, in the build config), or, on a board whose
+// system clock is the computer's (dateFromSystem: the desktop simulator), from the system.
+const sntpServers = String(config.sntpServers ?? "").split(",").map((server) => server.trim()).filter((server) => server !== "");
+const timeSync = sntpServers.length > 0 ? startTimeSync(sntpServers, log) : undefined;
+if (!timeSync && [true, 1, "true", "1"].includes(config.dateFromSystem)) trustSystemDate();
+const network = createNetworkLink(boardConfig);
+if (timeSync) {
+  network.onChange((up) => up && timeSync.sync());
+  if (network.up) timeSync.sync();
+}
 
 const store = createStore();
 const system = deviceSystem(config.firmwareVersion, board);
@@ -62,7 +74,7 @@ const node = new SensorNode({
   socket: moddableSocketFactory,
   store,
   openBarometer: createBarometerOpener(boardConfig, moddableClock),
-  network: createNetworkLink(boardConfig),
+  network,
   system,
   ota: updater,
   defaults: { ...DEFAULT_CONFIG, deviceId: config.deviceId },

@@ -4,8 +4,16 @@
 
 /** Time in milliseconds, and one-shot timers. */
 export interface Clock {
-  /** Milliseconds since the Unix epoch (timestamps in payloads use it). */
+  /**
+   * Milliseconds on a clock that never jumps: timers, rates, durations, uptime. On a computer it is
+   * the epoch; on the device it counts from boot (it is not the date until the time is known).
+   */
   now(): number;
+  /**
+   * Milliseconds since the Unix epoch, or undefined while the date is not known (the device before
+   * SNTP has answered). A clock without it has the epoch in now(). Timestamps in payloads use it.
+   */
+  epochMs?(): number | undefined;
   setTimer(callback: () => void, delayMs: number): TimerHandle;
   /** Calls `callback` every `intervalMs` until cleared (one timer for a sampling loop, not one per tick). */
   setRepeatingTimer(callback: () => void, intervalMs: number): TimerHandle;

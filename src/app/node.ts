@@ -12,7 +12,7 @@ import { DEFAULT_CONFIG, loadConfig, mergeConfig, saveConfig, type NodeConfig } 
 import { EmergencyMonitor, type EmergencyKind } from './emergency';
 import { discoveryMessages } from './home-assistant';
 import { Outbox, type OutboxKind, type OutboxMessage } from './outbox';
-import { altitudePayload, emergencyPayload, telemetryPayload, topicsFor, type Topics } from './topics';
+import { altitudePayload, emergencyPayload, telemetryPayload, topicsFor, type ReadingTime, type Topics } from './topics';
 
 export interface BrokerOptions {
   host: string;
@@ -81,6 +81,8 @@ export class SensorNode {
   /** The reading each active emergency was raised with, to re-assert it after another clears. */
   readonly #activeEmergencies = new Map<EmergencyKind, string>();
   #stopped = false;
+  /** When the reading being published was taken (reused: the sample cycle allocates nothing for it). */
+  readonly #readingTime: ReadingTime = { epochMs: undefined, uptimeMs: 0 };
   #healthy = false;
 
   constructor(options: NodeOptions) {
@@ -177,11 +179,15 @@ export class SensorNode {
     const reading = this.altimeter.read();
     const seq = ++this.#seq;
     const { client, outbox, topics } = this;
-    outbox.add('telemetry', topics.telemetry, utf8Payload(telemetryPayload(seq, reading)), false);
+    const time = this.#readingTime;
+    const clock = this.options.clock;
+    time.epochMs = clock.epochMs ? clock.epochMs() : reading.timestampMs; // undefined until the device knows the date
+    time.uptimeMs = reading.timestampMs - this.#startedMs;
+    outbox.add('telemetry', topics.telemetry, utf8Payload(telemetryPayload(seq, reading, time)), false);
     const changes = this.#emergencies.update(reading);
     for (let i = 0; i < changes.length; i++) {
       const { kind, active, message } = changes[i];
-      const payload = emergencyPayload(kind, active, seq, reading, message);
+      const payload = emergencyPayload(kind, active, seq, reading, message, time);
       this.#log(`emergency ${active ? 'RAISED' : 'cleared'}: ${kind}: ${message}`);
       outbox.add('emergency', topics.emergency, utf8Payload(payload), true);
       if (active) this.#activeEmergencies.set(kind, payload);

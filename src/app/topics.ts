@@ -37,17 +37,32 @@ export function altitudePayload(reading: AltitudeReading): string {
   return num(reading.altitudeM, 1);
 }
 
-export function telemetryPayload(seq: number, reading: AltitudeReading): string {
-  return `{"seq":${seq},"ts":${reading.timestampMs},"alt":${num(reading.altitudeM, 1)},"vs":${num(reading.verticalSpeedMps, 2)},` +
+/**
+ * When a reading was taken: `"ts":<ms since the epoch>`, or, while the device does not know the date
+ * yet (no SNTP answer since it started), `"ts":null,"upMs":<ms since it started>` — never a made-up
+ * date.
+ */
+export interface ReadingTime {
+  epochMs: number | undefined;
+  uptimeMs: number;
+}
+
+function timeFields(time: ReadingTime): string {
+  return time.epochMs === undefined ? `"ts":null,"upMs":${Math.round(time.uptimeMs)}` : `"ts":${Math.round(time.epochMs)}`;
+}
+
+export function telemetryPayload(seq: number, reading: AltitudeReading, time: ReadingTime): string {
+  return `{"seq":${seq},${timeFields(time)},"alt":${num(reading.altitudeM, 1)},"vs":${num(reading.verticalSpeedMps, 2)},` +
     `"p":${num(reading.pressurePa, 1)},"t":${num(reading.temperatureC, 2)},"q":"${reading.quality}"}`;
 }
 
-export function emergencyPayload(kind: EmergencyKind, active: boolean, seq: number, reading: AltitudeReading, message: string): string {
+export function emergencyPayload(kind: EmergencyKind, active: boolean, seq: number, reading: AltitudeReading, message: string, time: ReadingTime): string {
   return JSON.stringify({
     active,
     kind,
     seq,
-    ts: reading.timestampMs,
+    ts: time.epochMs === undefined ? null : Math.round(time.epochMs),
+    ...(time.epochMs === undefined ? { upMs: Math.round(time.uptimeMs) } : {}),
     alt: reading.altitudeM === reading.altitudeM ? Math.round(reading.altitudeM * 10) / 10 : null,
     vs: reading.verticalSpeedMps === reading.verticalSpeedMps ? Math.round(reading.verticalSpeedMps * 100) / 100 : null,
     msg: message,
