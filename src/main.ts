@@ -8,7 +8,8 @@ import { createUpdater } from "./platform/moddable/firmware-update";
 import { nativeP256Verify } from "./platform/moddable/ecdsa-signature";
 import { SensorNode } from "./app/node";
 import { DEFAULT_CONFIG } from "./app/config";
-import { moddableClock, trustSystemDate } from "./platform/moddable/clock";
+import { moddableClock, scaledClock, trustSystemDate } from "./platform/moddable/clock";
+import { startMemoryTrace } from "./platform/moddable/memory-trace";
 import { startTimeSync } from "./platform/moddable/sntp-time";
 import { createStore } from "board/store";
 import { moddableSocketFactory } from "./platform/moddable/socket";
@@ -42,13 +43,18 @@ if (timeSync) {
   if (network.up) timeSync.sync();
 }
 
+// simSpeed (the desktop simulator only): the flight and the sampling run that many times faster;
+// the network keeps real time.
+const speed = Number(config.simSpeed ?? 1);
+const clock = speed === 1 ? moddableClock : scaledClock(moddableClock, speed);
+
 const store = createStore();
 const system = deviceSystem(config.firmwareVersion, board);
 log(`reset reason: ${system.resetReason}`);
 const updater = createUpdater(boardConfig, {
   board,
   currentVersion: config.firmwareVersion,
-  clock: moddableClock,
+  clock,
   store,
   reboot: () => {
     node.saveState(); // called long after `node` exists: keep the outbox across the reboot
@@ -70,10 +76,11 @@ const node = new SensorNode({
     maxPacketBytes: Number(config.mqttMaxPacketBytes),
     maxPendingWriteBytes: Number(config.mqttMaxPendingWriteBytes),
   },
-  clock: moddableClock,
+  clock,
+  networkClock: moddableClock,
   socket: moddableSocketFactory,
   store,
-  openBarometer: createBarometerOpener(boardConfig, moddableClock),
+  openBarometer: createBarometerOpener(boardConfig, clock),
   network,
   system,
   ota: updater,
@@ -83,3 +90,5 @@ const node = new SensorNode({
     log(`reading ${reading.quality} alt=${reading.altitudeM === reading.altitudeM ? reading.altitudeM.toFixed(1) : "-"} m vs=${reading.verticalSpeedMps === reading.verticalSpeedMps ? reading.verticalSpeedMps.toFixed(2) : "-"} m/s`),
 });
 node.start();
+// memoryTraceS: trace the XS memory figures every so many (simulated) seconds (0: never).
+if (Number(config.memoryTraceS) > 0) startMemoryTrace(clock, Number(config.memoryTraceS) * 1000, () => node.outbox.size, log);

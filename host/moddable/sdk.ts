@@ -76,22 +76,21 @@ function configArguments(config: BuildConfig): string[] {
  * mcconfig's `-m` would also kill every running mcsim and launch one detached, so we generate the
  * makefile with mcconfig and run `make build` ourselves.
  */
-export async function buildForSimulator(sdk: ModdableSdk, outDir: string, config: BuildConfig = {}): Promise<string> {
+export async function buildForSimulator(sdk: ModdableSdk, outDir: string, config: BuildConfig = {}, manifest = path.join(projectRoot, 'manifest.json')): Promise<string> {
   mkdirSync(outDir, { recursive: true });
-  const manifest = path.join(projectRoot, 'manifest.json');
   await run('mcconfig', ['-d', '-p', 'lin', '-o', outDir, manifest, ...configArguments(config)], {
     env: sdk.env,
     cwd: projectRoot,
     maxBuffer: 64 * 1024 * 1024,
   });
-  const tmpDir = path.join(outDir, 'tmp/lin/mc/debug', appName());
+  const tmpDir = path.join(outDir, 'tmp/lin/mc/debug', appName(manifest));
   await run('make', ['build'], { env: sdk.env, cwd: tmpDir, maxBuffer: 64 * 1024 * 1024 });
-  return path.join(outDir, 'bin/lin/mc/debug', appName(), 'mc.so');
+  return path.join(outDir, 'bin/lin/mc/debug', appName(manifest), 'mc.so');
 }
 
 /** mcconfig names the app after the directory that holds manifest.json. */
-export function appName(): string {
-  return path.basename(projectRoot);
+export function appName(manifest = path.join(projectRoot, 'manifest.json')): string {
+  return path.basename(path.dirname(manifest));
 }
 
 export interface SimulatorProcess {

@@ -39,3 +39,22 @@ export function setDate(epochMs: number): void {
 export function trustSystemDate(): void {
   systemDate = true;
 }
+
+/**
+ * A clock that runs `speed` times faster than `base` (the desktop simulator flying a whole flight in
+ * minutes): now(), the date and every timer follow simulated time. The network keeps real time.
+ */
+export function scaledClock(base: Clock, speed: number): Clock {
+  const startMs = base.now();
+  const scale = (ms: number) => startMs + (ms - startMs) * speed;
+  return {
+    now: () => scale(base.now()),
+    epochMs: () => {
+      const epoch = base.epochMs?.();
+      return epoch === undefined ? undefined : epoch + (scale(base.now()) - base.now());
+    },
+    setTimer: (callback, delayMs) => base.setTimer(callback, delayMs / speed),
+    setRepeatingTimer: (callback, intervalMs) => base.setRepeatingTimer(callback, intervalMs / speed),
+    clearTimer: (handle) => base.clearTimer(handle),
+  };
+}
