@@ -127,6 +127,15 @@ describe('OTA update on the ESP32 adapter', () => {
     expect(r.device.runningVersion).toBe('1.1.0');
   });
 
+  it('drops a download that stalls (no data, no error) after 30 s and resumes it where it stopped', () => {
+    r.device.imageServer.stallAfter = [6000];
+    r.updater.start(manifest);
+    r.device.run(60_000);
+    expect(r.device.imageServer.requests).toEqual([0, 6000]);
+    expect(r.log).toContain('ota: no data for 30 s after byte 6000; resuming from byte 6000 in 2000 ms');
+    expect(r.device.runningVersion).toBe('1.1.0');
+  });
+
   it('starts over when the server ignores Range, erasing the slot again (esp_ota_write_with_offset erases nothing)', () => {
     r.device.imageServer.dropAfter = [8000];
     r.device.imageServer.ignoreRange = true;

@@ -62,6 +62,12 @@ export const DEFAULT_CONFIG: NodeConfig = {
   },
 };
 
+/**
+ * The largest outbox the device holds in its memory: the measured cost of a waiting record on the
+ * ESP32 within the XS memory it has for a backlog (npm run bench:device derives it).
+ */
+export const OUTBOX_MAX = 100_000;
+
 export class ConfigError extends Error {
   readonly code = 'INVALID_CONFIG';
 }
@@ -74,7 +80,7 @@ const RULES: Record<string, Rule> = {
   altitudeQos: { kind: 'qos' },
   altitudeRetain: { kind: 'boolean' },
   referencePa: { kind: 'reference' },
-  outboxSize: { kind: 'number', min: 10, max: 100_000, integer: true },
+  outboxSize: { kind: 'number', min: 10, max: OUTBOX_MAX, integer: true },
   homeAssistant: { kind: 'boolean' },
   processNoise: { kind: 'number', min: 0.001, max: 100 },
   'emergency.rapidDescentMps': { kind: 'number', min: 1, max: 50 },

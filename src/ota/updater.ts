@@ -31,6 +31,8 @@ export interface UpdaterOptions {
   /** Download attempts before giving up (each resumes where the last stopped). */
   maxAttempts?: number;
   retryDelayMs?: number;
+  /** A download that receives nothing for this long is dropped and resumed (a stalled link). */
+  stallTimeoutMs?: number;
   /** How long a new image has to prove itself after its first boot. */
   selfTestMs?: number;
   log?: Log;
@@ -57,6 +59,9 @@ export class Updater {
   #attempt = 0;
   #lastPercent = -1;
   #request: { abort(): void } | undefined;
+  /** When the download last made progress, and the timer that watches it. */
+  #progressAtMs = 0;
+  #watchdog: TimerHandle | undefined;
   #selfTestTimer: TimerHandle | undefined;
 
   constructor(options: UpdaterOptions) {
@@ -94,8 +99,10 @@ export class Updater {
     const manifest = this.#manifest!;
     this.#attempt++;
     let accepted = false;
+    this.#watch();
     this.#request = this.#options.http(manifest.url, this.#written, {
       onResponse: (status, rangeStart) => {
+        this.#progressAtMs = this.#options.clock.now();
         if (status === 206 && rangeStart === this.#written) accepted = true;
         else if (status === 200) {
           // A whole image again (the server ignored Range): start over, hash and slot included (flash
@@ -118,6 +125,7 @@ export class Updater {
       },
       onData: (bytes) => {
         if (!accepted || !this.#manifest) return;
+        this.#progressAtMs = this.#options.clock.now();
         if (this.#written + bytes.length > manifest.size) {
           this.#fail(new OtaError('SIZE_MISMATCH', `the image is longer than the ${manifest.size} bytes the manifest promised`));
           return;
@@ -147,6 +155,22 @@ export class Updater {
     });
   }
 
+  /** A connection that neither fails nor delivers would hold the update forever: drop it and resume. */
+  #watch(): void {
+    const { stallTimeoutMs = 30_000, clock } = this.#options;
+    this.#progressAtMs = clock.now();
+    this.#watchdog ??= clock.setRepeatingTimer(() => {
+      if (!this.#request || clock.now() - this.#progressAtMs < stallTimeoutMs) return;
+      this.#request.abort();
+      this.#retry(`no data for ${Math.round(stallTimeoutMs / 1000)} s after byte ${this.#written}`);
+    }, stallTimeoutMs / 2);
+  }
+
+  #unwatch(): void {
+    if (this.#watchdog !== undefined) this.#options.clock.clearTimer(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
   #retry(reason: string): void {
     const { maxAttempts = 5, retryDelayMs = 2000, clock, log } = this.#options;
     this.#request = undefined;
@@ -160,6 +184,7 @@ export class Updater {
 
   #finish(): void {
     const manifest = this.#manifest!;
+    this.#unwatch();
     this.report('verifying');
     const hash = toHex(this.#hasher!.digest());
     if (hash !== manifest.sha256) {
@@ -182,6 +207,7 @@ export class Updater {
   }
 
   #fail(error: OtaError): void {
+    this.#unwatch();
     this.#request?.abort();
     this.#request = undefined;
     this.#manifest = undefined;
