@@ -1,8 +1,10 @@
-// Over-the-air update end to end in the Moddable desktop simulator, with the firmware's own update
-// code (the same as the ESP32's) over the simulator's embedded:update and ESP-IDF functions
-// (boards/sim/esp-idf-sim.c): slots are files, an image is an mc.so, and the harness
-// (host/moddable/sim-device.ts) is the bootloader that relaunches mcsim as the boot record says.
-// The operator's tools are the real ones: `npm run ota -- keygen | sign | serve | push`.
+// The device side of the firmware in the Moddable desktop simulator, on the real runtime.
+// - Over-the-air update end to end, with the firmware's own update code (the same as the ESP32's)
+//   over the simulator's embedded:update and ESP-IDF functions (boards/sim/esp-idf-sim.c): slots are
+//   files, an image is an mc.so, and the harness (host/moddable/sim-device.ts) is the bootloader that
+//   relaunches mcsim as the boot record says. The operator's tools are the real ones:
+//   `npm run ota -- keygen | sign | serve | push`.
+// - The date from SNTP (the SDK's sntp module) against a local server: "ts":null until it answers.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -13,20 +15,26 @@ import { buildForSimulator, type ModdableSdk } from '../../host/moddable/sdk';
 import { SimulatedDevice, type DeviceRun } from '../../host/moddable/sim-device';
 import { freePort, startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { decode, testClient, type TestClient } from '../support/test-client';
+import { startSntpServer, type SntpServer } from '../support/sntp-server';
 import { moddableSdkForTests } from './moddable-sdk';
 
 const run = promisify(execFile);
 const tsx = 'node_modules/.bin/tsx';
 const sdk: ModdableSdk | undefined = await moddableSdkForTests();
-const work = mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-ota-'));
+const work = mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-device-'));
 const images = path.join(work, 'images');
 const ID = 'simota';
 const SELF_TEST_S = 20;
+const TIME_ID = 'simtime';
+/** The date the SNTP server gives: far from this computer's, so the firmware cannot have it from elsewhere. */
+const SNTP_EPOCH_MS = Date.UTC(2031, 4, 4, 12, 0, 0);
 
-describe.skipIf(!sdk)('over-the-air update in the desktop simulator', () => {
+describe.skipIf(!sdk)('the firmware\'s device side in the desktop simulator: updates and the date', () => {
   let broker: Mosquitto;
   let server: ChildProcess;
   let ground: TestClient;
+  let sntp: SntpServer;
+  let timeImage: string;
   const devices: DeviceRun[] = [];
   const manifests: Record<string, string> = {};
 
@@ -53,19 +61,24 @@ describe.skipIf(!sdk)('over-the-air update in the desktop simulator', () => {
       await run(tsx, ['host/ota/cli.ts', 'sign', image, '--version', version, '--board', 'sim', '--url', `http://127.0.0.1:${imagePort}/altimeter-${version}.so`, '--key', path.join(work, 'ota-private.pem')]);
       manifests[version] = `${image}.manifest.json`;
     }
+    // The same build asks a local SNTP server for the date, which ignores its first two requests.
+    sntp = await startSntpServer(SNTP_EPOCH_MS, { ignoreFirst: 2 });
+    timeImage = path.join(images, 'altimeter-time.so');
+    copyFileSync(await buildForSimulator(sdk!, out, { deviceId: TIME_ID, brokerPort: broker.port, firmwareVersion: '0.1.0', sntpServers: sntp.address }), timeImage);
     // 1 MB/s, as over a field link. (The simulator's own socket reads about 50 KB/s, so a 4 MB image
     // takes a minute and a half anyway: time enough to cut the power in the middle.)
     server = spawn(tsx, ['host/ota/cli.ts', 'serve', images, '--port', String(imagePort), '--rate', '1024'], { stdio: 'ignore' });
     ground = testClient(broker.port);
     ground.client.connect();
     await ground.next('connect');
-    ground.client.subscribe(`${ID}/#`, 1);
+    ground.client.subscribe([{ filter: `${ID}/#`, qos: 1 }, { filter: `${TIME_ID}/#`, qos: 1 }]);
     await ground.next('subscribed');
   }, 3_600_000); // a cold simulator build on a loaded machine
 
   afterAll(async () => {
     for (const device of devices) await device.off();
     server?.kill('SIGINT');
+    await sntp?.close();
     ground?.client.end();
     await broker?.close();
     rmSync(work, { recursive: true, force: true });
@@ -145,4 +158,25 @@ describe.skipIf(!sdk)('over-the-air update in the desktop simulator', () => {
     expect(pushed.stdout).toContain(`${ID}/ota: updated to 0.2.0`);
     expect(device.read()).toMatchObject({ running: 1, states: ['none', 'valid'] });
   }, 1_200_000);
+
+  it('publishes "ts":null with the uptime until SNTP answers, then the date SNTP gave', async () => {
+    const device = SimulatedDevice.flash(path.join(work, 'flash-time'), timeImage);
+    const sim = device.powerOn(sdk!, { headless: true });
+    devices.push(sim);
+    const telemetry = () => ground.messages.filter((m) => m.topic === `${TIME_ID}/telemetry`).map((m) => JSON.parse(decode(m.payload)));
+    await until(() => telemetry().some((t) => t.ts !== null), 'a dated reading', 120_000);
+    const readings = telemetry();
+    const first = readings.findIndex((t) => t.ts !== null);
+    expect(first).toBeGreaterThan(2); // the server ignored two requests, five seconds apart
+    for (const early of readings.slice(0, first)) {
+      expect(early.ts).toBeNull();
+      expect(early.upMs).toBeGreaterThan(0);
+    }
+    expect(readings[first].ts).toBeGreaterThanOrEqual(SNTP_EPOCH_MS);
+    expect(readings[first].ts).toBeLessThan(SNTP_EPOCH_MS + 120_000);
+    expect(readings[first]).not.toHaveProperty('upMs');
+    expect(sim.traces.some((line) => /^time: 2031-05-04T12:0\d:\d\d\.000Z from 127\./.test(line))).toBe(true);
+    expect(sntp.requests).toBeGreaterThanOrEqual(3);
+    await sim.off();
+  }, 600_000);
 });
