@@ -12,7 +12,7 @@
 // figures are given as slot counts and as ESP32 bytes (×16). Chunks (strings, buffers, byte code)
 // have the same size on both, give or take alignment.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -47,6 +47,7 @@ interface Sample {
 /** The XS creation line (-c chunk,…,stack,keys…) mcconfig generates for a platform. */
 async function creationLine(sdk: Awaited<ReturnType<typeof locateModdableSdk>>, platform: 'esp32' | 'lin', outDir: string): Promise<string> {
   const manifest = path.join(projectRoot, 'manifest.json');
+  mkdirSync(outDir, { recursive: true });
   await run('mcconfig', ['-d', '-p', platform, '-o', outDir, manifest], { env: sdk.env, cwd: projectRoot, maxBuffer: 64 * 1024 * 1024 });
   const makefile = readFileSync(path.join(outDir, platform === 'lin' ? 'tmp/lin/mc/debug' : 'tmp/esp32/debug', appName(), 'makefile'), 'utf8');
   const line = /^CREATION = (.*)$/m.exec(makefile)?.[1];
