@@ -13,9 +13,9 @@ import {
   buildForSimulator,
   locateModdableSdk,
   projectRoot,
-  startSimulator,
   type BuildConfig,
 } from './sdk';
+import { SimulatedDevice } from './sim-device';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -35,19 +35,21 @@ async function sim(args: string[]): Promise<number> {
   const sdk = await locateModdableSdk(log);
   log(`building for the desktop simulator with the SDK in ${sdk.dir}…`);
   const mcSo = await buildForSimulator(sdk, path.join(projectRoot, 'build/sim'), config);
-  const simulator = startSimulator(sdk, mcSo);
+  // A simulated device: the image flashed into slot 0 of build/sim-flash (its store survives between
+  // runs, as NVS does), and mcsim started again whenever the firmware restarts itself (reboot, update).
+  const device = SimulatedDevice.flash(path.join(projectRoot, 'build/sim-flash'), mcSo);
+  const run = device.powerOn(sdk);
   log(`running ${mcSo}${process.env.DISPLAY ? '' : ' headless (no $DISPLAY)'}; Ctrl-C stops it`);
   let printed = 0;
   const pump = setInterval(() => {
-    while (printed < simulator.traces.length) process.stdout.write(`${simulator.traces[printed++]}\n`);
+    while (printed < run.traces.length) process.stdout.write(`${run.traces[printed++]}\n`);
   }, 100);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
-    simulator.child.once('exit', () => resolve());
   });
   clearInterval(pump);
-  await simulator.stop();
+  await run.off();
   return 0;
 }
 
