@@ -1,19 +1,97 @@
-// An Aedes broker inside this process, on a loopback port. It can "disappear" (the listener closes
-// and every connection is cut) and come back on the same port with its sessions intact, which is
-// how `npm start -- --scenario outage` shows the node's backlog arrive.
+// An Aedes broker inside this process, on a loopback port, enforcing the fleet's access policy
+// (host/broker/policy.ts) exactly as the shipped Mosquitto configuration does:
+//   CONNECT    only an account's own password logs in (CONNACK 5 otherwise, as Mosquitto answers);
+//              the client's id becomes its username (Mosquitto: use_username_as_clientid), so no
+//              client can take over another's session
+//   PUBLISH    a topic the account may not write is acknowledged and dropped, as Mosquitto does
+//              (MQTT-3.3.5-2 allows that or closing the connection; closing would make a client
+//              resend the same refused message after every reconnect)
+//   SUBSCRIBE  a filter that can match nothing the account may read is refused in the SUBACK (0x80)
+//   delivery   every message, retained or queued ones too, goes only to accounts that may read it
+// It can also "disappear" (the listener closes and every connection is cut) and come back on the same
+// port with its sessions intact, which is how `npm start -- --scenario outage` shows the backlog arrive.
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { mayPublish, mayReceive, maySubscribe, rulesFor, type Account, type AclRule, type Principal } from './broker/policy';
+
+export interface Refusal {
+  kind: 'login' | 'publish' | 'subscribe';
+  /** The username the client gave (absent for an anonymous client); never a password. */
+  username?: string;
+  topic?: string;
+  reason: string;
+}
+
+export interface BrokerAccess {
+  /** The device ids whose topics the ground parties may reach. */
+  fleet: string[];
+  accounts: Account[];
+  /** Told of every refusal, for the live view and the tests. */
+  onRefused?: (refusal: Refusal) => void;
+}
 
 export interface EmbeddedBroker {
   port: number;
   url: string;
+  /** The accounts that log in here (generated per run by `npm start`). */
+  accounts: readonly Account[];
   goDown(): Promise<void>;
   comeBack(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startEmbeddedBroker(port = 0): Promise<EmbeddedBroker> {
-  const aedes = await Aedes.createBroker();
+/** Where a refused publish goes: no rule of anyone starts with `$`, so nothing can receive it. */
+const SINK_TOPIC = '$refused';
+
+const digest = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest();
+
+export async function startEmbeddedBroker(options: { access: BrokerAccess; port?: number }): Promise<EmbeddedBroker> {
+  const { fleet, accounts, onRefused = () => {} } = options.access;
+  const byUsername = new Map(accounts.map((account) => [account.username, account]));
+  const granted = new WeakMap<Client, { principal: Principal; rules: AclRule[] }>();
+  const refuseLogin = (username: string | undefined, reason: string): AuthenticateError => {
+    onRefused({ kind: 'login', ...(username === undefined ? {} : { username }), reason });
+    return Object.assign(new Error(reason), { returnCode: 5 as AuthenticateError['returnCode'] });
+  };
+
+  const aedes = await Aedes.createBroker({
+    authenticate(client, username, password, done) {
+      const account = username === undefined ? undefined : byUsername.get(username);
+      // Compare digests: equal lengths for timingSafeEqual, and no early exit on the first wrong byte.
+      if (!account || !password || !timingSafeEqual(digest(password), digest(account.password))) {
+        done(refuseLogin(username, username === undefined ? 'no username' : account ? 'wrong password' : 'unknown user'), false);
+        return;
+      }
+      granted.set(client, { principal: account, rules: rulesFor(account, fleet) });
+      // The session is the account's, whatever id the client asked for (see policy.ts, "Client ids").
+      (client as { id: string }).id = account.username;
+      done(null, true);
+    },
+    authorizePublish(client, packet, done) {
+      const rules = client ? granted.get(client)?.rules : undefined;
+      if (!rules || !mayPublish(rules, packet.topic)) {
+        onRefused({ kind: 'publish', ...(client ? { username: client.id } : {}), topic: packet.topic, reason: 'not allowed to publish there' });
+        packet.topic = SINK_TOPIC;
+        packet.retain = false;
+      }
+      done(null);
+    },
+    authorizeSubscribe(client, subscription, done) {
+      const rules = granted.get(client)?.rules;
+      if (rules && maySubscribe(rules, subscription.topic)) {
+        done(null, subscription);
+        return;
+      }
+      onRefused({ kind: 'subscribe', username: client.id, topic: subscription.topic, reason: 'nothing there it may receive' });
+      done(null, null);
+    },
+    authorizeForward(client, packet) {
+      const rules = granted.get(client)?.rules;
+      return rules && mayReceive(rules, packet.topic) ? packet : null;
+    },
+  });
+
   const sockets = new Set<Socket>();
   let server: Server | undefined;
   const listen = (onPort: number) =>
@@ -27,7 +105,7 @@ export async function startEmbeddedBroker(port = 0): Promise<EmbeddedBroker> {
       s.listen(onPort, '127.0.0.1', () => resolve((s.address() as { port: number }).port));
       server = s;
     });
-  const actualPort = await listen(port);
+  const actualPort = await listen(options.port ?? 0);
   const goDown = () =>
     new Promise<void>((resolve) => {
       for (const socket of sockets) socket.destroy();
@@ -38,6 +116,7 @@ export async function startEmbeddedBroker(port = 0): Promise<EmbeddedBroker> {
   return {
     port: actualPort,
     url: `mqtt://127.0.0.1:${actualPort}`,
+    accounts,
     goDown,
     comeBack: async () => {
       await listen(actualPort);

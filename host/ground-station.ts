@@ -1,10 +1,14 @@
-// The people on the ground, as separate MQTT clients: crew, air traffic control and maritime patrol
-// subscribe to everything the node publishes; the news station only to emergencies.
-import { MqttClient } from '../src/mqtt/client';
+// The people on the ground, as separate MQTT clients, each logged in with its own account: crew, air
+// traffic control and maritime patrol subscribe to everything the node publishes; the news station
+// only to emergencies. At start the news station also tries the altitude: the broker's answer (and
+// the fact that nothing of it ever arrives) is what shows the flight is private.
+import { MqttClient, utf8Payload } from '../src/mqtt/client';
 import type { IncomingMessage } from '../src/mqtt/session';
 import type { Clock, StreamSocketFactory, TlsOptions } from '../src/ports';
+import { GROUND_ROLES, ROLE_NAMES, type Account, type GroundRole } from './broker/policy';
 
 export interface Subscriber {
+  role: GroundRole;
   name: string;
   filter: string;
   client: MqttClient;
@@ -19,37 +23,53 @@ export interface GroundStationOptions {
   tls?: TlsOptions;
   socket: StreamSocketFactory;
   clock: Clock;
+  /** Each party's account; a party without one connects anonymously (an open broker). */
+  accounts?: Partial<Record<GroundRole, Account>>;
   onMessage: (subscriber: Subscriber, message: IncomingMessage) => void;
+  /** The broker's answer to the news station's try at a topic it is not meant to read. */
+  onProbe?: (subscriber: Subscriber, filter: string, granted: boolean) => void;
 }
 
-const PARTIES: [name: string, suffix: string][] = [
-  ['crew', '#'],
-  ['air traffic control', '#'],
-  ['maritime patrol', '#'],
-  ['news station', 'emergency'],
-];
+const FILTERS: Record<GroundRole, string> = {
+  crew: '#',
+  'air-traffic-control': '#',
+  'maritime-patrol': '#',
+  'news-station': 'emergency',
+};
 
 export function startGroundStation(options: GroundStationOptions): Subscriber[] {
-  return PARTIES.map(([name, suffix]) => {
+  return GROUND_ROLES.map((role) => {
+    const account = options.accounts?.[role];
+    const name = ROLE_NAMES[role];
     const client = new MqttClient(
       {
         host: options.host,
         port: options.port,
         tls: options.tls,
+        // A secured broker makes the client id the username anyway; say so from the start.
+        clientId: account?.username ?? `${options.deviceId}-${role}`,
+        username: account?.username,
+        password: account ? utf8Payload(account.password) : undefined,
         // Persistent sessions: what the node sends while a subscriber is cut off waits at the broker.
-        clientId: `${options.deviceId}-${name.replace(/ /g, '-')}`,
         cleanSession: false,
         reconnect: { minDelayMs: 500, maxDelayMs: 5000 },
       },
       { socket: options.socket, clock: options.clock },
     );
-    const subscriber: Subscriber = { name, filter: `${options.deviceId}/${suffix}`, client, count: 0, last: undefined };
+    const subscriber: Subscriber = { role, name, filter: `${options.deviceId}/${FILTERS[role]}`, client, count: 0, last: undefined };
     client.on('message', (message) => {
       subscriber.count++;
       subscriber.last = message;
       options.onMessage(subscriber, message);
     });
     client.subscribe(subscriber.filter, 1);
+    if (role === 'news-station') {
+      const probe = `${options.deviceId}/altitude`;
+      const token = client.subscribe(probe, 1);
+      client.on('subscribed', (t, granted) => {
+        if (t === token) options.onProbe?.(subscriber, probe, granted[0] !== 0x80);
+      });
+    }
     client.connect();
     return subscriber;
   });

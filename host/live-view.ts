@@ -1,6 +1,12 @@
 // What `npm start` shows: on a terminal, one screen redrawn in place (the flight, an altitude trace,
 // what each party on the ground has received, the last events); piped, a line every 30 simulated
 // seconds; with --json, one JSON line per message received, for scripts.
+//
+// The screen is cleared once; each frame then moves the cursor home and overwrites the lines in
+// place, clearing only what is left of each line and below the last, so a frame never shows a
+// blank screen (no flicker). The cursor is hidden while drawing and shown again whatever way the
+// process ends: close(), process.exit(), or an uncaught exception (the 'exit' event runs for all).
+import { writeSync } from 'node:fs';
 import type { AltitudeReading } from '../src/sensor/altimeter';
 import type { IncomingMessage } from '../src/mqtt/session';
 import type { Subscriber } from './ground-station';
@@ -8,6 +14,12 @@ import type { Subscriber } from './ground-station';
 export type ViewMode = 'screen' | 'lines' | 'json';
 
 const BARS = '▁▂▃▄▅▆▇█';
+const CLEAR_SCREEN = '\x1b[2J';
+const HOME = '\x1b[H';
+const CLEAR_LINE_END = '\x1b[K';
+const CLEAR_BELOW = '\x1b[J';
+const HIDE_CURSOR = '\x1b[?25l';
+const SHOW_CURSOR = '\x1b[?25h';
 const TRACE_POINTS = 60;
 
 const clockText = (ms: number) => {
@@ -28,8 +40,12 @@ export class LiveView {
   #outbox = { size: 0, dropped: 0 };
   #broker = 'starting';
   readonly #events: string[] = [];
+  readonly #breaches = new Set<string>();
+  readonly #probes = new Map<Subscriber, string>();
   #subscribers: Subscriber[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #cursorHidden = false;
+  readonly #showCursor = () => this.#restoreCursor();
 
   constructor(mode: ViewMode, header: string, startMs: number, traceEveryMs: number) {
     this.mode = mode;
@@ -37,7 +53,9 @@ export class LiveView {
     this.#startMs = startMs;
     this.#traceEveryMs = traceEveryMs;
     if (mode === 'screen') {
-      process.stdout.write('\x1b[?25l'); // hide the cursor while we redraw
+      process.stdout.write(`${CLEAR_SCREEN}${HIDE_CURSOR}`);
+      this.#cursorHidden = true;
+      process.on('exit', this.#showCursor);
       this.#timer = setInterval(() => this.#draw(), 200);
     }
   }
@@ -85,12 +103,27 @@ export class LiveView {
       process.stdout.write(`${JSON.stringify({ subscriber: subscriber.name, topic: message.topic, retain: message.retain, payload })}\n`);
       return;
     }
-    if (message.topic.endsWith('/emergency') && subscriber.name === 'news station') {
+    if (subscriber.role === 'news-station' && !message.topic.endsWith('/emergency')) {
+      // Only an open broker (no access policy) lets this happen: say so loudly, once per topic.
+      if (!this.#breaches.has(message.topic)) this.event(`PRIVACY BREACH: the news station received ${message.topic}; this broker does not enforce the access policy`);
+      this.#breaches.add(message.topic);
+    } else if (message.topic.endsWith('/emergency') && subscriber.role === 'news-station') {
       const e = JSON.parse(text) as { kind: string; active: boolean; msg: string };
       this.event(`${e.active ? 'EMERGENCY' : 'cleared'} ${e.kind}: ${e.msg} (news station notified)`);
-    } else if (message.topic.endsWith('/reply') && subscriber.name === 'crew') {
+    } else if (message.topic.endsWith('/reply') && subscriber.role === 'crew') {
       this.event(`reply to the crew: ${text}`);
     }
+  }
+
+  /** The broker's answer to the news station's try at a topic it may not read. */
+  probe(subscriber: Subscriber, filter: string, granted: boolean): void {
+    this.#probes.set(subscriber, `${filter}: ${granted ? 'granted, filtered' : 'REFUSED'}`);
+    if (this.mode === 'json') return;
+    this.event(
+      granted
+        ? `${subscriber.name} subscribed to ${filter}: the broker grants any subscription and filters each message (Mosquitto does); nothing of it may arrive`
+        : `${subscriber.name} tried ${filter}: refused by the broker (it may read emergencies only)`,
+    );
   }
 
   #statusLine(): string {
@@ -118,7 +151,8 @@ export class LiveView {
       '',
       ...this.#subscribers.map((s) => {
         const last = s.last ? `${s.last.topic}: ${new TextDecoder().decode(s.last.payload).slice(0, 70)}` : '';
-        return `${s.name.padEnd(20)} ${String(s.count).padStart(6)} msgs   ${last}`;
+        const probe = this.#probes.get(s);
+        return `${s.name.padEnd(20)} ${String(s.count).padStart(6)} msgs   ${probe ? `[tried ${probe}]  ` : ''}${last}`;
       }),
       '',
       'events:',
@@ -126,14 +160,23 @@ export class LiveView {
       '',
       'Ctrl-C stops the node (it publishes "offline"), the ground station and the broker.',
     ];
-    process.stdout.write(`\x1b[H\x1b[2J${lines.map((l) => l.slice(0, process.stdout.columns || 120)).join('\n')}\n`);
+    const width = process.stdout.columns || 120;
+    process.stdout.write(`${HOME}${lines.map((l) => `${l.slice(0, width)}${CLEAR_LINE_END}`).join('\n')}\n${CLEAR_BELOW}`);
+  }
+
+  /** Synchronous, so it still reaches the terminal from an 'exit' handler. */
+  #restoreCursor(): void {
+    if (!this.#cursorHidden) return;
+    this.#cursorHidden = false;
+    process.off('exit', this.#showCursor);
+    writeSync(process.stdout.fd, SHOW_CURSOR);
   }
 
   close(): void {
     if (this.#timer) clearInterval(this.#timer);
     if (this.mode === 'screen') {
       this.#draw();
-      process.stdout.write('\x1b[?25h');
+      this.#restoreCursor();
     }
   }
 }

@@ -1,44 +1,68 @@
 // npm start — the whole system on one computer: an embedded broker (or --broker), the sensor node on
-// the Node adapters flying a simulated balloon, and the people on the ground as separate MQTT clients.
+// the Node adapters flying a simulated balloon (or, with --device sim, the real firmware in the
+// Moddable desktop simulator), and the people on the ground as separate MQTT clients.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { SensorNode } from '../src/app/node';
 import { DEFAULT_CONFIG } from '../src/app/config';
 import { nodeClock, scaledClock } from '../src/platform/node/clock';
 import { JsonFileStore } from '../src/platform/node/file-store';
 import { nodeSocketFactory } from '../src/platform/node/socket';
 import { HostFlash } from '../src/platform/node/host-flash';
+import { FileFlash } from '../src/platform/node/file-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
 import { verifyP256Signature } from '../src/ota/p256';
-import { FLIGHT_SCENARIOS, SimulatedBarometer, type FlightScenario } from '../src/sensor/simulated';
-import { startEmbeddedBroker, type EmbeddedBroker } from './embedded-broker';
-import { startGroundStation } from './ground-station';
+import { isDeviceId } from '../src/app/topics';
+import { FlightFileError, parseFlightCsv, RecordedFlight } from '../src/sim/recorded-flight';
+import { flyScenario, isScenarioName, SCENARIO_NAMES, SCENARIO_SUMMARIES, type ScenarioName } from '../src/sim/scenarios';
+import { SimulatedBarometer } from '../src/sim/simulated-barometer';
+import { accountFor, generateAccounts, readCredentials, type Credentials } from './broker/accounts';
+import { GROUND_ROLES, type Account, type GroundRole } from './broker/policy';
+import { startEmbeddedBroker, type EmbeddedBroker, type Refusal } from './embedded-broker';
+import { startGroundStation, type Subscriber } from './ground-station';
 import { LiveView } from './live-view';
+import { startSimDevice, type SimDevice } from './devices/sim-device';
+import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from './command-line';
 
-const HELP = `npm start -- [options]
+const HELP = `usage: npm start -- [options]
 
 Runs the balloon altimeter system on this computer: a broker, the sensor node flying a simulated
 balloon, and four subscribers (crew, air traffic control and maritime patrol on <id>/#, the news
-station on <id>/emergency), showing what each receives.
+station on <id>/emergency), showing what each receives. The embedded broker enforces the access
+policy with accounts made for the run; the news station also tries <id>/altitude and is refused.
 
+  --device KIND     node: the core on Node's adapters, in this process (default)
+                    sim:  the real firmware, built with the Moddable SDK and running in its desktop
+                          simulator (mcsim), with a pane to fly the balloon and a status screen;
+                          in real time; headless under Xvfb when there is no $DISPLAY
   --broker URL      use this broker (mqtt://host:port or mqtts://host:port) instead of an embedded one
+  --credentials FILE  log in to --broker with the accounts in FILE: parties.json from
+                    \`npm run broker -- config\` (the node and every party), or {"username","password"}
+                    (the node only)
+  --username NAME   log the node in to --broker as NAME ...
+  --password TEXT   ... with this password (visible to other users in the process list: prefer
+                    --credentials)
   --id NAME         device id, the first level of every topic (default sensor1)
-  --scenario NAME   normal | crash | sensor-fault | outage   (default normal)
-                    outage: a normal flight during which the broker disappears for two minutes
-  --speed N         simulated time runs N times faster than real time (default 10)
+  --scenario NAME   the flight (default normal), from a physical model of the balloon:
+${SCENARIO_NAMES.map((name) => `                      ${name.padEnd(20)}${SCENARIO_SUMMARIES[name]}`).join('\n')}
+                      outage              the normal flight; the broker is down from 2:00 to 4:00
+                      manual              (--device sim) on the ground until you fly it from the pane
+  --seed N          seed of the flight's wind and the sensor's noise (default 1): the same seed
+                    flies the same flight
+  --flight FILE     replay a recorded flight instead: CSV with a header row t_s,altitude_m and
+                    optionally temperature_c (seconds from the start, metres above the launch site);
+                    interpolated, measured by the same simulated chip; the last altitude holds
+  --speed N         simulated time runs N times faster than real time (default 10; --device node only)
   --duration S      stop by itself after S wall-clock seconds, as Ctrl-C would
   --json            print one JSON line per message received, nothing else
   --ota-key HEX     accept over-the-air updates signed with this P-256 public key (npm run ota -- keygen);
                     the simulated device then keeps two firmware slots under its state directory
-  --state DIR       keep the node's settings and firmware slots here across runs (default: a fresh
-                    temporary directory, removed at exit)
+  --state DIR       keep the node's settings, its outbox log and firmware slots here across runs
+                    (default: a fresh temporary directory, removed at exit)
   --help            this text
 `;
-
-class UsageError extends Error {}
 
 /** The version in package.json: the firmware version of a fresh simulated device. */
 function packageVersion(): string {
@@ -46,36 +70,51 @@ function packageVersion(): string {
 }
 
 function parse() {
-  try {
-    return parseArgs({
-      options: {
-        broker: { type: 'string' },
-        id: { type: 'string', default: 'sensor1' },
-        scenario: { type: 'string', default: 'normal' },
-        speed: { type: 'string', default: '10' },
-        duration: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        'ota-key': { type: 'string' },
-        state: { type: 'string' },
-        help: { type: 'boolean', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandLine({
+    options: {
+      device: { type: 'string', default: 'node' },
+      broker: { type: 'string' },
+      id: { type: 'string', default: 'sensor1' },
+      scenario: { type: 'string' },
+      seed: { type: 'string', default: '1' },
+      flight: { type: 'string' },
+      speed: { type: 'string' },
+      duration: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'ota-key': { type: 'string' },
+      credentials: { type: 'string' },
+      username: { type: 'string' },
+      password: { type: 'string' },
+      state: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
 }
 
 function options() {
   const { values } = parse();
-  const scenario = values.scenario!;
-  if (scenario !== 'outage' && !FLIGHT_SCENARIOS.includes(scenario as FlightScenario)) {
-    throw new UsageError(`unknown scenario "${scenario}": choose normal, crash, sensor-fault or outage`);
+  const device = values.device!;
+  if (device !== 'node' && device !== 'sim') throw new UsageError(`--device must be node or sim, not "${device}"`);
+  const scenario = values.scenario ?? 'normal';
+  if (scenario === 'manual' && device !== 'sim') throw new UsageError('the manual scenario is flown from the simulator pane: add --device sim');
+  if (scenario !== 'outage' && scenario !== 'manual' && !isScenarioName(scenario)) {
+    throw new UsageError(`unknown scenario "${scenario}": choose ${SCENARIO_NAMES.join(', ')} or outage (or manual with --device sim)`);
   }
-  const speed = Number(values.speed);
+  if (device === 'sim') {
+    // The firmware keeps its own time, has no firmware slots, and flies the model's flights.
+    if (values.speed !== undefined) throw new UsageError('--speed needs --device node: the firmware in the simulator runs in real time');
+    if (values['ota-key'] !== undefined) throw new UsageError('--ota-key needs --device node: the desktop simulator has no firmware slots to update');
+    if (values.state !== undefined) throw new UsageError('--state needs --device node: the firmware in the simulator keeps its settings in its own preferences');
+    if (values.flight !== undefined) throw new UsageError('--flight needs --device node: the firmware in the simulator flies the named scenarios (or manual) only');
+  }
+  if (values.flight !== undefined && values.scenario !== undefined) throw new UsageError('give --scenario or --flight, not both: a replayed flight is its own scenario');
+  const seed = Number(values.seed);
+  if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, not "${values.seed}"`);
+  const speed = Number(values.speed ?? (device === 'sim' ? '1' : '10'));
   if (!(speed > 0 && speed <= 1000)) throw new UsageError(`--speed must be a number from 0 (exclusive) to 1000, not "${values.speed}"`);
   const duration = values.duration === undefined ? undefined : Number(values.duration);
   if (duration !== undefined && !(duration > 0)) throw new UsageError(`--duration must be a number of seconds above 0, not "${values.duration}"`);
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(values.id!)) throw new UsageError(`--id must be 1 to 32 letters, digits, "_" or "-", not "${values.id}"`);
+  if (!isDeviceId(values.id!)) throw new UsageError(`--id must be 1 to 32 letters, digits, "_" or "-", not "${values.id}"`);
   let broker: { host: string; port: number; tls: boolean } | undefined;
   if (values.broker) {
     const match = /^(mqtts?):\/\/([^:/]+)(?::(\d+))?\/?$/.exec(values.broker);
@@ -83,31 +122,78 @@ function options() {
     broker = { host: match[2], port: Number(match[3] ?? (match[1] === 'mqtts' ? 8883 : 1883)), tls: match[1] === 'mqtts' };
   }
   if (scenario === 'outage' && broker) throw new UsageError('the outage scenario needs the embedded broker (it switches it off and on): drop --broker');
+  if ((values.username === undefined) !== (values.password === undefined)) throw new UsageError('--username and --password go together');
+  if (values.credentials !== undefined && values.username !== undefined) throw new UsageError('give --credentials or --username/--password, not both');
+  if ((values.credentials !== undefined || values.username !== undefined) && !broker) {
+    throw new UsageError('--credentials, --username and --password go with --broker: the embedded broker makes its own accounts for each run');
+  }
   const otaKey = values['ota-key'];
   if (otaKey !== undefined && !/^04[0-9a-f]{128}$/.test(otaKey)) throw new UsageError('--ota-key must be an uncompressed P-256 public key: 130 hex digits starting 04 (ota-public.hex)');
-  return { help: values.help!, json: values.json!, id: values.id!, scenario, speed, duration, broker, otaKey, state: values.state };
+  return {
+    json: values.json!, device, id: values.id!, scenario, seed, flightFile: values.flight, speed, duration, broker, otaKey, state: values.state,
+    credentialsFile: values.credentials,
+    login: values.username === undefined ? undefined : { username: values.username, password: values.password! },
+  };
 }
 
-async function main(): Promise<void> {
-  const opts = options();
-  if (opts.help) {
-    process.stdout.write(HELP);
-    return;
+/** Who logs in as what: the embedded broker's accounts for this run, or the ones the user gave for --broker. */
+function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | undefined): { device?: Credentials; ground: Partial<Record<GroundRole, Account>> } {
+  if (embeddedAccounts) {
+    const ground: Partial<Record<GroundRole, Account>> = {};
+    for (const role of GROUND_ROLES) ground[role] = accountFor({ accounts: embeddedAccounts }, role);
+    const device = accountFor({ accounts: embeddedAccounts }, 'device', opts.id)!;
+    return { device: { username: device.username, password: device.password }, ground };
   }
-  const embedded: EmbeddedBroker | undefined = opts.broker ? undefined : await startEmbeddedBroker();
+  if (opts.credentialsFile) {
+    try {
+      return readCredentials(opts.credentialsFile, opts.id);
+    } catch (error) {
+      throw new UsageError(`--credentials: ${(error as Error).message}`);
+    }
+  }
+  return { device: opts.login, ground: {} };
+}
+
+async function main(): Promise<number | void> {
+  if (wantsHelp(process.argv.slice(2))) return printHelp(HELP);
+  const opts = options();
+  // A recorded flight is read, and refused with the line and column of its first problem, before anything starts.
+  const recording = opts.flightFile === undefined ? undefined : readFlightFile(opts.flightFile);
+  // Two seats per party: the terminal ground station takes the first; another screen (a browser, an
+  // update push) may log in on the second without cutting the first off.
+  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id], 2);
+  const who = logins(opts, embeddedAccounts);
+  const refusals: Refusal[] = []; // the view exists only once the broker runs
+  let onRefused = (refusal: Refusal) => void refusals.push(refusal);
+  const embedded: EmbeddedBroker | undefined = embeddedAccounts
+    ? await startEmbeddedBroker({ access: { fleet: [opts.id], accounts: embeddedAccounts, onRefused: (r) => onRefused(r) } })
+    : undefined;
   const broker = opts.broker ?? { host: '127.0.0.1', port: embedded!.port, tls: false };
   const url = `${broker.tls ? 'mqtts' : 'mqtt'}://${broker.host}:${broker.port}`;
-  const flightScenario: FlightScenario = opts.scenario === 'outage' ? 'normal' : (opts.scenario as FlightScenario);
   const clock = scaledClock(opts.speed);
   const startMs = clock.now();
   const mode = opts.json ? 'json' : process.stdout.isTTY ? 'screen' : 'lines';
-  const view = new LiveView(mode, `Balloon altimeter ${opts.id} — scenario ${opts.scenario} — ${opts.speed}× — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
-  view.broker(embedded ? 'up (embedded)' : `external ${url}`);
+  const flying = opts.flightFile === undefined ? `scenario ${opts.scenario} (seed ${opts.seed})` : `replay of ${opts.flightFile}`;
+  let simDevice: SimDevice | undefined;
+  const device = opts.device === 'sim' ? 'firmware in mcsim' : `${opts.speed}×`;
+  const view = new LiveView(mode, `Balloon altimeter ${opts.id} — ${flying} — ${device} — broker ${url}${embedded ? ' (embedded Aedes)' : ''}`, startMs, 10_000 * Math.max(1, opts.speed / 10));
+  view.broker(embedded ? 'up (embedded, logins and the access policy enforced)' : `external ${url}`);
+  // Subscriptions are shown by the news station's probe; logins and publishes refused here.
+  onRefused = (r) => {
+    if (r.kind !== 'subscribe') view.event(`broker refused ${r.kind === 'login' ? `a login${r.username ? ` as ${r.username}` : ''}` : `${r.username}'s publish to ${r.topic}`}: ${r.reason}`);
+  };
+  for (const r of refusals) onRefused(r);
 
   const storeDir = opts.state ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
   const store = new JsonFileStore(path.join(storeDir, `${opts.id}.json`));
   const flash = new HostFlash(path.join(storeDir, 'flash'), packageVersion());
-  const barometer = new SimulatedBarometer({ clock, scenario: flightScenario, startMs });
+  // The outbox's log: what a power loss must not take is written here before it is published.
+  const outboxFlash = new FileFlash(path.join(storeDir, `${opts.id}-outbox.bin`));
+  // The flight the simulated chip measures: a named flight of the physical model, or the recording.
+  const flight = recording
+    ? new RecordedFlight(recording, startMs)
+    : flyScenario(opts.scenario === 'outage' || opts.scenario === 'manual' ? 'normal' : (opts.scenario as ScenarioName), clock, { seed: opts.seed, startMs }).flight;
+  const barometer = new SimulatedBarometer({ clock, flight, seed: opts.seed });
   let node: SensorNode;
   // A restart of the simulated device: the node stops, the "bootloader" picks the image, a new node starts.
   const restart = (resetReason: string) => {
@@ -148,7 +234,6 @@ async function main(): Promise<void> {
           clock: nodeClock,
           store,
           reboot: () => {
-            node.saveState();
             view.event('rebooting into the new firmware');
             restart('ota');
           },
@@ -157,11 +242,12 @@ async function main(): Promise<void> {
   const startNode = (resetReason: string) => {
     const firmwareVersion = flash.runningVersion;
     node = new SensorNode({
-      broker: { host: broker.host, port: broker.port, tls: broker.tls ? {} : undefined },
+      broker: { host: broker.host, port: broker.port, tls: broker.tls ? {} : undefined, ...who.device },
       clock,
       networkClock: nodeClock,
       socket: nodeSocketFactory,
       store,
+      outboxFlash,
       openBarometer: () => barometer,
       system: {
         firmwareVersion,
@@ -175,19 +261,28 @@ async function main(): Promise<void> {
       ota: updaterFor(firmwareVersion),
       defaults: { ...DEFAULT_CONFIG, deviceId: opts.id },
       log: (line) => (line.startsWith('sensor fault') ? view.event(`node: ${line}`) : undefined),
-      onReading: (reading) => view.reading(reading, barometer.flight.at(reading.timestampMs).phase, { size: node.outbox.size, dropped: node.outbox.dropped }),
+      onReading: (reading) => view.reading(reading, flight.at(reading.timestampMs).phase, { size: node.outbox.size, dropped: node.outbox.dropped }),
     });
     node.start();
   };
-  startNode('power-on');
+  if (opts.device === 'node') startNode('power-on');
 
-  const subscribers = startGroundStation({
+  let preflight = false;
+  const subscribers: Subscriber[] = startGroundStation({
     deviceId: opts.id, host: broker.host, port: broker.port, tls: broker.tls ? {} : undefined, socket: nodeSocketFactory, clock: nodeClock,
-    onMessage: (subscriber, message) => view.message(subscriber, message),
+    accounts: who.ground,
+    onMessage: (subscriber, message) => {
+      view.message(subscriber, message);
+      // The crew checks the node answers once they see it online, as they would before launch (the
+      // firmware in mcsim comes up minutes after the crew when it has to be built first).
+      if (!preflight && subscriber === subscribers[0] && message.topic === `${opts.id}/status` && new TextDecoder().decode(message.payload) === 'online') {
+        preflight = true;
+        subscriber.client.publish(`${opts.id}/cmd/ping`, '{"id":"preflight"}', 1);
+      }
+    },
+    onProbe: (subscriber, filter, granted) => view.probe(subscriber, filter, granted),
   });
   view.watch(subscribers);
-  // The crew checks the node answers, as they would before launch.
-  subscribers[0].client.on('connect', () => subscribers[0].client.publish(`${opts.id}/cmd/ping`, '{"id":"preflight"}', 1));
 
   const timers: NodeJS.Timeout[] = [];
   if (opts.scenario === 'outage' && embedded) {
@@ -201,7 +296,8 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     for (const t of timers) clearTimeout(t);
-    await node.stop(); // publishes offline (acknowledged), then DISCONNECT
+    if (opts.device === 'sim') await simDevice?.stop(); // the broker publishes the firmware's will: offline
+    else await node.stop(); // publishes offline (acknowledged), then DISCONNECT
     await new Promise((r) => setTimeout(r, 200)); // let "offline" reach the subscribers
     for (const s of subscribers) s.client.end();
     view.close();
@@ -211,10 +307,41 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
+  if (opts.device === 'sim') {
+    simDevice = await startSimDevice({
+      broker,
+      login: who.device,
+      id: opts.id,
+      scenario: opts.scenario === 'outage' ? 'normal' : opts.scenario,
+      seed: opts.seed,
+      progress: (line) => view.event(line),
+      onReading: (reading, outbox) => view.reading(reading, 'in mcsim', { size: outbox, dropped: 0 }),
+      onEvent: (line) => view.event(`firmware: ${line}`),
+      onExit: (why) => {
+        view.event(`${why}: the device is gone, stopping`);
+        void stop();
+      },
+    });
+    if (stopping) await simDevice.stop(); // stopped while it was being built
+  }
+  // The duration counts from when the device runs (the firmware is built first).
   if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
 }
 
-main().catch((error: Error) => {
-  process.stderr.write(`${error instanceof UsageError ? '' : 'error: '}${error.message}\n${error instanceof UsageError ? 'npm start -- --help lists the options\n' : ''}`);
-  process.exit(2);
-});
+/** Reads and parses a flight file; a problem is a usage error that names the file, line and column. */
+function readFlightFile(file: string) {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--flight: cannot read ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseFlightCsv(text);
+  } catch (error) {
+    if (error instanceof FlightFileError) throw new UsageError(`--flight: ${file}, ${error.message}`);
+    throw error;
+  }
+}
+
+runCommand(main, HELP);

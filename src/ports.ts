@@ -26,6 +26,10 @@ export interface TlsOptions {
   ca?: string;
   /** Name to verify in the broker's certificate (defaults to the host). */
   serverName?: string;
+  /** A client certificate to present (PEM): mutual TLS, for a broker that requires one. */
+  certificate?: string;
+  /** The client certificate's private key (PEM, PKCS#8; RSA on the device: the SDK's TLS signs with RSA only). */
+  key?: string;
 }
 
 export interface StreamSocketOptions {
@@ -56,11 +60,24 @@ export type StreamSocketFactory = (options: StreamSocketOptions) => StreamSocket
 
 /** Small persistent key/value storage (Moddable Preference on the device, a JSON file on a computer). */
 export interface KeyValueStore {
-  /** Longest value `set` accepts (characters), when the store has a limit (NVS on the device does). */
-  readonly maxValueChars?: number;
   get(key: string): string | undefined;
   set(key: string, value: string): void;
   delete(key: string): void;
+}
+
+/**
+ * A flash data partition, in the shape of the Moddable SDK's `flash` module (modules/files/flash):
+ * NOR semantics, so `write` can only turn bits from 1 to 0 and only `erase` (a whole block, to all
+ * ones) turns them back. Offsets are bytes from the partition's start. Errors are thrown as the SDK
+ * throws them ("read failed", "write failed", "erase failed", "invalid").
+ */
+export interface FlashArea {
+  readonly byteLength: number;
+  /** The erase block (a sector: 4096 bytes on the ESP32). */
+  readonly blockSize: number;
+  erase(sector: number): void;
+  read(offset: number, byteLength: number): ArrayBuffer;
+  write(offset: number, byteLength: number, buffer: ArrayBuffer | Uint8Array): void;
 }
 
 /** Where diagnostics go (trace() on the device, the console on a computer). */

@@ -1,11 +1,14 @@
 // The node through what the field throws at it, on fake ports: the network link going away and
-// coming back (it reconnects at once), and a restart on a store too small for the whole outbox.
+// coming back (it reconnects at once), and a driver that throws what it should not. (Power losses:
+// power-loss.test.ts and fault-soak-xs.test.ts.)
 import { describe, expect, it } from 'vitest';
 import { SensorNode } from '../../src/app/node';
 import { DEFAULT_CONFIG } from '../../src/app/config';
 import type { Clock, NetworkLink } from '../../src/ports';
-import { SimulatedBarometer } from '../../src/sensor/simulated';
+import { flyScenario } from '../../src/sim/scenarios';
+import { BuggyBarometer } from '../fakes/buggy-barometer';
 import { MemoryStore } from '../fakes/memory-store';
+import { NorFlashChip } from '../fakes/sdk-flash';
 import { ScriptedBroker } from '../fakes/scripted-broker';
 import { VirtualClock } from '../fakes/virtual-clock';
 
@@ -42,7 +45,8 @@ describe('node and the date', () => {
       clock: deviceClock,
       socket: broker.factory,
       store: new MemoryStore(),
-      openBarometer: () => new SimulatedBarometer({ clock, scenario: 'normal' }),
+      outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
+      openBarometer: () => flyScenario('normal', clock).barometer,
       system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
       defaults: DEFAULT_CONFIG,
     });
@@ -52,7 +56,7 @@ describe('node and the date', () => {
     clock.advance(2_000);
     const telemetry = broker.published.filter((p) => p.topic === 'sensor1/telemetry').map((p) => p.payload);
     expect(telemetry.slice(0, 3).map((t) => JSON.parse(t))).toEqual([1, 2, 3].map((seq) => expect.objectContaining({ seq, ts: null, upMs: seq * 1000 })));
-    expect(Object.keys(JSON.parse(telemetry[0]))).toEqual(['seq', 'ts', 'upMs', 'alt', 'vs', 'p', 't', 'q']);
+    expect(Object.keys(JSON.parse(telemetry[0]))).toEqual(['boot', 'seq', 'ts', 'upMs', 'alt', 'vs', 'p', 't', 'q']);
     expect(JSON.parse(telemetry[3])).toMatchObject({ seq: 4, ts: date.epochAtBoot + 4000 });
     expect(JSON.parse(telemetry[3])).not.toHaveProperty('upMs');
   });
@@ -69,7 +73,8 @@ describe('node and network link', () => {
       clock,
       socket: broker.factory,
       store: new MemoryStore(),
-      openBarometer: () => new SimulatedBarometer({ clock, scenario: 'normal' }),
+      outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
+      openBarometer: () => flyScenario('normal', clock).barometer,
       system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
       network: link,
       defaults: DEFAULT_CONFIG,
@@ -96,37 +101,48 @@ describe('node and network link', () => {
   });
 });
 
-describe('node state across a restart on a small store', () => {
-  it('keeps every emergency and the newest telemetry that fit the store, in order', () => {
+describe('the sample loop never throws', () => {
+  function buggyNode(throws: Map<number, unknown>, onReading?: () => void) {
     const clock = new VirtualClock(0);
     const broker = new ScriptedBroker(clock);
-    broker.online = false; // nothing can be delivered: everything waits in the outbox
-    const store = Object.assign(new MemoryStore(), { maxValueChars: 4000 });
-    const make = () =>
-      new SensorNode({
-        broker: { host: 'broker', port: 1883 },
-        clock,
-        socket: broker.factory,
-        store,
-        openBarometer: () => new SimulatedBarometer({ clock, scenario: 'crash', startMs: 0 }),
-        system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
-        defaults: DEFAULT_CONFIG,
-      });
-    const first = make();
-    first.start();
-    clock.advance(400_000); // a crash flight: emergencies among 400 readings
-    const waiting = first.outbox.snapshot();
-    const emergencies = waiting.filter((m) => m.kind === 'emergency');
-    expect(emergencies.length).toBeGreaterThan(0);
-    first.saveState();
-    expect(store.get('state')!.length).toBeLessThanOrEqual(4000);
-    const second = make();
-    const restored = second.outbox.snapshot();
-    expect(restored.filter((m) => m.kind === 'emergency')).toEqual(emergencies);
-    const seqOf = (m: { payload: string }) => JSON.parse(m.payload).seq as number;
-    const telemetry = restored.filter((m) => m.kind === 'telemetry').map(seqOf);
-    expect(telemetry.length).toBeGreaterThan(10);
-    expect(telemetry.at(-1)).toBe(seqOf(waiting.filter((m) => m.kind === 'telemetry').at(-1)!)); // the newest kept
-    expect(telemetry).toEqual([...telemetry].sort((a, b) => a - b));
+    const log: string[] = [];
+    const barometer = new BuggyBarometer(flyScenario('normal', clock).barometer, throws);
+    const node = new SensorNode({
+      broker: { host: 'broker', port: 1883 },
+      clock,
+      socket: broker.factory,
+      store: new MemoryStore(),
+      outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
+      openBarometer: () => barometer,
+      system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
+      defaults: DEFAULT_CONFIG,
+      log: (line) => log.push(line),
+      onReading,
+    });
+    node.start();
+    clock.advance(60_000);
+    const telemetry = broker.published.filter((p) => p.topic === 'sensor1/telemetry').map((p) => JSON.parse(p.payload) as { seq: number; q: string; alt: number | null });
+    return { log, telemetry, barometer };
+  }
+
+  it('turns a driver error that is not a SensorFault into a fault reading and a log line; the next sample runs', () => {
+    const { log, telemetry, barometer } = buggyNode(new Map<number, unknown>([[20, new TypeError("Cannot read properties of undefined (reading 'pressure')")], [30, 'a bare string']]));
+    expect(telemetry.map((t) => t.seq)).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+    expect(telemetry[19]).toMatchObject({ seq: 20, q: 'fault', alt: null });
+    expect(log).toContain("sensor: unexpected TypeError: Cannot read properties of undefined (reading 'pressure') (treated as a fault; the next sample runs)");
+    expect(log).toContain('sensor: unexpected a bare string (treated as a fault; the next sample runs)');
+    expect(barometer.reinitialized).toBe(2); // re-initialised after each, as after any fault
+    expect(telemetry.at(-1)).toMatchObject({ q: 'ok' });
+    expect(telemetry.filter((t) => t.q === 'fault').length).toBeLessThanOrEqual(4); // the failing readings and the retry backoff
+  });
+
+  it('logs anything else that fails during a sample and keeps sampling', () => {
+    let calls = 0;
+    const { log, telemetry } = buggyNode(new Map(), () => {
+      if (++calls === 10) throw new RangeError('the live view broke');
+    });
+    expect(calls).toBe(60);
+    expect(telemetry).toHaveLength(60);
+    expect(log).toContain('sample 10 failed, the next one runs: RangeError: the live view broke');
   });
 });

@@ -5,6 +5,7 @@ import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { nodeRig, settle, type NodeRig } from '../support/node-rig';
 import { decode, testClient, type TestClient } from '../support/test-client';
 import { MemoryStore } from '../fakes/memory-store';
+import { OUTBOX_WINDOW } from '../../src/app/outbox';
 
 let broker: Mosquitto;
 const cleanup: (() => void)[] = [];
@@ -64,7 +65,7 @@ describe('sensor node', () => {
     const telemetry = json(crew, `${id}/telemetry`);
     expect(telemetry.map((t) => t.seq)).toEqual(Array.from({ length: telemetry.length }, (_, i) => i + 1));
     expect(telemetry.at(-1)).toMatchObject({ q: 'ok' });
-    expect(Object.keys(telemetry.at(-1))).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(Object.keys(telemetry.at(-1))).toEqual(['boot', 'seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
     expect(telemetry.at(-1).vs).toBeGreaterThan(2);
   });
 
@@ -151,11 +152,46 @@ describe('sensor node', () => {
     await broker.restart();
     await rig.fly(60); // reconnect (backoff) and drain
     for (let i = 0; i < 100 && rig.node.outbox.size > 0; i++) await settle(10);
+    // The crew reconnects on its own (real-time) backoff; the broker holds the backlog for it until then.
+    for (let i = 0; i < 300 && json(crew, `${id}/telemetry`).length < 210; i++) await settle(10);
     const seqs = json(crew, `${id}/telemetry`).map((t) => t.seq);
     expect(seqs.length).toBeGreaterThanOrEqual(210);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     const ts = json(crew, `${id}/telemetry`).map((t) => t.ts);
     expect(ts.every((t, i) => i === 0 || t - ts[i - 1] === 1000)).toBe(true);
+  });
+
+  it('after a broker outage during a crash, publishes the emergency before the telemetry backlog; telemetry keeps its order and seq', async () => {
+    const rig = startNode({ scenario: 'crash' });
+    const id = rig.node.config.deviceId;
+    // The crew records the order in which the broker delivers everything (a persistent QoS 1 session).
+    const crew = testClient(broker.port, { clientId: `crew-${id}`, cleanSession: false });
+    const up = crew.next('connect');
+    crew.client.connect();
+    await up;
+    crew.client.subscribe(`${id}/#`, 1);
+    await crew.next('subscribed');
+    cleanup.push(() => crew.client.end());
+    await rig.fly(150);
+    await broker.stop(); // the broker is gone from before the balloon starts falling until after it has crashed
+    const before = crew.messages.length;
+    await rig.fly(270);
+    expect(rig.log.some((line) => line.startsWith('emergency RAISED'))).toBe(true);
+    const backlog = rig.node.outbox.size;
+    expect(backlog).toBeGreaterThan(250);
+    await broker.restart();
+    await rig.fly(30);
+    for (let i = 0; i < 500 && rig.node.outbox.size > 0; i++) await settle(10);
+    for (let i = 0; i < 500 && json(crew, `${id}/telemetry`).length < 440; i++) await settle(10);
+    const after = crew.messages.slice(before).map((m) => ({ topic: m.topic, body: decode(m.payload) }));
+    const firstEmergency = after.findIndex((m) => m.topic === `${id}/emergency` && JSON.parse(m.body).active === true);
+    expect(firstEmergency).toBeGreaterThanOrEqual(0);
+    // Only what was on the wire at the cut may go first (MQTT resends it first); never the backlog.
+    expect(after.slice(0, firstEmergency).filter((m) => m.topic === `${id}/telemetry`).length).toBeLessThan(OUTBOX_WINDOW);
+    expect(after.slice(firstEmergency).filter((m) => m.topic === `${id}/telemetry`).length).toBeGreaterThan(250);
+    // QoS 1: what was in flight at the cut may arrive twice; first arrivals are every seq, in order.
+    const seqs = [...new Set(json(crew, `${id}/telemetry`).map((t) => t.seq as number))];
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
   });
 
   it('raises a crash emergency that the news desk, subscribed to emergencies only, receives (retained)', async () => {
@@ -183,7 +219,6 @@ describe('sensor node during an over-the-air update', () => {
     const { generateKeyPair, manifestFor } = await import('../../host/ota/signing');
     const keys = generateKeyPair();
     const store = new MemoryStore();
-    const rigRef: { rig?: NodeRig } = {};
     const { VirtualClock } = await import('../fakes/virtual-clock');
     const clock = new VirtualClock();
     const device = installDevice(new Esp32Device({ firmwareVersion: '0.1.0', clock }));
@@ -192,14 +227,13 @@ describe('sensor node during an over-the-air update', () => {
     device.imageServer.files.set('http://images.local/a.bin', image);
     let rebooted = false;
     const updater = createUpdater(
-      { otaPublicKey: keys.publicKeyHex, otaPartitionBytes: 0x1e0000 },
+      { otaPublicKey: keys.publicKeyHex, otaPartitionBytes: 0x170000 },
       {
         board: 'test',
         currentVersion: '0.1.0',
         clock,
         store,
         reboot: () => {
-          rigRef.rig!.node.saveState();
           rebooted = true;
         },
         log: () => {},
@@ -207,11 +241,10 @@ describe('sensor node during an over-the-air update', () => {
       },
     )!;
     const rig = startNode({ store, clock, overrides: { ota: updater } });
-    rigRef.rig = rig;
     const id = rig.node.config.deviceId;
     const crew = await ground(`${id}/#`);
     await rig.fly(10);
-    const manifest = manifestFor(image, { version: '0.2.0', board: 'test', url: 'http://images.local/a.bin' }, keys.privateKeyPem);
+    const manifest = manifestFor(image, { version: '0.2.0', board: 'test', url: 'http://images.local/a.bin', device: id, expires: '2099-01-01T00:00:00Z', counter: 1 }, keys.privateKeyPem);
     crew.client.publish(`${id}/cmd/ota`, JSON.stringify({ id: 'u1', ...manifest }), 1);
     await settle(100);
     await rig.fly(30);
@@ -226,7 +259,7 @@ describe('sensor node during an over-the-air update', () => {
     expect(rebooted).toBe(true);
     const lastSeq = seqs.at(-1)!;
     rig.node.stop();
-    const after = startNode({ store, config: { deviceId: id } });
+    const after = startNode({ store, flash: rig.flash, config: { deviceId: id } });
     await after.fly(3);
     const later = json(crew, `${id}/telemetry`).map((t) => t.seq).filter((s) => s > lastSeq);
     expect(later[0]).toBeLessThanOrEqual(lastSeq + 3); // the sequence continues instead of starting again at 1

@@ -1,9 +1,14 @@
-// `npm start` as a user runs it: against a real Mosquitto (--broker) watched by mosquitto_sub, and
-// its options and errors.
+// `npm start` as a user runs it: against a real Mosquitto (--broker) watched by mosquitto_sub, a
+// recorded flight replayed (--flight), and its options and errors.
 import { spawn, execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lastLines, waitUntil } from '../support/deadline';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { startGeneratedMosquitto } from '../support/secured-brokers';
 
 const run = promisify(execFile);
 const simulate = ['node_modules/.bin/tsx', 'host/simulate.ts'];
@@ -21,9 +26,10 @@ describe('npm start (host/simulate.ts)', () => {
     const sub = spawn('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(broker.port), '-t', 'sensor1/#', '-v']);
     let seen = '';
     sub.stdout.on('data', (d: Buffer) => (seen += d.toString()));
-    await new Promise((r) => setTimeout(r, 300));
+    const context = () => `${lastLines('mosquitto_sub', seen)}\n${lastLines('mosquitto', broker.log())}`;
+    await waitUntil('mosquitto_sub to subscribe to sensor1/#', () => /: \tsensor1\/# \(QoS 0\)/.test(broker.log()), { context });
     await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${broker.port}`, '--speed', '60', '--duration', '5'], { timeout: 60_000 });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntil("the node's 'offline' at mosquitto_sub", () => seen.includes('sensor1/status offline'), { context });
     sub.kill();
     const lines = seen.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]);
     const payloads = (topic: string) => lines.filter(([t]) => t === topic).map(([, p]) => p);
@@ -33,7 +39,7 @@ describe('npm start (host/simulate.ts)', () => {
     expect(payloads('sensor1/altitude').every((p) => /^-?\d+(\.\d)?$/.test(p))).toBe(true);
     const telemetry = payloads('sensor1/telemetry').map((p) => JSON.parse(p));
     expect(telemetry.length).toBeGreaterThan(100);
-    expect(Object.keys(telemetry[0])).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(Object.keys(telemetry[0])).toEqual(['boot', 'seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
     expect(telemetry.map((t) => t.seq)).toEqual(telemetry.map((_, i) => i + 1));
     expect(JSON.parse(payloads('sensor1/reply')[0])).toMatchObject({ cmd: 'ping', id: 'preflight', ok: true });
   });
@@ -43,25 +49,127 @@ describe('npm start (host/simulate.ts)', () => {
     const messages = stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(messages.length).toBeGreaterThan(50);
     expect(messages.every((m) => m.topic.startsWith('balloon7/'))).toBe(true);
-    expect(new Set(messages.map((m) => m.subscriber))).toEqual(new Set(['crew', 'air traffic control', 'maritime patrol']));
+    expect(new Set(messages.map((m) => m.subscriber))).toEqual(new Set(['crew', 'air traffic control', 'maritime patrol', 'news station']));
+    // This broker enforces nothing: the news station's try at the altitude succeeds, and that is all it gets.
+    expect(new Set(messages.filter((m) => m.subscriber === 'news station').map((m) => m.topic))).toEqual(new Set(['balloon7/altitude']));
   });
 
+  it('shows the news station refused by the embedded broker, which logs everyone in with accounts made for the run', async () => {
+    const { stdout } = await run(simulate[0], [simulate[1], '--speed', '60', '--duration', '4'], { timeout: 60_000 });
+    expect(stdout).toContain('broker up (embedded, logins and the access policy enforced)');
+    expect(stdout).toContain('news station tried sensor1/altitude: refused by the broker (it may read emergencies only)');
+    expect(stdout).toMatch(/reply to the crew: \{"cmd":"ping","id":"preflight","ok":true/); // the crew commands, logged in
+    expect(stdout).not.toMatch(/PRIVACY BREACH|refused a login/);
+  });
+
+  it('replays a recorded flight (--flight) through the simulated chip to a real broker: --speed, --duration, --json', async () => {
+    // The envelope fails over a hill 350 m above the launch site, about 830 s in; up to 2,400 s of
+    // flight at 200× (less on a loaded machine: what matters is that it gets past the impact).
+    const { stdout } = await run(simulate[0], [simulate[1], '--flight', 'flights/envelope-failure-over-hills.csv', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'replay1', '--speed', '200', '--duration', '12', '--json'], { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
+    const messages = stdout.trim().split('\n').map((l) => JSON.parse(l) as { subscriber: string; topic: string; payload: unknown });
+    const telemetry = messages.filter((m) => m.subscriber === 'crew' && m.topic === 'replay1/telemetry').map((m) => m.payload as { seq: number; alt: number; vs: number; q: string });
+    expect(telemetry.at(-1)!.seq).toBeGreaterThan(900);
+    // in order without gaps, from about the start (the subscribers connect while the node starts)
+    expect(telemetry[0].seq).toBeLessThan(20);
+    expect(telemetry.map((t) => t.seq)).toEqual(telemetry.map((_, i) => telemetry[0].seq + i));
+    const rows = readFileSync('flights/envelope-failure-over-hills.csv', 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').map(Number));
+    const top = Math.max(...rows.map((r) => r[1]));
+    expect(Math.max(...telemetry.map((t) => t.alt))).toBeCloseTo(top, -1); // the recorded height, within metres
+    expect(telemetry.at(-1)!.alt).toBeCloseTo(rows.at(-1)![1], -1); // the file ended: the last altitude holds
+    expect(Math.min(...telemetry.map((t) => t.vs))).toBeLessThan(-15); // the fall
+    const news = messages.filter((m) => m.subscriber === 'news station').map((m) => m.payload as { kind: string; active: boolean });
+    // (an emergency still active is published again when another clears: one retained message per topic)
+    expect([...new Set(news.filter((e) => e.active).map((e) => e.kind))]).toEqual(['rapid-descent', 'crash']);
+  });
+
+  it.each([
+    ['an empty file', '', 'line 1, column 1: the file is empty'],
+    ['a missing header', '0,0\n10,30\n', 'line 1, column 1: the header row is missing'],
+    ['a value that is not a number', 't_s,altitude_m\n0,0\n10,thirty\n', 'line 3, column 2: altitude_m "thirty" is not a number'],
+    ['time going backwards', 't_s,altitude_m\n0,0\n10,30\n5,40\n', 'line 4, column 1: t_s 5 does not come after 10'],
+  ])('refuses a flight file with %s: the line and column, and status 2', async (_what, content, message) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'flight-file-'));
+    const file = path.join(dir, 'flight.csv');
+    writeFileSync(file, content);
+    const error = await run(simulate[0], [simulate[1], '--flight', file], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
+    rmSync(dir, { recursive: true, force: true });
+    expect((error as { code: number }).code).toBe(2);
+    expect((error as { stderr: string }).stderr).toContain(`--flight: ${file}, ${message}`);
+  });
+
+  it('explains bad flight options and exits with status 2', async () => {
+    const cases = [
+      [['--seed', '1.5'], '--seed must be a whole number'],
+      [['--flight', 'flights/morning-flight.csv', '--scenario', 'crash'], 'give --scenario or --flight, not both'],
+      [['--flight', 'no-such-flight.csv'], '--flight: cannot read no-such-flight.csv'],
+    ] as const;
+    const errors = await Promise.all(cases.map(([args]) => run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e)));
+    for (const [i, [, message]] of cases.entries()) {
+      expect((errors[i] as { code: number }).code).toBe(2);
+      expect((errors[i] as { stderr: string }).stderr).toContain(message);
+    }
+  }, 120_000);
+
   it('explains bad options and exits with status 2', async () => {
-    for (const [args, message] of [
-      [['--scenario', 'storm'], 'unknown scenario "storm": choose normal, crash, sensor-fault or outage'],
+    const cases = [
+      [['--scenario', 'storm'], 'unknown scenario "storm": choose normal, crash, sensor-fault, gentle-failure'],
       [['--speed', '0'], '--speed must be a number'],
       [['--colour', 'red'], "Unknown option '--colour'"],
       [['--broker', 'http://x'], '--broker must look like mqtt://host:port'],
       [['--broker', 'mqtt://127.0.0.1:1', '--scenario', 'outage'], 'the outage scenario needs the embedded broker'],
-    ] as const) {
-      const error = await run(simulate[0], [simulate[1], ...args], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
-      expect((error as { code: number }).code).toBe(2);
-      expect((error as { stderr: string }).stderr).toContain(message);
+      [['--username', 'sensor1', '--password', 'x'], '--credentials, --username and --password go with --broker'],
+      [['--broker', 'mqtt://127.0.0.1:1', '--username', 'sensor1'], '--username and --password go together'],
+      [['--broker', 'mqtt://127.0.0.1:1', '--credentials', '/nonexistent/parties.json'], '--credentials: cannot read /nonexistent/parties.json: no such file'],
+    ] as const;
+    // Each run starts tsx: run them side by side.
+    const errors = await Promise.all(cases.map(([args]) => run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e)));
+    for (const [i, [, message]] of cases.entries()) {
+      expect((errors[i] as { code: number }).code).toBe(2);
+      expect((errors[i] as { stderr: string }).stderr).toContain(message);
     }
-  });
+  }, 120_000);
+
+  it('logs the node and every party in to a broker running the generated configuration, and never prints a password', async () => {
+    const secured = await startGeneratedMosquitto();
+    try {
+      const credentials = `${secured.dir}/parties.json`;
+      const result = await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${secured.port}`, '--credentials', credentials, '--speed', '60', '--duration', '4'], { timeout: 60_000 });
+      const output = result.stdout + result.stderr;
+      expect(output).toContain('news station subscribed to sensor1/altitude: the broker grants any subscription and filters each message (Mosquitto does); nothing of it may arrive');
+      expect(output).toMatch(/reply to the crew: \{"cmd":"ping","id":"preflight","ok":true/);
+      expect(output).not.toMatch(/PRIVACY BREACH|refused the connection/);
+      for (const account of secured.parties.accounts) expect(output).not.toContain(account.password);
+      // The same with --json: the news station got nothing but emergencies (there were none).
+      const json = await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${secured.port}`, '--credentials', credentials, '--speed', '60', '--duration', '3', '--json'], { timeout: 60_000 });
+      const messages = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { subscriber: string; topic: string });
+      expect(messages.some((m) => m.subscriber === 'crew' && m.topic === 'sensor1/telemetry')).toBe(true);
+      expect(messages.filter((m) => m.subscriber === 'news station')).toEqual([]);
+      for (const account of secured.parties.accounts) expect(json.stdout + json.stderr).not.toContain(account.password);
+    } finally {
+      await secured.close();
+    }
+  }, 120_000);
+
+  it('explains what --device sim cannot do, and a device it does not know, with status 2', async () => {
+    const cases = [
+      [['--device', 'toaster'], '--device must be node or sim, not "toaster"'],
+      [['--scenario', 'manual'], 'the manual scenario is flown from the simulator pane: add --device sim'],
+      [['--device', 'sim', '--speed', '5'], '--speed needs --device node: the firmware in the simulator runs in real time'],
+      [['--device', 'sim', '--ota-key', `04${'ab'.repeat(64)}`], '--ota-key needs --device node'],
+      [['--device', 'sim', '--state', 'somewhere'], '--state needs --device node'],
+      [['--device', 'sim', '--flight', 'flights/morning-flight.csv'], '--flight needs --device node'],
+    ] as const;
+    // One after the other: the suite above already starts many at once.
+    for (const [args, message] of cases) {
+      const error = (await run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: unknown) => e)) as { code: number; stderr: string };
+      expect(error.code).toBe(2);
+      expect(error.stderr).toContain(message);
+    }
+  }, 300_000);
 
   it('documents its options with --help', async () => {
     const { stdout } = await run(simulate[0], [simulate[1], '--help']);
-    for (const option of ['--broker', '--id', '--scenario', '--speed', '--duration', '--json', '--help']) expect(stdout).toContain(option);
+    for (const option of ['--device', '--broker', '--credentials', '--username', '--password', '--id', '--scenario', '--seed', '--flight', '--speed', '--duration', '--json', '--help']) expect(stdout).toContain(option);
+    for (const name of ['normal', 'crash', 'sensor-fault', 'outage', 'tree-landing', 'dropout-fall']) expect(stdout).toContain(name);
   });
 });

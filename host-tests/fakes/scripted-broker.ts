@@ -12,6 +12,10 @@ export interface Published {
 
 export class ScriptedBroker {
   readonly published: Published[] = [];
+  /** Keep every PUBLISH in `published` (true), or only tell `onPublish` (a long run with a flat heap). */
+  record = true;
+  /** Every PUBLISH received, DUP resends included. */
+  onPublish: ((topic: string, payload: string, dup: boolean) => void) | undefined;
   online = true;
   /** What the socket says it can take at each onWritable. */
   writableBytes = 1 << 20;
@@ -55,7 +59,8 @@ export class ScriptedBroker {
           else if (packet.type === 'publish') {
             let text = '';
             for (let i = 0; i < packet.payload.length; i++) text += String.fromCharCode(packet.payload[i]);
-            if (!packet.dup || !this.published.some((p) => p.payload === text)) this.published.push({ topic: packet.topic, payload: text, retain: packet.retain });
+            this.onPublish?.(packet.topic, text, packet.dup);
+            if (this.record && (!packet.dup || !this.published.some((p) => p.payload === text))) this.published.push({ topic: packet.topic, payload: text, retain: packet.retain });
             if (packet.qos === 1) reply({ type: 'puback', packetId: packet.packetId! });
           } else if (packet.type === 'pingreq') reply({ type: 'pingresp' });
         });
@@ -63,12 +68,14 @@ export class ScriptedBroker {
       },
       close: () => {
         connection.closed = true;
+        this.#open = this.#open.filter((c) => c !== connection);
       },
     };
     return socket;
   };
 
   #drop(connection: { options: StreamSocketOptions; closed: boolean }, reason: string): void {
+    this.#open = this.#open.filter((c) => c !== connection);
     if (connection.closed) return;
     connection.closed = true;
     connection.options.onError(reason);

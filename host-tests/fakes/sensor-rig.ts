@@ -1,7 +1,7 @@
 // A virtual clock, a fake I2C bus and the SensorIo a driver needs, wired together. Core-compatible.
 import type { SensorIo } from '../../src/ports';
 import { FakeI2cBus, type Environment } from './i2c-bus';
-import { noiseSource } from './synthetic-flight';
+import { SeededRandom } from '../../src/sim/random';
 import { VirtualClock } from './virtual-clock';
 
 export interface SensorRig {
@@ -21,7 +21,8 @@ export interface SensorRig {
 export function sensorRig(air = { pressurePa: 101_325, temperatureC: 15 }, noisePa = 0): SensorRig {
   const clock = new VirtualClock();
   const bus = new FakeI2cBus();
-  const noise = noiseSource(99);
+  const random = new SeededRandom(99);
+  const noise = () => random.gaussian();
   const measured = { pressurePa: 0, temperatureC: 0 };
   const rig: SensorRig = {
     clock,

@@ -49,6 +49,8 @@ export class SessionHarness {
   now = 0;
   /** Everything that happened, in order. */
   log: string[] = [];
+  /** When the session last reported 'disconnected' (virtual ms). */
+  disconnectedAt: number | undefined;
   readonly #decoder = new PacketDecoder();
 
   constructor(options: Partial<SessionOptions> = {}) {
@@ -63,10 +65,14 @@ export class SessionHarness {
     for (const e of out.events) {
       switch (e.type) {
         case 'connected': this.log.push(`event connected sp=${e.sessionPresent ? 1 : 0}`); break;
-        case 'disconnected': this.log.push(`event disconnected${e.error ? `: ${e.error.message}` : ''}`); break;
+        case 'disconnected':
+          this.disconnectedAt = this.now;
+          this.log.push(`event disconnected${e.error ? `: ${e.error.message}` : ''}`);
+          break;
         case 'message': this.log.push(`event message q${e.message.qos} t=${e.message.topic} p=${text(e.message.payload)}${e.message.retain ? ' retain' : ''}`); break;
         case 'subscribed': this.log.push(`event subscribed ${e.token} [${e.granted.join(',')}]`); break;
         case 'unsubscribed': this.log.push(`event unsubscribed ${e.token}`); break;
+        case 'takenOver': this.log.push(`event taken over after ${e.closures} closures`); break;
         case 'error': this.log.push(`event error ${(e.error as Error & { code?: string }).code ?? e.error.name}: ${e.error.message}`); break;
       }
     }

@@ -3,6 +3,7 @@
 // message exactly once, and both keep their order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultyProxy, type FaultyProxy } from '../fakes/faulty-proxy';
+import { lastLines, waitUntil } from '../support/deadline';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { decode, testClient, type TestClient } from '../support/test-client';
 
@@ -50,10 +51,11 @@ describe('publishing over a flaky link', () => {
     sender.client.connect();
     publishMore();
     const cutsBefore = proxy.cuts;
-    for (let i = 0; i < 600 && acknowledged < count; i++) await new Promise((r) => setTimeout(r, 50));
+    const context = () => `${acknowledged} acknowledged, ${receiver.messages.length} received, ${proxy.cuts - cutsBefore} cuts\n${lastLines('mosquitto', broker.log())}`;
+    await waitUntil(`PUBACKs${qos === 2 ? '/PUBCOMPs' : ''} for all ${count} messages through the flaky link`, () => acknowledged >= count, { timeoutMs: 30_000, context });
     expect(acknowledged).toBe(count);
     expect(proxy.cuts - cutsBefore).toBeGreaterThan(3); // the link really broke, several times
-    for (let i = 0; i < 100 && receiver.messages.length < count; i++) await new Promise((r) => setTimeout(r, 20));
+    await waitUntil(`all ${count} messages at the receiver`, () => receiver.messages.length >= count, { timeoutMs: 5_000, context });
     const numbers = receiver.messages.map((m) => Number(decode(m.payload).split(' ')[1]));
     const distinct = [...new Set(numbers)];
     expect(distinct).toEqual(Array.from({ length: count }, (_, i) => i + 1)); // nothing lost, first arrivals in order

@@ -3,7 +3,7 @@
 // on top of it: what survives a restart has to fit the board's 16 KB "nvs" partition.
 import { beforeEach, describe, expect, it } from 'vitest';
 import Preference from '../fakes/moddable/sdk/preference';
-import { preferenceStore } from '../../src/platform/moddable/preference-store';
+import { PREFERENCE_VALUE_LIMIT, preferenceStore } from '../../src/platform/moddable/preference-store';
 import { Esp32Device, installDevice } from '../fakes/moddable/esp32-device';
 import { thrown } from '../support/thrown';
 
@@ -71,10 +71,10 @@ describe('the firmware key/value store over Preference (preference-store.ts)', (
   it('stores values up to its limit in pieces NVS accepts, and they fit the 16 KB partition next to the config, rewritten again and again', () => {
     const store = preferenceStore('altimeter');
     store.set('config', JSON.stringify({ deviceId: 'sensor1', sampleIntervalMs: 500, emergency: { rapidDescentMps: 5 } }));
-    const state = JSON.stringify({ seq: 99, outbox: 'p'.repeat(store.maxValueChars! - 30) });
-    expect(state.length).toBeLessThanOrEqual(store.maxValueChars!);
+    const state = JSON.stringify({ seq: 99, note: 'p'.repeat(PREFERENCE_VALUE_LIMIT - 30) });
+    expect(state.length).toBeLessThanOrEqual(PREFERENCE_VALUE_LIMIT);
     for (let round = 0; round < 10; round++) {
-      store.set('state', state); // saved before every deliberate restart
+      store.set('state', state); // the largest value, rewritten
       store.set('ota-pending', '{"version":"1.2.0","previousVersion":"1.1.0"}');
       expect(store.get('state')).toBe(state);
     }
@@ -85,11 +85,11 @@ describe('the firmware key/value store over Preference (preference-store.ts)', (
   it('refuses a value over its limit with a reason, and keeps what was stored', () => {
     const store = preferenceStore('altimeter');
     store.set('state', 'before');
-    expect(() => store.set('state', 'x'.repeat(store.maxValueChars! + 1))).toThrow(/the device store holds at most/);
+    expect(() => store.set('state', 'x'.repeat(PREFERENCE_VALUE_LIMIT + 1))).toThrow(/the device store holds at most/);
     expect(store.get('state')).toBe('before');
   });
 
-  it('round-trips what the outbox stores (every byte value as a character)', () => {
+  it('round-trips every byte value as a character', () => {
     const store = preferenceStore('altimeter');
     const bytes = String.fromCharCode(...Array.from({ length: 256 }, (_, i) => i));
     store.set('state', bytes.repeat(10));

@@ -77,7 +77,7 @@ describe('embedded:update (update-esp32.c)', () => {
 
   it('write past the partition fails ("write failed"); complete() of an image that does not verify fails ("end failed"), and after it everything is "already complete"', () => {
     const update = Update.open({ partition: nextota(), byteLength: image.length, mode: 'w' });
-    expect(failure(() => update.write(image, 0x1e0000 - 10)).message).toBe('write failed');
+    expect(failure(() => update.write(image, 0x170000 - 10)).message).toBe('write failed');
     update.write(image.subarray(0, 6000), 0); // half an image
     expect(failure(() => update.complete()).message).toBe('end failed');
     expect(failure(() => update.write(image, 0)).message).toBe('already complete');
@@ -119,7 +119,7 @@ describe('embedded:update (update-esp32.c)', () => {
 
 describe('embedded:storage/flash (flash-esp32.c)', () => {
   it('opens partitions by name: nextota is the OTA slot that does not run, data partitions by label', () => {
-    expect(nextota().status()).toEqual({ size: 0x1e0000, blockLength: 4096, blocks: 480 });
+    expect(nextota().status()).toEqual({ size: 0x170000, blockLength: 4096, blocks: 368 });
     expect(flash.open({ path: 'nvs' }).status().size).toBe(0x4000);
     expect(failure(() => flash.open({ path: 'ota_1' })).message).toBe("can't find partition"); // app partitions only via running/nextota
     expect(failure(() => flash.open({} as never)).message).toBe('no path');
@@ -127,9 +127,9 @@ describe('embedded:storage/flash (flash-esp32.c)', () => {
   });
 
   it('eraseBlock(start) alone fails: the wrapper passes `end` as undefined, which the C code reads as block 0', () => {
-    const settings = flash.open({ path: 'settings' });
-    expect(failure(() => settings.eraseBlock(2)).message).toBe('erase failed');
-    expect(() => settings.eraseBlock(2, 3)).not.toThrow();
-    expect(failure(() => flash.open({ path: 'settings', mode: 'r' }).write(Uint8Array.of(1), 0)).message).toBe('read-only');
+    const outbox = flash.open({ path: 'outbox' });
+    expect(failure(() => outbox.eraseBlock(2)).message).toBe('erase failed');
+    expect(() => outbox.eraseBlock(2, 3)).not.toThrow();
+    expect(failure(() => flash.open({ path: 'outbox', mode: 'r' }).write(Uint8Array.of(1), 0)).message).toBe('read-only');
   });
 });

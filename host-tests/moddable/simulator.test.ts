@@ -1,126 +1,235 @@
 // The real firmware, built by the real Moddable toolchain and run in the desktop simulator (mcsim,
-// headless under xvfb-run), and the XS stage of the ESP32 build.
-import { mkdtempSync, rmSync } from 'node:fs';
+// headless under xvfb-run), and the XS stage of the ESP32 build. The simulator firmware is built
+// once; each run gets its broker, TLS, CA and device id at launch (host/moddable/simulator.ts).
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEsp32XsStage, buildForSimulator, startSimulator, type ModdableSdk } from '../../host/moddable/sdk';
+import { buildEsp32XsStage, buildForSimulator, typecheckAgainstSdkTypings } from '../../host/moddable/build';
+import type { ModdableSdk } from '../../host/moddable/sdk';
+import { startSimulator, type LaunchSettings, type SimulatorProcess } from '../../host/moddable/simulator';
+import { lastLines, waitUntil } from '../support/deadline';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { decode, testClient } from '../support/test-client';
-import { makeTestCertificates } from '../support/tls-certs';
+import { clientCertificate, makeTestCertificates } from '../support/tls-certs';
+import { login, passwordOf, startGeneratedMosquitto } from '../support/secured-brokers';
 import { moddableSdkForTests } from './moddable-sdk';
 
 const sdk: ModdableSdk | undefined = await moddableSdkForTests();
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-moddable-'));
+let mcSo: string;
+
+// The one firmware build of the suite: about 30 s on an idle 2-core machine; the limit only stops a
+// hang on a machine shared with other heavy jobs.
+beforeAll(async () => {
+  if (sdk) mcSo = await buildForSimulator(sdk, path.join(outDir, 'sim'));
+}, 600_000);
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+
+/** A simulator run watched by a ground client: waits that fail with the traces and the broker log. */
+async function flight(broker: Mosquitto, launch: LaunchSettings & { deviceId: string }) {
+  const ground = testClient(broker.port);
+  ground.client.connect();
+  await ground.next('connect');
+  ground.client.subscribe(`${launch.deviceId}/#`, 1);
+  await ground.next('subscribed');
+  const simulator: SimulatorProcess = startSimulator(sdk!, mcSo, { headless: true, launch });
+  const context = () => `${simulator.report()}\n${lastLines('mosquitto', broker.log())}`;
+  return {
+    ground,
+    simulator,
+    payloads: (topic: string) => ground.messages.filter((m) => m.topic === `${launch.deviceId}/${topic}`).map((m) => decode(m.payload)),
+    trace: (pattern: RegExp, what: string) => simulator.waitForTrace(pattern, { what, context }),
+    until: (what: string, condition: () => boolean) => waitUntil(what, condition, { context }),
+    async end() {
+      await simulator.stop();
+      ground.client.end();
+    },
+  };
+}
 
 describe.skipIf(!sdk)('firmware on the Moddable desktop simulator', () => {
   let broker: Mosquitto;
-  let mcSo: string;
-
   beforeAll(async () => {
     broker = await startMosquitto();
-    mcSo = await buildForSimulator(sdk!, path.join(outDir, 'sim'), { brokerPort: broker.port, deviceId: 'simnode' });
   });
   afterAll(async () => {
     await broker?.close();
-    rmSync(outDir, { recursive: true, force: true });
   });
 
   it('flies the simulated balloon in the simulator: status, info, altitude, telemetry, commands, and a will when killed', async () => {
-    const ground = testClient(broker.port);
-    ground.client.connect();
-    await ground.next('connect');
-    ground.client.subscribe('simnode/#', 1);
-    await ground.next('subscribed');
-    const simulator = startSimulator(sdk!, mcSo, { headless: true });
-    const payloads = (topic: string) => ground.messages.filter((m) => m.topic === topic).map((m) => decode(m.payload));
+    const run = await flight(broker, { brokerPort: broker.port, deviceId: 'simnode' });
+    const { ground, simulator, payloads } = run;
     try {
-      expect(await simulator.waitForTrace(/starting/)).toBe('altimeter simnode 0.1.0 starting on sim');
-      await simulator.waitForTrace(/^connected to 127\.0\.0\.1/);
-      while (payloads('simnode/telemetry').length < 4) await new Promise((r) => setTimeout(r, 100));
+      expect(await run.trace(/starting/, 'the start banner')).toBe('altimeter simnode 0.1.0 starting on sim');
+      await run.trace(/^connected to 127\.0\.0\.1/, 'the connection to Mosquitto');
+      await run.until('4 telemetry messages at the ground client', () => payloads('telemetry').length >= 4);
       ground.client.publish('simnode/cmd/ping', '{"id":"from-test"}', 1);
       ground.client.publish('simnode/cmd/config', '{"id":"bad","sampleIntervalMs":5}', 1); // an error built and answered on the device runtime
-      while (payloads('simnode/reply').length < 2) await new Promise((r) => setTimeout(r, 100));
+      await run.until('replies to ping and config', () => payloads('reply').length >= 2);
     } finally {
       await simulator.stop();
     }
-    expect(payloads('simnode/status')[0]).toBe('online');
-    expect(JSON.parse(payloads('simnode/info').at(-1)!)).toMatchObject({ board: 'sim', chip: 'SIMULATED', fw: '0.1.0' });
-    const telemetry = payloads('simnode/telemetry').map((p) => JSON.parse(p));
-    expect(Object.keys(telemetry[0])).toEqual(['seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
+    expect(payloads('status')[0]).toBe('online');
+    expect(JSON.parse(payloads('info').at(-1)!)).toMatchObject({ board: 'sim', chip: 'SIMULATED', fw: '0.1.0' });
+    const telemetry = payloads('telemetry').map((p) => JSON.parse(p));
+    expect(Object.keys(telemetry[0])).toEqual(['boot', 'seq', 'ts', 'alt', 'vs', 'p', 't', 'q']);
     expect(telemetry.map((t) => t.seq).slice(0, 4)).toEqual([1, 2, 3, 4]);
     expect(telemetry.every((t) => Math.abs(t.alt) < 5)).toBe(true); // on the ground, inflating
-    expect(payloads('simnode/altitude').every((a) => /^-?\d+(\.\d)?$/.test(a))).toBe(true);
-    expect(JSON.parse(payloads('simnode/reply')[0])).toMatchObject({ cmd: 'ping', id: 'from-test', ok: true });
-    expect(JSON.parse(payloads('simnode/reply')[1])).toMatchObject({ cmd: 'config', id: 'bad', ok: false, error: 'invalid config: sampleIntervalMs must be between 100 and 3600000, not 5' });
+    expect(payloads('altitude').every((a) => /^-?\d+(\.\d)?$/.test(a))).toBe(true);
+    expect(JSON.parse(payloads('reply')[0])).toMatchObject({ cmd: 'ping', id: 'from-test', ok: true });
+    expect(JSON.parse(payloads('reply')[1])).toMatchObject({ cmd: 'config', id: 'bad', ok: false, error: 'invalid config: sampleIntervalMs must be between 100 and 3600000, not 5' });
     expect(simulator.traces.some((line) => /^reading (ok|degraded) alt=/.test(line))).toBe(true);
     // The simulator was killed without DISCONNECT: the broker publishes the node's Last Will.
-    while (payloads('simnode/status').length < 2) await new Promise((r) => setTimeout(r, 50));
-    expect(payloads('simnode/status')[1]).toBe('offline');
-    ground.client.end();
+    await run.until("the Last Will 'offline' after the kill", () => payloads('status').length >= 2);
+    expect(payloads('status')[1]).toBe('offline');
+    await run.end();
+  });
+
+  it('fails a wait with what was awaited, the last traces and the broker log', async () => {
+    const run = await flight(broker, { brokerPort: broker.port, deviceId: 'simwait' });
+    try {
+      await run.trace(/^connected to/, 'the connection to Mosquitto');
+      const error = await run.simulator
+        .waitForTrace(/never traced/, { what: 'a line the firmware never traces', timeoutMs: 500, context: () => lastLines('mosquitto', broker.log()) })
+        .catch((e: Error) => e);
+      expect(String(error)).toMatch(/no trace within 0\.5 s waiting for a line the firmware never traces/);
+      expect(String(error)).toMatch(/mcsim still running; its last \d+ of \d+ traces:\n {2}\| /);
+      expect(String(error)).toContain('altimeter simwait 0.1.0 starting on sim');
+      expect(String(error)).toMatch(/mosquitto \(last \d+ lines\):\n {2}\| /);
+      expect(String(error)).toMatch(/Received PUBLISH from simwait/);
+      // mcsim gone: the wait ends at once, saying so, instead of running into its deadline.
+      const waiting = run.simulator.waitForTrace(/never traced/, { what: 'a trace after the end', timeoutMs: 60_000 }).catch((e: Error) => e);
+      await run.simulator.stop();
+      expect(String(await waiting)).toMatch(/^Error: mcsim exited \(SIGTERM\) waiting for a trace after the end\nmcsim exited \(SIGTERM\); its last \d+ of \d+ traces:/);
+    } finally {
+      await run.end();
+    }
   });
 });
 
 describe.skipIf(!sdk)('firmware on the Moddable desktop simulator, over TLS', () => {
   const certificates = makeTestCertificates();
   let broker: Mosquitto;
-  let mcSo: string;
 
   beforeAll(async () => {
     // The broker sends its chain (leaf, then CA): the SDK's TLS verifies the path from it.
     broker = await startMosquitto({ tls: { certFile: certificates.chainFile, keyFile: certificates.keyFile } });
-    mcSo = await buildForSimulator(sdk!, path.join(outDir, 'sim-tls'), {
-      brokerPort: broker.tlsPort!,
-      deviceId: 'simtls',
-      brokerTls: 1,
-      brokerCa: certificates.caDerBase64,
-    });
   });
   afterAll(async () => {
     await broker?.close();
   });
 
   it('refuses a broker whose certificate another CA signed, and says why', async () => {
-    const stranger = await buildForSimulator(sdk!, path.join(outDir, 'sim-tls-stranger'), {
-      brokerPort: broker.tlsPort!,
-      deviceId: 'simstranger',
-      brokerTls: 1,
-      brokerCa: makeTestCertificates().caDerBase64,
-    });
-    const simulator = startSimulator(sdk!, stranger, { headless: true });
+    const run = await flight(broker, { brokerPort: broker.tlsPort!, deviceId: 'simstranger', brokerTls: true, brokerCa: makeTestCertificates().caDerBase64 });
     try {
-      const line = await simulator.waitForTrace(/^disconnected: /);
+      const line = await run.trace(/^disconnected: /, 'the refused TLS connection');
       expect(line).toMatch(/TLS with 127\.0\.0\.1:\d+ failed: certificate: auth err \(is the broker's certificate, for this host name, signed by the configured CA\?\)/);
+      expect(run.simulator.traces.some((l) => l.startsWith('connected to'))).toBe(false);
+    } finally {
+      await run.end();
+    }
+  });
+
+  it('connects with TLS, verifying the broker against the CA in its settings, and publishes', async () => {
+    const run = await flight(broker, { brokerPort: broker.tlsPort!, deviceId: 'simtls', brokerTls: true, brokerCa: certificates.caDerBase64 });
+    try {
+      await run.trace(/^connected to 127\.0\.0\.1/, 'the TLS connection to Mosquitto');
+      await run.until('2 telemetry messages over TLS', () => run.payloads('telemetry').length >= 2);
+      expect(run.payloads('status')[0]).toBe('online');
+      expect(JSON.parse(run.payloads('telemetry')[0])).toMatchObject({ seq: 1 });
+    } finally {
+      await run.end();
+    }
+  });
+});
+
+describe.skipIf(!sdk)('firmware on the simulator, logging in to the generated Mosquitto over mutual TLS', () => {
+  const certificates = makeTestCertificates();
+  const deviceCertificate = clientCertificate(certificates, 'sensor1');
+  let broker: Awaited<ReturnType<typeof startGeneratedMosquitto>>;
+  beforeAll(async () => {
+    broker = await startGeneratedMosquitto({ certFile: certificates.chainFile, keyFile: certificates.keyFile, clientCaFile: certificates.caFile });
+  });
+  afterAll(async () => {
+    await broker?.close();
+  });
+  const tlsLaunch = (extra: LaunchSettings = {}): LaunchSettings => ({
+    brokerPort: broker.tlsPort!,
+    deviceId: 'sensor1',
+    brokerTls: true,
+    brokerCa: certificates.caDerBase64,
+    brokerClientCert: deviceCertificate.certDerBase64,
+    brokerClientKey: deviceCertificate.keyDerBase64,
+    ...extra,
+  });
+  /** mcsim in a run directory whose preferences (NVS in the simulator) hold `nvs`. */
+  const start = (launch: LaunchSettings, nvs: Record<string, Record<string, string>> = {}) => {
+    const runDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-mcsim-nvs-'));
+    writeFileSync(path.join(runDir, 'modpreferences.json'), JSON.stringify(nvs));
+    return startSimulator(sdk!, mcSo, { headless: true, launch, runDir });
+  };
+
+  it('logs in with the password from NVS and a client certificate, answers the crew, and traces no secret', async () => {
+    const password = passwordOf(broker, 'sensor1');
+    const crew = await login(broker, 'crew');
+    crew.client.subscribe('sensor1/#', 1);
+    await crew.next('subscribed');
+    const simulator = start(tlsLaunch(), { broker: { password } });
+    const context = () => `${simulator.report()}\n${lastLines('mosquitto', broker.log())}`;
+    const payloads = (topic: string) => crew.messages.filter((m) => m.topic === `sensor1/${topic}`).map((m) => decode(m.payload));
+    try {
+      await simulator.waitForTrace(/^connected to 127\.0\.0\.1/, { what: 'the mutual-TLS login', context });
+      await waitUntil('2 telemetry messages at the crew', () => payloads('telemetry').length >= 2, { context });
+      crew.client.publish('sensor1/cmd/ping', '{"id":"crew"}', 1);
+      await waitUntil('the reply to the crew', () => payloads('reply').length >= 1, { context });
+    } finally {
+      await simulator.stop();
+      crew.client.end();
+    }
+    expect(JSON.parse(payloads('reply')[0])).toMatchObject({ cmd: 'ping', id: 'crew', ok: true });
+    expect(broker.log()).toMatch(/New client connected from 127\.0\.0\.1:\d+ as sensor1 \(p2, c0, k30, u'sensor1'\)/);
+    for (const line of simulator.traces) expect(line).not.toContain(password);
+  });
+
+  it('is refused with a wrong password from its settings, and says so', async () => {
+    const simulator = start(tlsLaunch({ brokerUsername: 'sensor1', brokerPassword: 'not-the-password' }));
+    try {
+      const line = await simulator.waitForTrace(/refused the connection/, { what: 'the refused login', context: () => simulator.report() });
+      expect(line).toMatch(/not authorized \(a wrong user name or password/);
       expect(simulator.traces.some((l) => l.startsWith('connected to'))).toBe(false);
     } finally {
       await simulator.stop();
     }
-  }, 180_000); // builds its own app variant first
+  });
 
-  it('connects with TLS, verifying the broker against the CA in its config, and publishes', async () => {
-    const ground = testClient(broker.port);
-    ground.client.connect();
-    await ground.next('connect');
-    ground.client.subscribe('simtls/#', 1);
-    await ground.next('subscribed');
-    const simulator = startSimulator(sdk!, mcSo, { headless: true });
+  it('cannot even reach the login without a client certificate', async () => {
+    const simulator = start(tlsLaunch({ brokerClientCert: '', brokerClientKey: '', brokerPassword: passwordOf(broker, 'sensor1') }));
     try {
-      await simulator.waitForTrace(/^connected to 127\.0\.0\.1/);
-      const telemetry = () => ground.messages.filter((m) => m.topic === 'simtls/telemetry');
-      while (telemetry().length < 2) await new Promise((r) => setTimeout(r, 100));
-      expect(ground.messages.find((m) => m.topic === 'simtls/status') && decode(ground.messages.find((m) => m.topic === 'simtls/status')!.payload)).toBe('online');
-      expect(JSON.parse(decode(telemetry()[0].payload))).toMatchObject({ seq: 1 });
+      // On a loaded machine an attempt may first run out of time in the handshake: wait for the refusal.
+      const line = await simulator.waitForTrace(/^disconnected: .*(TLS|TCP connection)/, { what: 'the TLS refusal', context: () => simulator.report(), timeoutMs: 120_000 });
+      expect(line).toMatch(/failed|closed/);
+      expect(simulator.traces.some((l) => l.startsWith('connected to'))).toBe(false);
     } finally {
       await simulator.stop();
-      ground.client.end();
     }
-  });
+  }, 150_000); // outlives the wait above, so a slow handshake fails with its own words
 });
 
 describe.skipIf(!sdk)('the ESP32 build without ESP-IDF', () => {
   it('resolves the esp32 manifest and compiles and links every module for XS', async () => {
     const stage = await buildEsp32XsStage(sdk!, path.join(outDir, 'esp32'));
     expect(stage.modules).toContain('main');
+    expect(stage.modules).toContain('board/launch');
     expect(stage.xsImageBytes).toBeGreaterThan(0);
-  });
+  }, 300_000); // a few seconds on an idle machine
+});
+
+// The builds only transpile (host/moddable/transpile.js); this is the check mcconfig's per-module tsc
+// made, against the SDK's own typings and each platform's module map, in one tsc run per platform.
+describe.skipIf(!sdk)("the firmware's TypeScript against the SDK's own typings", () => {
+  it.each(['lin', 'esp32'] as const)('type-checks every module of the %s build', async (platform) => {
+    if (platform === 'esp32' && !existsSync(path.join(outDir, 'esp32'))) await buildEsp32XsStage(sdk!, path.join(outDir, 'esp32'));
+    expect(await typecheckAgainstSdkTypings(path.join(outDir, platform === 'lin' ? 'sim' : 'esp32'), platform)).toBeGreaterThan(40);
+  }, 300_000);
 });

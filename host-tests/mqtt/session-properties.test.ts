@@ -80,14 +80,14 @@ describe('session properties', () => {
               session.transportClosed(now, new Error('drop'));
               record();
             }
-            now += 10;
+            now = Math.max(now + 10, session.out.wakeAtMs); // the backoff grows: connections here never stay up long
             session.tick(now);
             record();
             connect();
           }
         }
         if (!session.connected) {
-          now += 10;
+          now = Math.max(now + 10, session.out.wakeAtMs);
           session.tick(now);
           record();
           connect(); // what was published offline goes out now

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Altimeter, type AltitudeReading } from '../../src/sensor/altimeter';
 import { pressureAtAltitudePa } from '../../src/sensor/altitude';
 import { probeBarometer } from '../../src/sensor/probe';
-import { SimulatedBarometer } from '../../src/sensor/simulated';
+import { flyScenario } from '../../src/sim/scenarios';
 import { Bmp280Emulator } from '../fakes/bmp280-emulator';
 import { sensorRig } from '../fakes/sensor-rig';
 
@@ -93,7 +93,7 @@ describe('altimeter: from chip to a reading you can trust', () => {
     const rig = sensorRig();
     // Launch at sea level: zeroed elsewhere, the standard atmosphere's temperature profile starts at
     // the wrong temperature and heights read about 0.3 % off (a property of barometric altimetry).
-    const barometer = new SimulatedBarometer({ clock: rig.clock, scenario: 'sensor-fault', launchElevationM: 0 });
+    const { flight, barometer } = flyScenario('sensor-fault', rig.clock, { launchElevationM: 0 });
     const altimeter = new Altimeter({ open: () => barometer, clock: rig.clock });
     const faults = new Set<string>();
     let worst = 0;
@@ -102,7 +102,7 @@ describe('altimeter: from chip to a reading you can trust', () => {
       rig.clock.advance(1000);
       const reading = altimeter.read();
       if (reading.quality === 'fault') faults.add(reading.fault!);
-      const error = Math.abs(reading.altitudeM - barometer.flight.at(rig.clock.now()).altitudeM);
+      const error = Math.abs(reading.altitudeM - flight.at(rig.clock.now()).altitudeM);
       if (reading.quality === 'ok' && error > worst) [worst, worstAt] = [error, t];
     }
     expect([...faults].sort()).toEqual(['NACK', 'STUCK']);

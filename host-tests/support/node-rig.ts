@@ -3,14 +3,19 @@
 import { SensorNode, type NodeOptions } from '../../src/app/node';
 import { DEFAULT_CONFIG, type NodeConfig } from '../../src/app/config';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
-import { SimulatedBarometer, type FlightScenario } from '../../src/sensor/simulated';
+import { flyScenario, type ScenarioName } from '../../src/sim/scenarios';
+import type { SimulatedBarometer } from '../../src/sim/simulated-barometer';
 import { MemoryStore } from '../fakes/memory-store';
+import { NorFlashChip } from '../fakes/sdk-flash';
+import type { FlashArea } from '../../src/ports';
 import { VirtualClock } from '../fakes/virtual-clock';
 
 export interface NodeRig {
   node: SensorNode;
   clock: VirtualClock;
   store: MemoryStore;
+  /** The outbox's flash partition (emulated): pass it to the next rig to restart the same device. */
+  flash: FlashArea;
   barometer: SimulatedBarometer;
   log: string[];
   /** Advances virtual time by `seconds`, one sample per second, letting real I/O run between. */
@@ -21,9 +26,10 @@ export interface NodeRig {
 export const settle = (ms = 5) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface NodeRigOptions {
-  scenario?: FlightScenario;
+  scenario?: ScenarioName;
   config?: Partial<NodeConfig>;
   store?: MemoryStore;
+  flash?: FlashArea;
   clock?: VirtualClock;
   overrides?: Partial<NodeOptions>;
 }
@@ -31,11 +37,13 @@ export interface NodeRigOptions {
 export function nodeRig(port: number, options: NodeRigOptions = {}): NodeRig {
   const clock = options.clock ?? new VirtualClock();
   const store = options.store ?? new MemoryStore();
-  const barometer = new SimulatedBarometer({ clock, scenario: options.scenario ?? 'normal', launchElevationM: 0 });
+  const flash = options.flash ?? new NorFlashChip({ outbox: 256 * 1024 }).open('outbox');
+  const { barometer } = flyScenario(options.scenario ?? 'normal', clock, { launchElevationM: 0 });
   const log: string[] = [];
   const rig: NodeRig = {
     clock,
     store,
+    flash,
     barometer,
     log,
     reboots: 0,
@@ -53,6 +61,7 @@ export function nodeRig(port: number, options: NodeRigOptions = {}): NodeRig {
     clock,
     socket: nodeSocketFactory,
     store,
+    outboxFlash: flash,
     openBarometer: () => barometer,
     system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => rig.reboots++ },
     defaults: { ...DEFAULT_CONFIG, ...options.config },

@@ -3,15 +3,19 @@ import { MqttClient, type MqttClientEvents, type MqttClientOptions } from '../..
 import type { IncomingMessage } from '../../src/mqtt/session';
 import { nodeClock } from '../../src/platform/node/clock';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
-import type { StreamSocket } from '../../src/ports';
+import type { Clock, StreamSocket } from '../../src/ports';
+import { waitUntil, withDeadline } from './deadline';
 
 export interface TestClient {
   client: MqttClient;
   messages: IncomingMessage[];
   errors: Error[];
-  /** Resolves at the next `event` (or one already seen, for connect) whose arguments satisfy `test`. */
+  /**
+   * Resolves at the next `event` whose arguments satisfy `test`; fails naming the event when none
+   * comes within the deadline (support/deadline.ts).
+   */
   next<K extends keyof MqttClientEvents>(event: K, test?: (...args: Parameters<MqttClientEvents[K]>) => boolean): Promise<Parameters<MqttClientEvents[K]>>;
-  /** Waits until `count` messages have arrived. */
+  /** Waits until `count` messages have arrived; fails saying how many did when the deadline passes. */
   received(count: number): Promise<IncomingMessage[]>;
   /** Cuts the TCP connection without DISCONNECT, as a crash or power loss would. */
   killConnection(): void;
@@ -19,12 +23,12 @@ export interface TestClient {
 
 let counter = 0;
 
-export function testClient(port: number, options: Partial<MqttClientOptions> = {}): TestClient {
+export function testClient(port: number, options: Partial<MqttClientOptions> = {}, clock: Clock = nodeClock): TestClient {
   const sockets: StreamSocket[] = [];
   const client = new MqttClient(
     { host: '127.0.0.1', port, clientId: `test-${process.pid}-${++counter}`, reconnect: { minDelayMs: 50, maxDelayMs: 500 }, ...options },
     {
-      clock: nodeClock,
+      clock,
       socket: (socketOptions) => {
         const socket = nodeSocketFactory(socketOptions);
         sockets.push(socket);
@@ -43,7 +47,7 @@ export function testClient(port: number, options: Partial<MqttClientOptions> = {
       }
     }
   };
-  for (const event of ['connect', 'disconnect', 'published', 'subscribed', 'unsubscribed', 'close'] as const) {
+  for (const event of ['connect', 'disconnect', 'published', 'subscribed', 'unsubscribed', 'sessionTakenOver', 'close'] as const) {
     client.on(event, fire(event) as never);
   }
   client.on('message', (m) => {
@@ -59,9 +63,16 @@ export function testClient(port: number, options: Partial<MqttClientOptions> = {
     messages,
     errors,
     next: (event, test = () => true) =>
-      new Promise((resolve) => waiters.push({ event, test: test as (...a: unknown[]) => boolean, resolve: resolve as (a: unknown[]) => void })),
+      withDeadline(
+        `the test client's '${event}' event`,
+        new Promise((resolve) => waiters.push({ event, test: test as (...a: unknown[]) => boolean, resolve: resolve as (a: unknown[]) => void })),
+        { context: () => `errors seen: ${errors.map((e) => e.message).join('; ') || 'none'}` },
+      ),
     received: async (count) => {
-      while (messages.length < count) await new Promise((r) => setTimeout(r, 5));
+      await waitUntil(`${count} messages at the test client`, () => messages.length >= count, {
+        intervalMs: 5,
+        context: () => `${messages.length} arrived: ${messages.slice(-5).map((m) => m.topic).join(', ')}`,
+      });
       return messages;
     },
     // Closing the socket under the client, with no DISCONNECT: to the broker this is a crash.

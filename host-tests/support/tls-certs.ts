@@ -13,6 +13,19 @@ export interface TestCertificates {
   keyFile: string;
   /** The CA certificate as base64 DER on one line. */
   caDerBase64: string;
+  /** Where the CA's files are (clientCertificate() signs with its key). */
+  dir: string;
+}
+
+export interface ClientCertificate {
+  certFile: string;
+  keyFile: string;
+  /** PEM: the certificate, and its RSA key as PKCS#8 (what the Moddable SDK's TLS can sign with). */
+  cert: string;
+  key: string;
+  /** Both as base64 DER on one line, for the device's build config. */
+  certDerBase64: string;
+  keyDerBase64: string;
 }
 
 export function makeTestCertificates(): TestCertificates {
@@ -36,5 +49,19 @@ export function makeTestCertificates(): TestCertificates {
     chainFile: file('chain.crt'),
     keyFile: file('server.key'),
     caDerBase64: ca.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''),
+    dir,
   };
+}
+
+/** A client certificate for `commonName`, signed by the test CA (mutual TLS). */
+export function clientCertificate(ca: TestCertificates, commonName: string): ClientCertificate {
+  const file = (name: string) => path.join(ca.dir, `${commonName}.${name}`);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'pipe' });
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${commonName}`, '-keyout', file('key'), '-out', file('csr'));
+  openssl('x509', '-req', '-in', file('csr'), '-CA', ca.caFile, '-CAkey', path.join(ca.dir, 'ca.key'), '-CAcreateserial', '-days', '2', '-out', file('crt'));
+  const der = (pem: string) => pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+  const cert = readFileSync(file('crt'), 'utf8');
+  const key = readFileSync(file('key'), 'utf8');
+  if (!key.startsWith('-----BEGIN PRIVATE KEY-----')) throw new Error('openssl did not write a PKCS#8 key');
+  return { certFile: file('crt'), keyFile: file('key'), cert, key, certDerBase64: der(cert), keyDerBase64: der(key) };
 }

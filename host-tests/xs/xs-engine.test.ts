@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measureSteadyStateOnXs, runOnNode, runOnXs, XsScenarioError } from './run-scenario';
+import { measureSteadyStateOnXs, runOnNode, runOnXs, XsMeasurementError, XsScenarioError } from './run-scenario';
 
 const scenario = (name: string) => new URL(`./scenarios/${name}.ts`, import.meta.url).pathname;
 
@@ -44,6 +44,12 @@ describe('the XS engine runner', () => {
     expect(reused.slotsPerStep).toBe(0);
     expect(allocating.slotsPerStep).toBeGreaterThanOrEqual(1);
   });
+
+  it('reports no figure when a garbage collection runs inside every measured window', async () => {
+    const error = await measureSteadyStateOnXs(scenario('engine-basics'), { step: 'collectingStep' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(XsMeasurementError);
+    expect((error as Error).message).toMatch(/a garbage collection ran inside every measured window of collectingStep/);
+  });
 });
 
 describe('core error classes on a frozen Error.prototype (as Moddable preloads them)', () => {
@@ -52,7 +58,7 @@ describe('core error classes on a frozen Error.prototype (as Moddable preloads t
     expect(value).toEqual([
       'ProtocolError: bad [MQTT-1]',
       'UsageError: bad',
-      'ConnectionRefusedError: the broker refused the connection: not authorized (the broker ACL does not allow this client)',
+      'ConnectionRefusedError: the broker refused the connection: not authorized (a wrong user name or password, or the broker does not allow this client: check the credentials)',
       'SensorFault: gone',
       'OtaError: no',
       'Error: bad config',

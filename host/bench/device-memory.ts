@@ -18,7 +18,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { OUTBOX_MAX } from '../../src/app/config';
 import { startMosquitto } from '../../host-tests/support/mosquitto';
-import { appName, buildForSimulator, locateModdableSdk, projectRoot } from '../moddable/sdk';
+import { appName, buildForSimulator } from '../moddable/build';
+import { locateModdableSdk, projectRoot } from '../moddable/sdk';
 import { SimulatedDevice } from '../moddable/sim-device';
 import { printTable, type Row } from './report';
 
@@ -64,10 +65,7 @@ export async function benchDeviceMemory(): Promise<Row[]> {
     const simCreation = await creationLine(sdk, 'lin', path.join(work, 'lin'));
     if (esp32Creation !== simCreation) throw new Error(`the simulator's XS creation (${simCreation}) differs from the ESP32's (${esp32Creation})`);
     const mcSo = await buildForSimulator(sdk, path.join(projectRoot, 'build/bench-memory'), {
-      deviceId: 'memory',
-      brokerPort: broker.port,
-      simSpeed: SPEED,
-      memoryTraceS: 60,
+      config: { deviceId: 'memory', brokerPort: broker.port, simSpeed: SPEED, memoryTraceS: 60 },
     });
     const device = SimulatedDevice.flash(path.join(work, 'flash'), mcSo);
     const sim = device.powerOn(sdk, { headless: true });

@@ -5,7 +5,9 @@
 // cannot see into native code); the ratio is what carries over to the device.
 import crypto from 'node:crypto';
 import path from 'node:path';
-import { buildForSimulator, locateModdableSdk, projectRoot, startSimulator, type ModdableSdk } from '../moddable/sdk';
+import { buildForSimulator } from '../moddable/build';
+import { locateModdableSdk, projectRoot, type ModdableSdk } from '../moddable/sdk';
+import { startSimulator } from '../moddable/simulator';
 import { printTable, type Row } from './report';
 
 export interface VerifyVerdicts {
@@ -32,17 +34,18 @@ export async function runNativeVerifyProbe(sdk: ModdableSdk, outDir: string, rou
     sdk,
     outDir,
     {
-      publicKey: ec.publicKey.export({ format: 'der', type: 'spki' }).subarray(-65).toString('hex'),
-      message: message.toString('hex'),
-      signature: crypto.sign('sha256', message, { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }).toString('hex'),
-      rounds,
+      config: {
+        publicKey: ec.publicKey.export({ format: 'der', type: 'spki' }).subarray(-65).toString('hex'),
+        message: message.toString('hex'),
+        signature: crypto.sign('sha256', message, { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }).toString('hex'),
+        rounds,
+      },
+      manifest: path.join(projectRoot, 'host/bench/native-verify/manifest.json'),
     },
-    path.join(projectRoot, 'host/bench/native-verify/manifest.json'),
   );
   const simulator = startSimulator(sdk, mcSo, { headless: true });
   try {
-    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no result from the probe: ${simulator.traces.join(' | ')}`)), 180_000));
-    const line = await Promise.race([simulator.waitForTrace(/^verify-bench /), deadline]);
+    const line = await simulator.waitForTrace(/^verify-bench /, { what: "the probe's result", timeoutMs: 180_000 });
     return JSON.parse(line.slice('verify-bench '.length)) as NativeVerifyResult;
   } finally {
     await simulator.stop();

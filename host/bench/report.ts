@@ -13,7 +13,8 @@ export interface Row {
 
 export function ratio(row: Row): number | undefined {
   if (row.reference === undefined) return undefined;
-  return row.better === 'higher' ? row.ours / row.reference : row.reference / row.ours;
+  const r = row.better === 'higher' ? row.ours / row.reference : row.reference / row.ours;
+  return Number.isFinite(r) ? r : undefined; // nothing to compare against a cost of 0
 }
 
 const format = (n: number) => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? 1 : 2));

@@ -15,7 +15,8 @@
 //   "power-on" (the simulator was killed, as a power loss would stop the device).
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startSimulator, type ModdableSdk, type SimulatorProcess } from './sdk';
+import type { ModdableSdk } from './sdk';
+import { startSimulator, type LaunchSettings, type SimulatorProcess } from './simulator';
 
 export type SlotState = 'none' | 'new' | 'pending-verify' | 'valid' | 'invalid' | 'aborted' | 'empty';
 
@@ -109,16 +110,24 @@ export class SimulatedDevice {
   }
 
   /** Resets the device and starts mcsim on the image the bootloader chose. */
-  launch(sdk: ModdableSdk, options: { headless?: boolean } = {}): SimulatorProcess {
+  launch(sdk: ModdableSdk, options: DeviceOptions = {}): SimulatorProcess {
     const slot = this.boot();
-    return startSimulator(sdk, this.slotFile(slot), { ...options, env: { ALTIMETER_FLASH_DIR: this.dir } });
+    return this.#start(sdk, slot, options);
+  }
+
+  /**
+   * mcsim on a slot's image. It runs in the device's directory, so the SDK's Preference file
+   * (modpreferences.json: the launch settings and the broker login) stays with the device, as NVS does.
+   */
+  #start(sdk: ModdableSdk, slot: 0 | 1, options: DeviceOptions): SimulatorProcess {
+    return startSimulator(sdk, this.slotFile(slot), { headless: options.headless, launch: options.launch, runDir: this.dir, env: { ALTIMETER_FLASH_DIR: this.dir } });
   }
 
   /**
    * Powers the device on and keeps it running: whenever the firmware restarts itself (esp_restart
    * ends mcsim after marking the boot record), the bootloader runs and mcsim starts again.
    */
-  powerOn(sdk: ModdableSdk, options: { headless?: boolean } = {}): DeviceRun {
+  powerOn(sdk: ModdableSdk, options: DeviceOptions = {}): DeviceRun {
     const traces: string[] = [];
     const waiters: { pattern: RegExp; from: number; resolve: (line: string) => void }[] = [];
     let current: SimulatorProcess | undefined;
@@ -126,7 +135,7 @@ export class SimulatedDevice {
     let off = false;
     const follow = (simulator: SimulatorProcess) => {
       let seen = 0;
-      const pump = setInterval(() => {
+      const drain = () => {
         while (seen < simulator.traces.length) {
           const line = simulator.traces[seen++];
           traces.push(line);
@@ -135,21 +144,22 @@ export class SimulatedDevice {
             waiter.resolve(line);
           }
         }
-      }, 20);
-      simulator.child.once('exit', () => {
-        setTimeout(() => {
-          clearInterval(pump);
-          if (current !== simulator) return;
-          current = undefined;
-          if (!off && this.read().restartRequested) start();
-        }, 50); // the last trace lines first
+      };
+      const pump = setInterval(drain, 20);
+      // 'close': mcsim's last traces are out of the pipe by then.
+      simulator.child.once('close', () => {
+        drain();
+        clearInterval(pump);
+        if (current !== simulator) return;
+        current = undefined;
+        if (!off && this.read().restartRequested) start();
       });
     };
     const start = () => {
       const slot = this.boot();
       launches++;
       traces.push(`--- launch ${launches}: slot ${slot}, reset ${this.read().reset}`);
-      current = startSimulator(sdk, this.slotFile(slot), { ...options, env: { ALTIMETER_FLASH_DIR: this.dir } });
+      current = this.#start(sdk, slot, options);
       follow(current);
     };
     start();
@@ -188,6 +198,13 @@ export class SimulatedDevice {
       },
     };
   }
+}
+
+export interface DeviceOptions {
+  /** Run under xvfb-run (default: when there is no $DISPLAY). */
+  headless?: boolean;
+  /** Settings handed to the firmware at every launch (host/moddable/simulator.ts). */
+  launch?: LaunchSettings;
 }
 
 export interface DeviceRun {

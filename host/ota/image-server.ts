@@ -34,7 +34,15 @@ export async function startImageServer(
 ): Promise<ImageServer> {
   const root = path.resolve(dir);
   const server = http.createServer((request, response) => {
-    const name = decodeURIComponent((request.url ?? '/').split('?')[0]);
+    let name: string;
+    try {
+      name = decodeURIComponent((request.url ?? '/').split('?')[0]);
+    } catch {
+      // A malformed percent-encoding (e.g. /%E0%A4%A) is the client's mistake: say so, keep serving.
+      response.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: malformed percent-encoding in the path\n');
+      options.log?.(`400 ${request.url}`);
+      return;
+    }
     const file = path.resolve(root, `.${name}`);
     let size: number;
     try {

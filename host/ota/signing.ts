@@ -25,7 +25,10 @@ export function signManifest(fields: Omit<UpdateManifest, 'signature'>, privateK
   return { ...fields, signature: signature.toString('base64') };
 }
 
+/** What the operator chooses for a manifest; size and hash come from the image. */
+export type ReleaseFields = Omit<UpdateManifest, 'signature' | 'size' | 'sha256'>;
+
 /** A manifest for `image`, signed. */
-export function manifestFor(image: Uint8Array, fields: { version: string; board: string; url: string; rollback?: boolean }, privateKeyPem: string): UpdateManifest {
+export function manifestFor(image: Uint8Array, fields: ReleaseFields, privateKeyPem: string): UpdateManifest {
   return signManifest({ ...fields, size: image.length, sha256: toHex(sha256(image)) }, privateKeyPem);
 }

@@ -2,6 +2,7 @@
 // updates (the `config` command), and persistence through the store port. A change is validated as
 // a whole before anything is stored or applied: a bad one changes nothing.
 import type { KeyValueStore } from '../ports';
+import { isDeviceId } from './topics';
 
 export interface EmergencyConfig {
   /** Descent faster than this (m/s) for `rapidDescentForS` raises rapid-descent. */
@@ -12,10 +13,13 @@ export interface EmergencyConfig {
   lowAltitudeForS: number;
   /** A descent faster than this (m/s) … */
   crashDescentMps: number;
-  /** … followed within `crashWindowS` by a stop (|vs| below `crashStopMps`) under `crashNearGroundM` is a crash. */
+  /** … followed within `crashWindowS` by a stop (|vs| below `crashStopMps`) … */
   crashStopMps: number;
-  crashNearGroundM: number;
   crashWindowS: number;
+  /** … at least this abrupt (m/s²; a burner manages ~0.5) is a crash, at any height. */
+  crashDecelerationMps2: number;
+  /** A crash stays active until the balloon has climbed this far above where it stopped (m). */
+  crashClearClimbM: number;
   /** Sensor faults for this long raise sensor-fault. */
   sensorFaultForS: number;
   /** A condition must be gone this long before its emergency clears (no flapping). */
@@ -30,7 +34,7 @@ export interface NodeConfig {
   altitudeRetain: boolean;
   /** Reference pressure (QNH) in Pa; null zeroes at the launch site (first reading or `zero`). */
   referencePa: number | null;
-  /** Readings kept while the broker is unreachable. */
+  /** Readings kept waiting at most while the broker is unreachable (the flash log holds about 25,000). */
   outboxSize: number;
   /** Publish Home Assistant MQTT discovery under homeassistant/. */
   homeAssistant: boolean;
@@ -45,18 +49,19 @@ export const DEFAULT_CONFIG: NodeConfig = {
   altitudeQos: 0,
   altitudeRetain: false,
   referencePa: null,
-  outboxSize: 600, // ten minutes of telemetry at 1 Hz
+  outboxSize: 21_600, // six hours of telemetry at 1 Hz: the flash log holds a little more (about 25,000)
   homeAssistant: false,
   processNoise: 0.5,
   emergency: {
     rapidDescentMps: 6,
     rapidDescentForS: 5,
     lowAltitudeM: 50,
-    lowAltitudeForS: 20,
+    lowAltitudeForS: 60,
     crashDescentMps: 8,
     crashStopMps: 1,
-    crashNearGroundM: 30,
     crashWindowS: 20,
+    crashDecelerationMps2: 1,
+    crashClearClimbM: 30,
     sensorFaultForS: 10,
     clearAfterS: 15,
   },
@@ -89,8 +94,9 @@ const RULES: Record<string, Rule> = {
   'emergency.lowAltitudeForS': { kind: 'number', min: 0, max: 3600 },
   'emergency.crashDescentMps': { kind: 'number', min: 2, max: 100 },
   'emergency.crashStopMps': { kind: 'number', min: 0.1, max: 10 },
-  'emergency.crashNearGroundM': { kind: 'number', min: 1, max: 1000 },
   'emergency.crashWindowS': { kind: 'number', min: 1, max: 600 },
+  'emergency.crashDecelerationMps2': { kind: 'number', min: 0.6, max: 100 },
+  'emergency.crashClearClimbM': { kind: 'number', min: 1, max: 1000 },
   'emergency.sensorFaultForS': { kind: 'number', min: 0, max: 3600 },
   'emergency.clearAfterS': { kind: 'number', min: 0, max: 3600 },
 };
@@ -113,12 +119,17 @@ function check(path: string, value: unknown, rule: Rule): string | undefined {
       }
       return undefined;
     case 'id':
-      if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(value)) {
+      if (typeof value !== 'string' || !isDeviceId(value)) {
         return `${path} must be 1 to 32 letters, digits, "_" or "-" (it becomes the first topic level), not ${JSON.stringify(value)}`;
       }
       return undefined;
   }
 }
+
+/** Settings earlier firmware had, and why they went: named in the refusal, dropped from a stored config. */
+const RETIRED: Record<string, string> = {
+  'emergency.crashNearGroundM': 'emergency.crashNearGroundM is retired: a crash is now recognised at any height, by how abruptly it stops (emergency.crashDecelerationMps2)',
+};
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -138,7 +149,7 @@ export function mergeConfig(base: NodeConfig, change: unknown): NodeConfig {
       }
       for (const [inner, innerValue] of Object.entries(value)) {
         const rule = RULES[`emergency.${inner}`];
-        if (!rule) problems.push(`unknown setting emergency.${inner}`);
+        if (!rule) problems.push(RETIRED[`emergency.${inner}`] ?? `unknown setting emergency.${inner}`);
         else (merged.emergency as unknown as Record<string, unknown>)[inner] = innerValue;
       }
     } else if (!RULES[key]) {
@@ -163,7 +174,19 @@ export function loadConfig(store: KeyValueStore, defaults: NodeConfig = DEFAULT_
   const stored = store.get(STORE_KEY);
   if (stored === undefined) return { config: defaults };
   try {
-    return { config: mergeConfig(defaults, JSON.parse(stored)) };
+    const change = JSON.parse(stored) as unknown;
+    // A setting a firmware update retired is dropped, not a reason to lose the others.
+    const retired: string[] = [];
+    if (isObject(change) && isObject(change.emergency)) {
+      for (const key of Object.keys(change.emergency)) {
+        if (RETIRED[`emergency.${key}`]) {
+          retired.push(RETIRED[`emergency.${key}`]);
+          delete change.emergency[key];
+        }
+      }
+    }
+    const config = mergeConfig(defaults, change);
+    return retired.length ? { config, warning: `stored config: ${retired.join('; ')} (dropped)` } : { config };
   } catch (error) {
     return { config: defaults, warning: `stored config ignored (${(error as Error).message}); using defaults` };
   }

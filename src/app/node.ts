@@ -1,18 +1,19 @@
 // The sensor node: samples the altimeter on the clock, publishes altitude and telemetry, raises and
-// clears emergencies, answers commands, and keeps every reading through outages (the outbox). It is
-// built from ports only, so the same class runs on the ESP32, in the desktop simulator, in
-// `npm start` and on a virtual clock in the tests.
+// clears emergencies, answers commands, and keeps every reading through outages and power losses
+// (the outbox and its flash log). It is built from ports only, so the same class runs on the ESP32,
+// in the desktop simulator, in `npm start` and on a virtual clock in the tests.
 import { MqttClient, utf8Payload } from '../mqtt/client';
 import { readUtf8 } from '../mqtt/utf8';
-import type { Clock, KeyValueStore, Log, NetworkLink, StreamSocketFactory, SystemPort, TlsOptions } from '../ports';
+import type { Clock, FlashArea, KeyValueStore, Log, NetworkLink, StreamSocketFactory, SystemPort, TlsOptions } from '../ports';
 import { Altimeter, type AltitudeReading } from '../sensor/altimeter';
 import type { Barometer } from '../sensor/barometer';
 import { parseCommand, replyPayload, type Command } from './commands';
 import { DEFAULT_CONFIG, loadConfig, mergeConfig, saveConfig, type NodeConfig } from './config';
 import { EmergencyMonitor, type EmergencyKind } from './emergency';
 import { discoveryMessages } from './home-assistant';
-import { Outbox, type OutboxKind, type OutboxMessage } from './outbox';
-import { altitudePayload, emergencyPayload, telemetryPayload, topicsFor, type ReadingTime, type Topics } from './topics';
+import { FlashLog } from './flash-log';
+import { Outbox, type OutboxMessage } from './outbox';
+import { altitudePayload, emergencyPayload, topicsFor, type ReadingTime, type Topics } from './topics';
 
 export interface BrokerOptions {
   host: string;
@@ -28,8 +29,8 @@ export interface BrokerOptions {
 
 /** The over-the-air updater as the node sees it (src/ota/updater.ts). */
 export interface OtaHandler {
-  /** Starts an update from the manifest an `ota` command carries. */
-  start(manifest: unknown): { ok: true; version: string } | { ok: false; error: string };
+  /** Starts an update from the manifest an `ota` command carries, sent to the device `deviceId`. */
+  start(manifest: unknown, deviceId: string): { ok: true; version: string } | { ok: false; error: string };
   /** Where the updater's progress goes: the node points it at <id>/ota. */
   report: (status: string) => void;
   /** At start-up: a freshly updated image starts its self-test; an old one reports a rollback. */
@@ -47,6 +48,8 @@ export interface NodeOptions {
   networkClock?: Clock;
   socket: StreamSocketFactory;
   store: KeyValueStore;
+  /** The flash partition of the outbox's log: what must survive a power loss is written here first. */
+  outboxFlash: FlashArea;
   /** Opens the barometer (probe on the device, the simulated flight elsewhere). */
   openBarometer: () => Barometer;
   system: SystemPort;
@@ -57,11 +60,13 @@ export interface NodeOptions {
   log?: Log;
   /** Called after each sample with the reading (the simulator's live view uses it). */
   onReading?: (reading: AltitudeReading) => void;
+  /** Called with each emergency message once it is in the outbox (durable); the soak counts them. */
+  onEmergency?: (payload: string) => void;
 }
 
 const INFO_EVERY_MS = 5 * 60_000;
-/** Saved before a deliberate restart: the outbox and the sequence number, so readings keep their order. */
-const STATE_STORE_KEY = 'state';
+/** The boot counter in the store: telemetry carries it, so (boot, seq) is unique and ordered. */
+const BOOT_STORE_KEY = 'boot';
 
 export class SensorNode {
   readonly options: NodeOptions;
@@ -70,6 +75,8 @@ export class SensorNode {
   readonly altimeter: Altimeter;
   readonly outbox: Outbox;
   readonly topics: Topics;
+  /** This start's number, counted in the store: one more than any before it. */
+  readonly boot: number;
   readonly #emergencies: EmergencyMonitor;
   readonly #log: Log;
   readonly #startedMs: number;
@@ -93,8 +100,11 @@ export class SensorNode {
     if (warning) this.#log(warning);
     this.config = config;
     this.topics = topicsFor(config.deviceId);
-    this.outbox = new Outbox(config.outboxSize);
-    this.#restoreState();
+    this.outbox = new Outbox(new FlashLog(options.outboxFlash), this.topics, { capacity: config.outboxSize, log: this.#log });
+    // seq continues after the newest reading in the log, so it never goes back, even after a power loss.
+    this.#seq = this.outbox.lastSeq;
+    this.boot = this.#nextBoot(options.store, this.outbox.lastBoot);
+    if (this.outbox.replayed > 0) this.#log(`outbox: ${this.outbox.replayed} messages from before the restart will be sent, in order`);
     this.#emergencies = new EmergencyMonitor(config.emergency);
     this.altimeter = new Altimeter({
       open: options.openBarometer,
@@ -111,8 +121,7 @@ export class SensorNode {
         tls: broker.tls,
         clientId: config.deviceId,
         cleanSession: false, // the broker keeps our command subscription and in-flight messages across drops
-        keepaliveS: 30,
-        pingTimeoutMs: 8000,
+        keepaliveS: 30, // a dead link is found within ¾ of it plus the response timeout (15 s): 37.5 s
         maxInflight: this.outbox.window, // the outbox decides how many are in flight; the session only has the slots
         username: broker.username,
         password: broker.password === undefined ? undefined : utf8Payload(broker.password),
@@ -124,7 +133,7 @@ export class SensorNode {
       { socket: options.socket, clock: options.networkClock ?? options.clock },
     );
     this.#wireClient();
-    if (options.ota) options.ota.report = (status) => this.#send('state', `${config.deviceId}/ota`, status, false);
+    if (options.ota) options.ota.report = (status) => this.#send('state', this.topics.ota, status, false);
   }
 
   start(): void {
@@ -143,14 +152,13 @@ export class SensorNode {
   }
 
   /**
-   * Stops cleanly: sampling stops, the outbox is saved, `offline` is published and acknowledged (or
+   * Stops cleanly: sampling stops (the outbox is already on flash), `offline` is published and acknowledged (or
    * `waitMs` passes), then DISCONNECT. Resolves when the link is closed.
    */
   stop(waitMs = 1000): Promise<void> {
     if (this.#stopped) return Promise.resolve();
     this.#stopped = true;
     if (this.#sampler !== undefined) this.options.clock.clearTimer(this.#sampler);
-    this.saveState();
     if (!this.client.connected) {
       this.client.end();
       return Promise.resolve();
@@ -170,12 +178,34 @@ export class SensorNode {
     });
   }
 
+  /** The seq of the newest reading (0 before the first since a blank log). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** The kinds of emergency active now (a board's status display shows them). */
+  get activeEmergencies(): EmergencyKind[] {
+    return this.#emergencies.active;
+  }
+
   get uptimeS(): number {
     return Math.round((this.options.clock.now() - this.#startedMs) / 1000);
   }
 
-  /** One sampling cycle (the timer calls it; tests may too). */
+  /**
+   * One sampling cycle (the timer calls it; tests may too). It never throws: the altimeter turns a
+   * failing driver or filter into a "fault" reading, and anything else that fails here is logged
+   * and the next cycle runs as usual.
+   */
   sample(): void {
+    try {
+      this.#sample();
+    } catch (error) {
+      this.#log(`sample ${this.#seq} failed, the next one runs: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
+    }
+  }
+
+  #sample(): void {
     const reading = this.altimeter.read();
     const seq = ++this.#seq;
     const { client, outbox, topics } = this;
@@ -183,13 +213,14 @@ export class SensorNode {
     const clock = this.options.clock;
     time.epochMs = clock.epochMs ? clock.epochMs() : reading.timestampMs; // undefined until the device knows the date
     time.uptimeMs = reading.timestampMs - this.#startedMs;
-    outbox.add('telemetry', topics.telemetry, utf8Payload(telemetryPayload(seq, reading, time)), false);
+    outbox.addTelemetry(this.boot, seq, reading, time);
     const changes = this.#emergencies.update(reading);
     for (let i = 0; i < changes.length; i++) {
       const { kind, active, message } = changes[i];
       const payload = emergencyPayload(kind, active, seq, reading, message, time);
+      outbox.add('emergency', topics.emergency, utf8Payload(payload), true); // durable from here on
       this.#log(`emergency ${active ? 'RAISED' : 'cleared'}: ${kind}: ${message}`);
-      outbox.add('emergency', topics.emergency, utf8Payload(payload), true);
+      this.options.onEmergency?.(payload);
       if (active) this.#activeEmergencies.set(kind, payload);
       else {
         this.#activeEmergencies.delete(kind);
@@ -221,6 +252,12 @@ export class SensorNode {
     });
     client.on('disconnect', (error) => this.#log(`disconnected${error ? `: ${error.message}` : ''}; the outbox holds ${this.outbox.size}`));
     client.on('error', (error) => this.#log(`mqtt: ${error.message}`));
+    client.on('sessionTakenOver', (closures) =>
+      this.#log(
+        `warning: another client with my id "${this.config.deviceId}" took the session: the broker closed our connection ` +
+          `${closures} times in a row soon after accepting it. Give every device its own id (config deviceId).`,
+      ),
+    );
     client.on('published', (token) => {
       this.outbox.delivered(token);
       this.outbox.pump(client); // a slot is free
@@ -251,7 +288,7 @@ export class SensorNode {
   }
 
   /** Every QoS 1 message goes through the outbox, which decides when it is sent. */
-  #send(kind: OutboxKind, topic: string, payload: string, retain: boolean): OutboxMessage {
+  #send(kind: 'reply' | 'state', topic: string, payload: string, retain: boolean): OutboxMessage {
     const message = this.outbox.add(kind, topic, utf8Payload(payload), retain);
     this.outbox.pump(this.client);
     return message;
@@ -304,12 +341,12 @@ export class SensorNode {
       }
       case 'reboot':
         this.#reply(name, id, { ok: true, note: 'rebooting in 1 s' });
-        this.saveState();
         this.options.clock.setTimer(() => this.options.system.reboot(), 1000);
         return;
       case 'ota': {
         if (!this.options.ota) throw new Error('over-the-air update is not available in this build');
-        this.#reply(name, id, this.options.ota.start(args));
+        // The id this node answers to now (a new deviceId in the config waits for a reboot).
+        this.#reply(name, id, this.options.ota.start(args, this.topics.deviceId));
         return;
       }
     }
@@ -356,43 +393,15 @@ export class SensorNode {
     }
   }
 
-  /** Keeps what must survive a restart (the outbox); call before rebooting, e.g. into an update. */
-  saveState(): void {
-    const { store } = this.options;
-    const limit = store.maxValueChars ?? Infinity;
-    const outbox = this.outbox.snapshot();
-    // A small store (NVS) cannot hold a long outbox: keep every emergency and the newest telemetry.
-    const size = (entry: object) => JSON.stringify(entry).length + 1; // with its comma
-    let total = JSON.stringify({ seq: this.#seq, outbox: [] }).length + outbox.reduce((n, m) => n + size(m), 0);
-    let left = 0;
-    for (let i = 0; total > limit && i < outbox.length; ) {
-      if (outbox[i].kind !== 'telemetry') {
-        i++;
-        continue;
-      }
-      total -= size(outbox[i]);
-      outbox.splice(i, 1);
-      left++;
-    }
-    if (left) this.#log(`the store holds ${limit} characters: the ${left} oldest waiting readings stay behind at the restart`);
+  /** Counts this start in the store; never below the newest boot the log has seen (a store reset). */
+  #nextBoot(store: KeyValueStore, lastInLog: number): number {
+    const stored = Number(store.get(BOOT_STORE_KEY) ?? 0);
+    const boot = Math.max(stored === stored ? stored : 0, lastInLog) + 1;
     try {
-      store.set(STATE_STORE_KEY, JSON.stringify({ seq: this.#seq, outbox }));
+      store.set(BOOT_STORE_KEY, String(boot));
     } catch (error) {
-      this.#log(`state not saved (${(error as Error).message}): the outbox's ${this.outbox.size} readings will not survive the restart`);
+      this.#log(`boot counter not saved (${(error as Error).message}): the next start may repeat boot ${boot}`);
     }
-  }
-
-  #restoreState(): void {
-    const saved = this.options.store.get(STATE_STORE_KEY);
-    if (saved === undefined) return;
-    try {
-      const state = JSON.parse(saved) as { seq: number; outbox: Parameters<Outbox['restore']>[0] };
-      this.#seq = state.seq;
-      this.outbox.restore(state.outbox);
-      this.#log(`restored from before the restart: ${this.outbox.size} readings waiting, sequence continues after ${state.seq}`);
-    } catch (error) {
-      this.#log(`state from before the restart unreadable, dropped: ${(error as Error).message}`);
-    }
-    this.options.store.delete(STATE_STORE_KEY);
+    return boot;
   }
 }

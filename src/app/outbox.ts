@@ -5,16 +5,27 @@
 //
 // - What waits: every QoS 1 message until the broker has acknowledged it (PUBACK). Nothing is sent
 //   while the link is down; the backlog goes out once it is back, each with its original seq and ts.
-// - In which order: emergencies first, then replies to commands and state (status, info, update
-//   progress) in the order they were made, then telemetry in seq order. So after an outage the news
-//   station hears of an active emergency before ten minutes of queued telemetry go out.
-// - What may be dropped: only telemetry, the oldest first, when more than `capacity` readings wait;
-//   each one is counted (`dropped`, reported in info). Emergencies, replies and state are never
-//   dropped.
+// - Durable first: telemetry, emergencies and replies to commands are written to the flash log
+//   (flash-log.ts) before they are handed to MQTT, and marked done there at their PUBACK; after a
+//   power loss the node replays what was not done, in order. Status, info and update progress are
+//   state, not events: they wait in RAM, and each start publishes them afresh.
+// - In which order: emergencies first, then replies and state in the order they were made, then
+//   telemetry in seq order. So after an outage the news station hears of an active emergency before
+//   hours of queued telemetry (only the few messages already in flight at the cut go before it: MQTT
+//   resends those first [MQTT-4.4.0-1]).
+// - What may be dropped: only telemetry, the oldest first, when more than `capacity` readings wait or
+//   the flash log is full; each one is counted (`dropped`, reported in info). Emergencies, replies and
+//   state are never dropped.
 // - How many in flight: at most `window` (OUTBOX_WINDOW) unacknowledged messages; the MQTT session is
 //   built with exactly that many packet-id slots.
 // - Live values (the plain altitude) never wait: they go out at once when the link is up and a slot
 //   is free, or not at all; telemetry carries the same reading durably.
+import { utf8Payload } from '../mqtt/client';
+import type { Log } from '../ports';
+import type { AltitudeReading } from '../sensor/altimeter';
+import { FlashLog, RECORD_EMERGENCY, RECORD_REPLY, RECORD_TELEMETRY, type LogOwner } from './flash-log';
+import { TELEMETRY_BODY_BYTES, TelemetryRecord } from './telemetry-record';
+import { telemetryPayload, type ReadingTime, type Topics } from './topics';
 
 export type OutboxKind = 'emergency' | 'reply' | 'state' | 'telemetry';
 
@@ -26,6 +37,8 @@ export interface OutboxMessage {
   topic: string;
   payload: Uint8Array;
   retain: boolean;
+  /** Where it is in the flash log; -1 when it is kept in RAM only. */
+  location: number;
   /** The MQTT client's token while the message is with it; 0 while it waits. */
   token: number;
 }
@@ -36,32 +49,95 @@ export interface OutboxTransport {
   publish(topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): number;
 }
 
-/** Waiting order: a lower rank goes first. */
-const RANK: Record<OutboxKind, number> = { emergency: 0, reply: 1, state: 1, telemetry: 2 };
+export interface OutboxOptions {
+  /** Readings kept waiting at most (the flash log may hold fewer). */
+  capacity: number;
+  window?: number;
+  log?: Log;
+}
 
-export class Outbox {
-  #capacity: number;
+export class Outbox implements LogOwner {
   readonly window: number;
-  /** Waiting messages, one FIFO per rank. */
-  readonly #waiting: OutboxMessage[][] = [[], [], []];
+  #capacity: number;
+  readonly #flash: FlashLog;
+  readonly #topics: Topics;
+  readonly #note: Log;
+  /** Waiting emergencies, and waiting replies and state, oldest first. Telemetry waits in the log. */
+  readonly #urgent: OutboxMessage[] = [];
+  readonly #control: OutboxMessage[] = [];
+  #telemetryWaiting = 0;
+  /** Telemetry kept in RAM because the flash failed: after everything in the log. */
+  readonly #fallback: OutboxMessage[] = [];
   /** With the client, awaiting their PUBACK. */
-  readonly #submitted: OutboxMessage[] = [];
+  readonly #inflight: OutboxMessage[] = [];
   /** Live QoS 1 values with the client: they hold a slot until acknowledged. */
   readonly #liveTokens: number[] = [];
-  /** Telemetry dropped because more than `capacity` readings waited, since start. */
+  /** Telemetry messages back from the client, reused: a steady-state reading allocates only its payload. */
+  readonly #spare: OutboxMessage[] = [];
+  /** The flash log takes records (false after a flash error: RAM only until restart). */
+  #durable = true;
+  /** Telemetry dropped since start (capacity or a full log). */
   dropped = 0;
+  /** Records found damaged when read back (never sent). */
+  damaged = 0;
+  /** The newest telemetry seq and boot in the log at start: the sequence continues after them. */
+  readonly lastSeq: number = 0;
+  readonly lastBoot: number = 0;
+  /** Records recovered at start that were not done: replayed, in order. */
+  readonly replayed: number = 0;
+  readonly #record = new TelemetryRecord();
+  readonly #scratch = new TelemetryRecord();
+  readonly #body = new Uint8Array(TELEMETRY_BODY_BYTES);
 
-  constructor(capacity: number, window = OUTBOX_WINDOW) {
-    this.#capacity = capacity;
-    this.window = window;
+  constructor(flash: FlashLog, topics: Topics, options: OutboxOptions) {
+    this.#flash = flash;
+    this.#topics = topics;
+    this.#capacity = options.capacity;
+    this.window = options.window ?? OUTBOX_WINDOW;
+    this.#note = options.log ?? (() => {});
+    let lastSeq = 0;
+    let lastBoot = 0;
+    let replayed = 0;
+    const visit = (location: number, type: number, _id: number, done: boolean, bytes: Uint8Array, start: number, length: number) => {
+      if (type === RECORD_TELEMETRY) {
+        // Counted even if it cannot be decoded: the replay cursor finds it and skips it as damaged.
+        if (!done) this.#telemetryWaiting++;
+        const readable = length === TELEMETRY_BODY_BYTES && this.#scratch.decode(bytes, start);
+        if (readable && (this.#scratch.boot > lastBoot || (this.#scratch.boot === lastBoot && this.#scratch.seq > lastSeq))) {
+          lastBoot = this.#scratch.boot;
+          lastSeq = this.#scratch.seq;
+        }
+      } else if (!done) {
+        const emergency = type === RECORD_EMERGENCY;
+        const message = this.#message(emergency ? 'emergency' : 'reply', bytes.slice(start, start + length), emergency, location);
+        (emergency ? this.#urgent : this.#control).push(message);
+      }
+      if (!done) replayed++;
+    };
+    try {
+      flash.recover(visit);
+    } catch (error) {
+      // An unreadable partition must not keep the node from flying: it runs without durability.
+      this.#durable = false;
+      this.#telemetryWaiting = 0;
+      this.#note(`outbox: the flash log cannot be read (${(error as Error).message}): messages are kept in RAM only`);
+    }
+    this.lastSeq = lastSeq;
+    this.lastBoot = lastBoot;
+    this.replayed = replayed;
+    this.#trim();
   }
 
   /** Messages not yet acknowledged: waiting and in flight. */
   get size(): number {
-    return this.#waiting[0].length + this.#waiting[1].length + this.#waiting[2].length + this.#submitted.length;
+    return this.#urgent.length + this.#control.length + this.#telemetryWaiting + this.#fallback.length + this.#inflight.length;
   }
   get capacity(): number {
     return this.#capacity;
+  }
+  /** Whether messages are written to flash before they are sent (false after a flash error). */
+  get durable(): boolean {
+    return this.#durable;
   }
 
   resize(capacity: number): void {
@@ -69,38 +145,142 @@ export class Outbox {
     this.#trim();
   }
 
-  /** Adds a QoS 1 message to wait its turn; returns it (its `token` is set once it is submitted). */
-  add(kind: OutboxKind, topic: string, payload: Uint8Array, retain: boolean): OutboxMessage {
-    const message: OutboxMessage = { kind, topic, payload, retain, token: 0 };
-    this.#waiting[RANK[kind]].push(message);
-    if (kind === 'telemetry') this.#trim();
+  #message(kind: OutboxKind, payload: Uint8Array, retain: boolean, location: number): OutboxMessage {
+    const topic = kind === 'emergency' ? this.#topics.emergency : kind === 'reply' ? this.#topics.reply : this.#topics.telemetry;
+    return { kind, topic, payload, retain, location, token: 0 };
+  }
+
+  /** A reading: made durable, then it waits its turn. */
+  addTelemetry(boot: number, seq: number, reading: AltitudeReading, time: ReadingTime): void {
+    const record = this.#record.fromReading(boot, seq, reading, time);
+    record.encode(this.#body);
+    const location = this.#append(RECORD_TELEMETRY, this.#body);
+    if (location >= 0) this.#telemetryWaiting++;
+    else this.#fallback.push(this.#message('telemetry', utf8Payload(telemetryPayload(record)), false, -1));
+    this.#trim();
+  }
+
+  /**
+   * Adds a message to wait its turn and returns it (its `token` is set once it is submitted).
+   * Emergencies and replies are made durable first; state waits in RAM.
+   */
+  add(kind: 'emergency' | 'reply' | 'state', topic: string, payload: Uint8Array, retain: boolean): OutboxMessage {
+    if (kind === 'state') {
+      // State: only the newest value of a topic matters (status, info are retained), so a newer one
+      // replaces one still waiting; a link that keeps dropping cannot pile them up.
+      for (let i = 0; i < this.#control.length; i++) {
+        const waiting = this.#control[i];
+        if (waiting.kind === 'state' && waiting.topic === topic) {
+          waiting.payload = payload;
+          waiting.retain = retain;
+          return waiting;
+        }
+      }
+    }
+    let location = -1;
+    if (kind !== 'state') location = this.#append(kind === 'emergency' ? RECORD_EMERGENCY : RECORD_REPLY, payload);
+    const message: OutboxMessage = { kind, topic, payload, retain, location, token: 0 };
+    (kind === 'emergency' ? this.#urgent : this.#control).push(message);
     return message;
+  }
+
+  /** Writes a record to the log; -1 when it stays in RAM only (the log is full of what it keeps, or the flash failed). */
+  #append(type: number, body: Uint8Array): number {
+    if (!this.#durable) return -1;
+    if (body.length > this.#flash.maxBodyBytes) {
+      this.#note(`outbox: a ${body.length}-byte message is longer than a log record (${this.#flash.maxBodyBytes}): kept in RAM only`);
+      return -1;
+    }
+    try {
+      const location = this.#flash.append(type, body, body.length, this);
+      if (location < 0) this.#note('outbox: the flash log is full of messages it must keep: this one is kept in RAM only');
+      return location;
+    } catch (error) {
+      this.#durable = false;
+      this.#note(`outbox: flash write failed (${(error as Error).message}): messages are kept in RAM only until a restart`);
+      return -1;
+    }
   }
 
   /** Drops the oldest waiting telemetry while more than `capacity` readings wait (counted). */
   #trim(): void {
-    const telemetry = this.#waiting[2];
-    const excess = telemetry.length - this.#capacity;
-    if (excess <= 0) return;
-    telemetry.splice(0, excess);
-    this.dropped += excess;
+    while (this.#telemetryWaiting + this.#fallback.length > this.#capacity) {
+      if (this.#telemetryWaiting > 0) {
+        let location: number;
+        try {
+          location = this.#flash.nextPending(RECORD_TELEMETRY);
+        } catch (error) {
+          this.#note(`outbox: flash read failed (${(error as Error).message})`);
+          return;
+        }
+        if (location < 0) {
+          this.#telemetryWaiting = 0; // cannot happen: the count and the log agree
+          continue;
+        }
+        this.#markDone(location);
+        this.#telemetryWaiting--;
+      } else {
+        this.#fallback.shift();
+      }
+      this.dropped++;
+    }
   }
 
   #inFlight(): number {
-    return this.#submitted.length + this.#liveTokens.length;
+    return this.#inflight.length + this.#liveTokens.length;
   }
 
   /** Submits waiting messages, most urgent first, while the client is connected and the window has room. */
   pump(transport: OutboxTransport): void {
-    for (let rank = 0; rank < this.#waiting.length; rank++) {
-      const queue = this.#waiting[rank];
-      while (queue.length > 0) {
-        if (!transport.connected || this.#inFlight() >= this.window) return;
-        const message = queue.shift()!;
-        this.#submitted.push(message);
-        message.token = transport.publish(message.topic, message.payload, 1, message.retain);
-      }
+    while (transport.connected && this.#inFlight() < this.window) {
+      const message = this.#urgent.shift() ?? this.#control.shift() ?? this.#nextTelemetry() ?? this.#fallback.shift();
+      if (message === undefined) return;
+      this.#inflight.push(message);
+      message.token = transport.publish(message.topic, message.payload, 1, message.retain);
     }
+  }
+
+  /** The oldest waiting reading from the log, as a message; undefined when none waits. */
+  #nextTelemetry(): OutboxMessage | undefined {
+    while (this.#telemetryWaiting > 0) {
+      let location: number;
+      let bytes: Uint8Array | undefined;
+      try {
+        location = this.#flash.nextPending(RECORD_TELEMETRY);
+      } catch (error) {
+        this.#note(`outbox: flash read failed (${(error as Error).message})`);
+        return undefined;
+      }
+      try {
+        if (location >= 0 && !this.#flash.isLast(location)) bytes = this.#flash.read(location);
+      } catch (error) {
+        // A read error: the record stays pending, and the cursor goes back to it to try again later.
+        this.#flash.rewind(location);
+        this.#note(`outbox: flash read failed (${(error as Error).message})`);
+        return undefined;
+      }
+      if (location < 0) {
+        this.#telemetryWaiting = 0;
+        return undefined;
+      }
+      this.#telemetryWaiting--;
+      let record: TelemetryRecord | undefined = this.#record;
+      if (!this.#flash.isLast(location)) {
+        record = bytes !== undefined && bytes.length === TELEMETRY_BODY_BYTES + 12 && this.#scratch.decode(bytes, 8) ? this.#scratch : undefined;
+      }
+      if (record === undefined) {
+        this.damaged++;
+        this.#note(`outbox: a reading at flash offset ${location} is damaged (CRC): skipped`);
+        this.#markDone(location);
+        continue;
+      }
+      const message = this.#spare.pop() ?? this.#message('telemetry', EMPTY, false, -1);
+      message.payload = utf8Payload(telemetryPayload(record));
+      message.location = location;
+      message.token = 0;
+      return message;
+    }
+    return undefined;
   }
 
   /**
@@ -110,7 +290,7 @@ export class Outbox {
   sendLive(transport: OutboxTransport, topic: string, payload: Uint8Array, qos: 0 | 1, retain: boolean): boolean {
     if (!transport.connected) return false;
     if (qos === 1) {
-      if (this.#inFlight() >= this.window || this.size > this.#submitted.length) return false;
+      if (this.#inFlight() >= this.window || this.size > this.#inflight.length) return false;
       this.#liveTokens.push(transport.publish(topic, payload, 1, retain));
       return true;
     }
@@ -120,40 +300,49 @@ export class Outbox {
 
   /** The client reports a delivery done: forget that message. Returns it, or undefined when it was not ours. */
   delivered(token: number): OutboxMessage | undefined {
-    const live = this.#liveTokens.indexOf(token);
-    if (live >= 0) {
-      this.#liveTokens.splice(live, 1);
-      return undefined;
+    for (let i = 0; i < this.#liveTokens.length; i++) {
+      if (this.#liveTokens[i] === token) {
+        this.#liveTokens.splice(i, 1);
+        return undefined;
+      }
     }
-    for (let i = 0; i < this.#submitted.length; i++) {
-      const message = this.#submitted[i];
+    for (let i = 0; i < this.#inflight.length; i++) {
+      const message = this.#inflight[i];
       if (message.token === token) {
-        this.#submitted.splice(i, 1);
+        this.#inflight.splice(i, 1);
+        if (message.location >= 0) this.#markDone(message.location);
+        if (message.kind === 'telemetry' && message.location >= 0 && this.#spare.length < this.window) {
+          message.payload = EMPTY;
+          this.#spare.push(message);
+        }
         return message;
       }
     }
     return undefined;
   }
 
-  /** For persisting across a deliberate reboot: the messages in flight and waiting, oldest first within each rank. */
-  snapshot(): { kind: OutboxKind; topic: string; payload: string; retain: boolean }[] {
-    const all = [...this.#submitted, ...this.#waiting[0], ...this.#waiting[1], ...this.#waiting[2]];
-    return all.map((m) => ({ kind: m.kind, topic: m.topic, payload: latin1(m.payload), retain: m.retain }));
+  #markDone(location: number): void {
+    try {
+      this.#flash.markDone(location);
+    } catch (error) {
+      this.#note(`outbox: could not mark a record done on flash (${(error as Error).message}): it may be sent again after a restart`);
+    }
   }
 
-  restore(saved: ReturnType<Outbox['snapshot']>): void {
-    for (const m of saved) this.add(m.kind, m.topic, bytesOfLatin1(m.payload), m.retain);
+  // ---- what the flash log asks when it must make room ------------------------------------------
+
+  /** Emergencies and replies are never dropped; telemetry stays while it is in flight. */
+  keeps(location: number, type: number): boolean {
+    if (type !== RECORD_TELEMETRY) return true;
+    for (let i = 0; i < this.#inflight.length; i++) if (this.#inflight[i].location === location) return true;
+    return false;
+  }
+
+  dropping(_location: number, type: number): void {
+    if (type !== RECORD_TELEMETRY) return;
+    if (this.#telemetryWaiting > 0) this.#telemetryWaiting--;
+    this.dropped++;
   }
 }
 
-function latin1(bytes: Uint8Array): string {
-  let text = '';
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]);
-  return text;
-}
-
-function bytesOfLatin1(text: string): Uint8Array {
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return bytes;
-}
+const EMPTY = new Uint8Array(0);

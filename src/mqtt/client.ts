@@ -8,7 +8,8 @@
 // It holds no queue (see session.ts): a publish with the window full is refused, so the caller keeps
 // what waits (the node's outbox) and publishes more on 'published'.
 //
-// Events: connect, disconnect, message, published, subscribed, unsubscribed, error, close.
+// Events: connect, disconnect, message, published, subscribed, unsubscribed, error, sessionTakenOver,
+// close.
 import type { Clock, StreamSocket, StreamSocketFactory, TimerHandle, TlsOptions } from '../ports';
 import type { QoS, Subscription } from './packets';
 import { MqttSession, type IncomingMessage, type SessionOptions, type SessionOutput } from './session';
@@ -34,6 +35,11 @@ export interface MqttClientEvents {
   subscribed: (token: number, granted: number[]) => void;
   unsubscribed: (token: number) => void;
   error: (error: Error) => void;
+  /**
+   * The broker closed our connection `closures` times in a row soon after accepting it, and accepted
+   * us again at once each time: another client with our id is probably taking the session.
+   */
+  sessionTakenOver: (closures: number) => void;
   /** end() finished: the connection is closed and no reconnect will follow. */
   close: () => void;
 }
@@ -52,8 +58,9 @@ export class MqttClient {
   readonly session: MqttSession;
   readonly #options: MqttClientOptions;
   readonly #ports: ClientPorts;
+  readonly #clock: Clock;
   readonly #listeners: Listeners = {
-    connect: [], disconnect: [], message: [], published: [], subscribed: [], unsubscribed: [], error: [], close: [],
+    connect: [], disconnect: [], message: [], published: [], subscribed: [], unsubscribed: [], error: [], sessionTakenOver: [], close: [],
   };
   #socket: StreamSocket | undefined;
   /** Bytes the socket accepts now (its last onWritable count, less what we wrote since). */
@@ -69,12 +76,13 @@ export class MqttClient {
   readonly #onTimer = () => {
     this.#timer = undefined;
     this.#timerAt = Infinity;
-    this.#apply(this.session.tick(this.#ports.clock.now()));
+    this.#apply(this.session.tick(this.#clock.now()));
   };
 
   constructor(options: MqttClientOptions, ports: ClientPorts) {
     this.#options = options;
     this.#ports = ports;
+    this.#clock = ports.clock;
     this.session = new MqttSession(options);
   }
 
@@ -88,12 +96,12 @@ export class MqttClient {
   }
 
   connect(): void {
-    this.#apply(this.session.start(this.#ports.clock.now()));
+    this.#apply(this.session.start(this.#clock.now()));
   }
 
   /** Reconnects at once instead of waiting out the backoff (call it when the network comes back). */
   reconnectNow(): void {
-    this.#apply(this.session.retryNow(this.#ports.clock.now()));
+    this.#apply(this.session.retryNow(this.#clock.now()));
   }
 
   /** Whether publish() at this QoS would be accepted now (QoS 0: connected; QoS 1/2: a free in-flight slot). */
@@ -106,29 +114,39 @@ export class MqttClient {
    * WINDOW_FULL (QoS 1/2, every slot taken) or NOT_CONNECTED (QoS 0 offline): see canPublish.
    */
   publish(topic: string, payload: Uint8Array | string, qos: QoS = 0, retain = false): number {
-    const bytes = typeof payload === 'string' ? utf8Payload(payload) : payload;
-    const token = this.session.publish(topic, bytes, qos, retain, this.#ports.clock.now());
-    this.#apply(this.session.out);
+    const session = this.session;
+    const token = session.publish(topic, typeof payload === 'string' ? utf8Payload(payload) : payload, qos, retain, this.#clock.now());
+    // A publish yields only bytes, at most one completion (QoS 0, once written) and perhaps an
+    // earlier wake-up (the response clock): the hot path handles just that.
+    const out = session.out;
+    const wakeAtMs = out.wakeAtMs;
+    const done = out.completedCount === 1; // (read before the socket or a listener can call back in)
+    if (out.txLength > 0) this.#send(out.tx, out.txLength);
+    if (done) {
+      const published = this.#listeners.published;
+      for (let l = 0; l < published.length; l++) published[l](token);
+    }
+    if (wakeAtMs < this.#timerAt) this.#arm(wakeAtMs);
     return token;
   }
 
   subscribe(filter: string | Subscription[], qos: QoS = 0): number {
     const subscriptions = typeof filter === 'string' ? [{ filter, qos }] : filter;
-    const token = this.session.subscribe(subscriptions, this.#ports.clock.now());
+    const token = this.session.subscribe(subscriptions, this.#clock.now());
     this.#apply(this.session.out);
     return token;
   }
 
   unsubscribe(filters: string | string[]): number {
-    const token = this.session.unsubscribe(typeof filters === 'string' ? [filters] : filters, this.#ports.clock.now());
+    const token = this.session.unsubscribe(typeof filters === 'string' ? [filters] : filters, this.#clock.now());
     this.#apply(this.session.out);
     return token;
   }
 
   /** Sends DISCONNECT (the broker then drops the will), closes, and stops reconnecting. */
   end(): void {
-    this.#apply(this.session.end(this.#ports.clock.now()));
-    if (this.#timer !== undefined) this.#ports.clock.clearTimer(this.#timer);
+    this.#apply(this.session.end(this.#clock.now()));
+    if (this.#timer !== undefined) this.#clock.clearTimer(this.#timer);
     this.#timer = undefined;
     this.#timerAt = Infinity;
     this.#emit('close');
@@ -138,6 +156,17 @@ export class MqttClient {
 
   #apply(out: SessionOutput): void {
     if (out.txLength > 0) this.#send(out.tx, out.txLength);
+    // The common case, a publish or an ack: at most one completion, no event, no transport change.
+    if (out.completedCount <= 1 && out.events.length === 0 && !out.closeTransport && !out.openTransport) {
+      const wakeAtMs = out.wakeAtMs; // read before a listener can call back into the session
+      if (out.completedCount === 1) {
+        const token = out.completed[0];
+        const published = this.#listeners.published;
+        for (let l = 0; l < published.length; l++) published[l](token);
+      }
+      if (wakeAtMs < this.#timerAt) this.#arm(wakeAtMs);
+      return;
+    }
     const closeTransport = out.closeTransport;
     const openTransport = out.openTransport;
     const wakeAtMs = out.wakeAtMs;
@@ -169,6 +198,7 @@ export class MqttClient {
         case 'subscribed': this.#emit('subscribed', event.token, event.granted); break;
         case 'unsubscribed': this.#emit('unsubscribed', event.token); break;
         case 'error': this.#emit('error', event.error); break;
+        case 'takenOver': this.#emit('sessionTakenOver', event.closures); break;
       }
     }
   }
@@ -181,7 +211,7 @@ export class MqttClient {
   /** Timers are re-armed only when the session needs waking earlier: a publish never re-arms one. */
   #arm(wakeAtMs: number): void {
     if (wakeAtMs >= this.#timerAt) return;
-    const clock = this.#ports.clock;
+    const clock = this.#clock;
     if (this.#timer !== undefined) clock.clearTimer(this.#timer);
     this.#timer = undefined;
     this.#timerAt = wakeAtMs;
@@ -191,7 +221,7 @@ export class MqttClient {
 
   #openSocket(): void {
     const session = this.session;
-    const clock = this.#ports.clock;
+    const clock = this.#clock;
     let opened = false;
     const socket: StreamSocket = this.#ports.socket({
       host: this.#options.host,

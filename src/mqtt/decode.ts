@@ -352,6 +352,18 @@ export class PacketDecoder {
         continue;
       }
       if (this.#headerLength === 0) {
+        // Fastest path: a whole, well-formed acknowledgement (type, length 2, packet id) goes to
+        // onAck straight from the bytes. A malformed one takes the general path, which names its fault.
+        if (onAck !== undefined && end - offset >= 4 && chunk[offset + 1] === 2) {
+          const first = chunk[offset];
+          const type = first >> 4;
+          const packetId = (chunk[offset + 2] << 8) | chunk[offset + 3];
+          if (((type >= 4 && type <= 7) || type === 11) && (first & 0x0f) === (type === 6 ? 2 : 0) && packetId !== 0) {
+            onAck(type, packetId);
+            offset += 4;
+            continue;
+          }
+        }
         // Fast path: a whole packet in the chunk is decoded in place.
         const parsed = this.#parseFixedHeader(chunk, offset, end, onDiscard !== undefined);
         if (parsed === DISCARD) {

@@ -1,7 +1,7 @@
 // Encoding of MQTT 3.1.1 packets into caller-provided buffers. `encodedLength` sizes a packet,
 // `encodeInto` writes it; `encode` is the allocating convenience for tools and tests. The PUBLISH
-// path (`publishLength` / `encodePublishInto`) takes its fields as arguments so the hot path builds
-// no packet object at all.
+// hot path (`encodeTopicField` once per topic, `publishRemainingLength` once per message, then
+// `encodePublishInto`) takes its fields as arguments, so it builds no packet object at all.
 import { UsageError } from './errors';
 import { MAX_REMAINING_LENGTH, PacketType, type Packet, type QoS } from './packets';
 import { utf8Length, writeUtf8 } from './utf8';
@@ -66,33 +66,70 @@ function writeBinary(target: Uint8Array, offset: number, bytes: Uint8Array): num
   return offset + bytes.length;
 }
 
-/** Total bytes of a PUBLISH with these fields. */
-export function publishLength(topicBytes: number, payloadBytes: number, qos: QoS): number {
-  const remaining = 2 + topicBytes + (qos > 0 ? 2 : 0) + payloadBytes;
+const PUBLISH_HEADER = PacketType.publish << 4;
+
+/**
+ * A PUBLISH topic name as it goes on the wire: its length in two bytes, then its UTF-8 bytes. A
+ * publisher encodes it once per topic (TopicCache) and copies it into every packet.
+ */
+export function encodeTopicField(topic: string): Uint8Array {
+  const length = stringLength(topic, 'the topic');
+  const field = new Uint8Array(2 + length);
+  writeString(field, 0, topic, length);
+  return field;
+}
+
+/**
+ * The remaining length of a PUBLISH (everything after the fixed header), computed once per message;
+ * throws when the packet would exceed MQTT's limit.
+ */
+export function publishRemainingLength(topicFieldBytes: number, payloadBytes: number, qos: QoS): number {
+  const remaining = topicFieldBytes + (qos === 0 ? 0 : 2) + payloadBytes;
+  if (remaining > MAX_REMAINING_LENGTH) varintLength(remaining); // throws PACKET_TOO_LARGE
+  return remaining;
+}
+
+/** Total bytes of a packet whose remaining length is `remaining`. */
+export function packetLength(remaining: number): number {
   return 1 + varintLength(remaining) + remaining;
 }
 
 /**
- * Writes a PUBLISH at `offset` and returns the offset after it. `topic` is the topic name already
- * encoded as UTF-8 (see TopicCache). The topic and payload bytes are copied once, into `target`.
+ * Writes a PUBLISH at `offset` and returns the offset after it: the hot path, flat on purpose (XS
+ * charges for every call and every argument). `flags` are the fixed header's low four bits (DUP 8,
+ * QoS << 1, RETAIN 1); `remaining` comes from publishRemainingLength; `topicField` from
+ * encodeTopicField. The packet id is written when the QoS is not 0.
  */
 export function encodePublishInto(
   target: Uint8Array,
   offset: number,
-  topic: Uint8Array,
-  payload: Uint8Array,
-  qos: QoS,
-  retain: boolean,
-  dup: boolean,
+  flags: number,
+  remaining: number,
+  topicField: Uint8Array,
   packetId: number,
+  payload: Uint8Array,
 ): number {
-  const remaining = 2 + topic.length + (qos > 0 ? 2 : 0) + payload.length;
-  target[offset++] = (PacketType.publish << 4) | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 1 : 0);
-  offset = writeVarint(target, offset, remaining);
-  offset = writeBinary(target, offset, topic);
-  if (qos > 0) offset = writeUint16(target, offset, packetId);
+  target[offset] = PUBLISH_HEADER | flags;
+  if (remaining < 128) {
+    target[offset + 1] = remaining;
+    offset += 2;
+  } else {
+    offset = writeVarint(target, offset + 1, remaining);
+  }
+  target.set(topicField, offset);
+  offset += topicField.length;
+  if (flags & 0x06) {
+    target[offset] = packetId >> 8;
+    target[offset + 1] = packetId & 0xff;
+    offset += 2;
+  }
   target.set(payload, offset);
   return offset + payload.length;
+}
+
+/** The fixed header's low four bits of a PUBLISH. */
+export function publishFlags(qos: QoS, retain: boolean, dup: boolean): number {
+  return (dup ? 0x08 : 0) | (qos << 1) | (retain ? 0x01 : 0);
 }
 
 function bodyLength(packet: Packet): number {
@@ -185,9 +222,8 @@ export function encodeInto(packet: Packet, target: Uint8Array, offset = 0): numb
       return offset;
     case 'publish': {
       const packetId = packet.qos > 0 ? checkPacketId(packet.packetId) : 0;
-      const topic = new Uint8Array(utf8Length(packet.topic));
-      writeUtf8(packet.topic, topic, 0);
-      return encodePublishInto(target, offset, topic, packet.payload, packet.qos, packet.retain, packet.dup, packetId);
+      const flags = publishFlags(packet.qos, packet.retain, packet.dup);
+      return encodePublishInto(target, offset, flags, body, encodeTopicField(packet.topic), packetId, packet.payload);
     }
     case 'puback':
     case 'pubrec':

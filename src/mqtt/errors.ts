@@ -34,5 +34,5 @@ const CONNACK_REASONS: Record<number, string> = {
   2: 'client identifier rejected (choose another client id)',
   3: 'server unavailable (the MQTT service is down; will retry)',
   4: 'bad user name or password (check the credentials in the config)',
-  5: 'not authorized (the broker ACL does not allow this client)',
+  5: 'not authorized (a wrong user name or password, or the broker does not allow this client: check the credentials)',
 };

@@ -8,6 +8,13 @@ export interface ReconnectOptions {
   maxDelayMs?: number;
   /** Fraction of each delay taken off at random (0 to 1), so a fleet does not reconnect in step. */
   jitter?: number;
+  /**
+   * How long a connection must stay up before the delay starts again from minDelayMs. Until then a
+   * lost connection counts as one more failed attempt, so two clients that keep taking each other's
+   * session back off instead of kicking each other every second. Default: twice the keepalive, at
+   * least 60 s.
+   */
+  stableAfterMs?: number;
 }
 
 export interface SessionOptions {
@@ -24,8 +31,12 @@ export interface SessionOptions {
    */
   maxInflight?: number;
   connectTimeoutMs?: number;
-  /** How long to wait for PINGRESP before declaring the link half-open. */
-  pingTimeoutMs?: number;
+  /**
+   * How long the broker may leave us waiting for an answer (PINGRESP, PUBACK, PUBREC, PUBCOMP,
+   * SUBACK, UNSUBACK) before the link is declared dead, closed and reconnected. Default: half the
+   * keepalive (none when the keepalive is 0). A dead link is found within ¾ keepalive + this.
+   */
+  responseTimeoutMs?: number;
   reconnect?: ReconnectOptions;
   /** Largest incoming packet accepted. */
   maxPacketBytes?: number;
@@ -47,7 +58,24 @@ export type SessionEvent =
   | { type: 'message'; message: IncomingMessage }
   | { type: 'subscribed'; token: number; granted: number[] }
   | { type: 'unsubscribed'; token: number }
+  /** The broker keeps closing our connections soon after accepting them: another client probably uses our id. */
+  | { type: 'takenOver'; closures: number }
   | { type: 'error'; error: Error };
+
+/** What a session holds at a moment: bounded whatever the broker sends (see MqttSession.footprint). */
+export interface SessionFootprint {
+  /** QoS 1/2 publishes in their packet-id slots. */
+  inflight: number;
+  /** Incoming QoS 2 packet ids received and not yet released (at most 64). */
+  incomingQos2: number;
+  /** SUBSCRIBE/UNSUBSCRIBE sent and not yet acknowledged, and those waiting for a connection. */
+  pendingRequests: number;
+  unsentRequests: number;
+  /** Bytes of a partly received packet (at most maxPacketBytes). */
+  decoderBytes: number;
+  /** Size of the reused output buffer. */
+  txBufferBytes: number;
+}
 
 /** What the caller must do after a session call. Reused: read it before the next call. */
 export class SessionOutput {

@@ -11,54 +11,54 @@
 // slot and goes out at the next CONNACK, in order. So nothing is ever dropped here; what waits, what
 // may be dropped and how many are in flight is the application's one policy (src/app/outbox.ts).
 //
-// It is one file of some 500 lines on purpose: the connection state, the window and the timers
-// change together on every event, and reading them side by side is how a change stays right.
+// Liveness: a PINGREQ after ¾ keepalive without sending or without an answer; while anything awaits
+// an answer, the broker must give one within the response timeout, or the link is declared dead.
+//
+// It is one file of some 550 lines on purpose: the connection state, the window and the timers
+// change together on every event, and reading them side by side is how a change stays right. What
+// can live apart does: the reconnect policy (reconnect.ts) and the SUBSCRIBE bookkeeping
+// (subscriptions.ts). publish() and the PUBACK path are written flat: on XS every call and every
+// argument costs (README, "The publish hot path on XS").
 import { ConnectionRefusedError, ProtocolError, UsageError } from './errors';
 import { PacketDecoder, type DiscardedPublish, type DiscardHandler } from './decode';
-import { encodeInto, encodedLength, encodePublishInto, publishLength } from './encode';
-import { PacketType, type Packet, type PublishPacket, type QoS, type Subscription } from './packets';
-import { SessionOutput, type IncomingMessage, type SessionOptions } from './session-types';
+import { encodeInto, encodedLength, encodePublishInto, packetLength, publishFlags } from './encode';
+import { MAX_REMAINING_LENGTH, PacketType, type Packet, type PublishPacket, type QoS, type Subscription } from './packets';
+import { SessionOutput, type IncomingMessage, type SessionFootprint, type SessionOptions } from './session-types';
 
 export * from './session-types';
-import { TopicCache, topicFilterProblem } from './topic';
+import { ReconnectPolicy } from './reconnect';
+import { Subscriptions, type SubscriptionRequest } from './subscriptions';
+import { TopicCache } from './topic';
 
 type State = 'idle' | 'waiting' | 'opening' | 'connecting' | 'connected' | 'ended';
+
+const EMPTY = new Uint8Array(0);
+const PUBACK = PacketType.puback;
 
 /** A publish in flight (in a packet-id slot). Pre-allocated and reused. */
 class Message {
   token = 0;
-  topic = '';
-  topicUtf8: Uint8Array = new Uint8Array(0);
-  payload: Uint8Array = new Uint8Array(0);
+  /** The topic as it goes on the wire (TopicCache). */
+  topicField: Uint8Array = EMPTY;
+  payload: Uint8Array = EMPTY;
   qos: QoS = 0;
   retain = false;
+  /** The packet's remaining length, computed once at publish(). */
+  remaining = 0;
   /** In flight: 'publish' until PUBACK/PUBREC, 'pubrel' until PUBCOMP. */
   phase: 'free' | 'publish' | 'pubrel' = 'free';
   /** Order of publish(), for sending in order after a reconnect. */
   order = 0;
   /** Written at least once: a resend carries DUP. False for a publish made while offline. */
   sent = false;
-  hold(token: number, topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean): void {
-    this.token = token;
-    this.topic = topic;
-    this.topicUtf8 = topicUtf8;
-    this.payload = payload;
-    this.qos = qos;
-    this.retain = retain;
-  }
-}
-
-interface PendingRequest {
-  token: number;
-  kind: 'subscribe' | 'unsubscribe';
-  subscriptions: Subscription[];
-  filters: string[];
 }
 
 const DEFAULT_MAX_PACKET_BYTES = 2 * 1024 * 1024;
+/** Incoming QoS 2 messages received and not yet released by PUBREL that we keep track of. */
+const MAX_INCOMING_QOS2 = 64;
 
 export class MqttSession {
-  readonly options: Required<Omit<SessionOptions, 'username' | 'password' | 'will' | 'reconnect'>> & SessionOptions;
+  readonly options: Required<Omit<SessionOptions, 'username' | 'password' | 'will' | 'reconnect' | 'responseTimeoutMs'>> & SessionOptions;
   readonly out: SessionOutput;
   #state: State = 'idle';
   readonly #decoder: PacketDecoder;
@@ -75,18 +75,20 @@ export class MqttSession {
   #nextSlot = 0;
   // Incoming QoS 2 packet ids PUBRECed and not yet released: delivered once only.
   readonly #incomingQos2 = new Set<number>();
-  // SUBSCRIBE/UNSUBSCRIBE: ids above the publish window.
-  #nextRequestId: number;
-  readonly #pendingRequests = new Map<number, PendingRequest>();
-  #unsentRequests: PendingRequest[] = [];
-  /** What the application asked to be subscribed to, to restore when the broker lost the session. */
-  readonly #desired = new Map<string, QoS>();
-  // Timing
+  // SUBSCRIBE/UNSUBSCRIBE requests and what should stay subscribed (subscriptions.ts).
+  readonly #subscriptions: Subscriptions;
+  // Liveness: a PINGREQ after ¾ keepalive without sending, or without an answer from the broker; and
+  // while anything awaits an answer, the broker must give one (any one) within the response timeout.
+  readonly #pingAfterMs: number;
+  readonly #responseTimeoutMs: number;
   #lastSentMs = 0;
+  #lastAnsweredMs = 0;
+  #pingOutstanding = false;
+  #responseDeadline = Infinity;
   #connackDeadline = Infinity;
-  #pingDeadline = Infinity;
+  // Reconnecting (the delays and what repeated losses mean: reconnect.ts).
+  readonly #reconnect: ReconnectPolicy;
   #reconnectAt = Infinity;
-  #attempt = 0;
 
   constructor(options: SessionOptions) {
     this.options = {
@@ -94,15 +96,19 @@ export class MqttSession {
       keepaliveS: 60,
       maxInflight: 16,
       connectTimeoutMs: 10_000,
-      pingTimeoutMs: 10_000,
       maxPacketBytes: DEFAULT_MAX_PACKET_BYTES,
       random: Math.random,
       ...options,
     };
-    const { maxInflight } = this.options;
+    const { maxInflight, keepaliveS, responseTimeoutMs } = this.options;
+    const keepaliveMs = keepaliveS * 1000;
+    this.#pingAfterMs = keepaliveMs > 0 ? keepaliveMs * 0.75 : Infinity;
+    this.#responseTimeoutMs = responseTimeoutMs ?? (keepaliveMs > 0 ? keepaliveMs / 2 : Infinity);
+    if (!(this.#responseTimeoutMs > 0)) throw new UsageError('INVALID_OPTION', `responseTimeoutMs must be more than 0, not ${responseTimeoutMs}`);
+    this.#reconnect = new ReconnectPolicy(this.options.reconnect, keepaliveMs, this.options.random);
     if (!(maxInflight >= 1 && maxInflight <= 32768)) throw new UsageError('INVALID_OPTION', `maxInflight must be 1 to 32768, not ${maxInflight}`);
     this.#inflight = Array.from({ length: maxInflight }, () => new Message());
-    this.#nextRequestId = maxInflight + 1;
+    this.#subscriptions = new Subscriptions(maxInflight + 1); // ids above the publish window
     this.out = new SessionOutput(maxInflight + 1);
     this.#decoder = new PacketDecoder({ maxPacketBytes: this.options.maxPacketBytes });
     this.#onPacket = (packet) => this.#handlePacket(packet);
@@ -119,6 +125,22 @@ export class MqttSession {
   get inflightCount(): number {
     return this.#inflightCount;
   }
+  /** True while something awaits the broker's answer (the response clock runs): for tests and diagnostics. */
+  get awaitingAnswer(): boolean {
+    return this.#responseDeadline !== Infinity;
+  }
+  /** What the session holds now (bounded whatever the broker sends): for diagnostics and the fuzzer. */
+  footprint(): SessionFootprint {
+    return {
+      inflight: this.#inflightCount,
+      incomingQos2: this.#incomingQos2.size,
+      pendingRequests: this.#subscriptions.pendingCount,
+      unsentRequests: this.#subscriptions.unsentCount,
+      decoderBytes: this.#decoder.bufferedBytes,
+      txBufferBytes: this.out.tx.length,
+    };
+  }
+
   /** Whether publish() at this QoS would be accepted now: QoS 0 needs the connection, QoS 1/2 a free slot. */
   canPublish(qos: QoS): boolean {
     return qos === 0 ? this.#state === 'connected' : this.#inflightCount < this.#inflight.length;
@@ -147,7 +169,7 @@ export class MqttSession {
   transportClosed(now: number, error?: Error): SessionOutput {
     this.#begin(now);
     if (this.#state === 'ended' || this.#state === 'idle') return this.#finish();
-    this.#lost(error);
+    this.#lost(error, true);
     return this.#finish();
   }
 
@@ -168,13 +190,12 @@ export class MqttSession {
     if (this.#state === 'connecting' && now >= this.#connackDeadline) {
       this.#fail(new ProtocolError('CONNACK_TIMEOUT', 'MQTT-3.1.4', `no CONNACK within ${this.options.connectTimeoutMs} ms`));
     } else if (this.#state === 'connected') {
-      if (now >= this.#pingDeadline) {
-        this.#fail(
-          new ProtocolError('PINGRESP_TIMEOUT', 'MQTT-3.1.2-24', `no PINGRESP within ${this.options.pingTimeoutMs} ms: the link is half-open`),
-        );
-      } else if (this.#pingDeadline === Infinity && this.#keepaliveMs() > 0 && now - this.#lastSentMs >= this.#keepaliveMs()) {
+      if (now >= this.#responseDeadline) {
+        this.#fail(this.#silenceError());
+      } else if (!this.#pingOutstanding && now >= Math.min(this.#lastSentMs, this.#lastAnsweredMs) + this.#pingAfterMs) {
         this.#write({ type: 'pingreq' });
-        this.#pingDeadline = now + this.options.pingTimeoutMs;
+        this.#pingOutstanding = true;
+        this.#expectAnswer();
       }
     } else if (this.#state === 'opening' && now >= this.#connackDeadline) {
       this.#fail(new ProtocolError('CONNECT_TIMEOUT', 'MQTT-3.1.4', `the transport did not open within ${this.options.connectTimeoutMs} ms`));
@@ -203,45 +224,75 @@ export class MqttSession {
    * reference until completion: do not change it.
    */
   publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number): number {
-    const topicUtf8 = this.#topics.encode(topic);
-    if (qos !== 0 && qos !== 1 && qos !== 2) throw new UsageError('INVALID_QOS', `QoS ${qos} is not 0, 1 or 2`);
-    publishLength(topicUtf8.length, payload.length, qos); // throws when the packet would exceed MQTT's maximum
-    if (!this.canPublish(qos)) {
-      throw qos === 0
-        ? new UsageError('NOT_CONNECTED', `QoS 0 publish to ${JSON.stringify(topic)} while not connected: QoS 0 is sent now or not at all`)
-        : new UsageError('WINDOW_FULL', `all ${this.#inflight.length} in-flight slots are taken; ${JSON.stringify(topic)} was not accepted (wait for a completion)`);
+    // The hot path, flat on purpose: on XS every call and every argument is paid for. The topic was
+    // encoded once (TopicCache); the length is computed once; the slot is filled in place.
+    const topicField = this.#topics.get(topic) ?? this.#topics.field(topic);
+    if (qos === 0 ? this.#state !== 'connected' : qos === 1 || qos === 2 ? this.#inflightCount === this.#inflight.length : true) {
+      throw this.#refusal(topic, qos);
     }
-    this.#begin(now);
+    const remaining = topicField.length + payload.length + (qos === 0 ? 0 : 2);
+    if (remaining > MAX_REMAINING_LENGTH) packetLength(remaining); // throws PACKET_TOO_LARGE
+    const out = this.out; // #begin(now), inline
+    this.#now = now;
+    out.txLength = 0;
+    if (out.events.length > 0) out.events = [];
+    out.completedCount = 0;
+    out.openTransport = false;
+    out.closeTransport = false;
     const token = this.#nextToken++;
-    this.#sendPublish(token, topic, topicUtf8, payload, qos, retain);
-    this.#finish();
+    let packetId = 0;
+    if (qos === 0) {
+      out.completed[out.completedCount++] = token; // QoS 0 is done once written
+    } else {
+      // The next free slot; its index is the packet id - 1.
+      const slots = this.#inflight;
+      let index = this.#nextSlot;
+      while (slots[index].phase !== 'free') index = index + 1 === slots.length ? 0 : index + 1;
+      this.#nextSlot = index + 1 === slots.length ? 0 : index + 1;
+      const slot = slots[index];
+      slot.token = token;
+      slot.topicField = topicField;
+      slot.payload = payload;
+      slot.qos = qos;
+      slot.retain = retain;
+      slot.remaining = remaining;
+      slot.phase = 'publish';
+      slot.order = ++this.#sendOrder;
+      slot.sent = this.#state === 'connected';
+      this.#inflightCount++;
+      if (!slot.sent) return token; // offline: it goes out at the next CONNACK
+      packetId = index + 1;
+    }
+    const length = remaining < 128 ? remaining + 2 : packetLength(remaining); // #writePublish, inline
+    if (length > out.tx.length) this.#reserve(length);
+    out.txLength = encodePublishInto(out.tx, 0, (qos << 1) | (retain ? 1 : 0), remaining, topicField, packetId, payload);
+    this.#lastSentMs = now;
+    if (qos !== 0) this.#expectAnswer();
+    // No #finish(): a publish never brings a wake-up forward, except the response clock, which
+    // #expectAnswer brings forward itself; the last wakeAtMs stays valid (at worst early).
     return token;
   }
 
+  #refusal(topic: string, qos: QoS): UsageError {
+    if (qos !== 0 && qos !== 1 && qos !== 2) return new UsageError('INVALID_QOS', `QoS ${qos} is not 0, 1 or 2`);
+    return qos === 0
+      ? new UsageError('NOT_CONNECTED', `QoS 0 publish to ${JSON.stringify(topic)} while not connected: QoS 0 is sent now or not at all`)
+      : new UsageError('WINDOW_FULL', `all ${this.#inflight.length} in-flight slots are taken; ${JSON.stringify(topic)} was not accepted (wait for a completion)`);
+  }
+
   subscribe(subscriptions: Subscription[], now: number): number {
-    if (subscriptions.length === 0) throw new UsageError('EMPTY_SUBSCRIBE', 'subscribe needs at least one topic filter');
-    for (const { filter, qos } of subscriptions) {
-      const problem = topicFilterProblem(filter);
-      if (problem) throw new UsageError('INVALID_TOPIC_FILTER', `cannot subscribe to ${JSON.stringify(filter)}: ${problem}`);
-      if (qos !== 0 && qos !== 1 && qos !== 2) throw new UsageError('INVALID_QOS', `QoS ${qos} is not 0, 1 or 2`);
-    }
+    const request = this.#subscriptions.subscribe(this.#nextToken, subscriptions); // throws on a bad filter or QoS
+    this.#nextToken++;
     this.#begin(now);
-    const request: PendingRequest = { token: this.#nextToken++, kind: 'subscribe', subscriptions: subscriptions.slice(), filters: [] };
-    for (const { filter, qos } of subscriptions) this.#desired.set(filter, qos);
     this.#request(request);
     this.#finish();
     return request.token;
   }
 
   unsubscribe(filters: string[], now: number): number {
-    if (filters.length === 0) throw new UsageError('EMPTY_UNSUBSCRIBE', 'unsubscribe needs at least one topic filter');
-    for (const filter of filters) {
-      const problem = topicFilterProblem(filter);
-      if (problem) throw new UsageError('INVALID_TOPIC_FILTER', `cannot unsubscribe from ${JSON.stringify(filter)}: ${problem}`);
-    }
+    const request = this.#subscriptions.unsubscribe(this.#nextToken, filters); // throws on a bad filter
+    this.#nextToken++;
     this.#begin(now);
-    const request: PendingRequest = { token: this.#nextToken++, kind: 'unsubscribe', subscriptions: [], filters: filters.slice() };
-    for (const filter of filters) this.#desired.delete(filter);
     this.#request(request);
     this.#finish();
     return request.token;
@@ -255,6 +306,7 @@ export class MqttSession {
     this.#state = 'ended';
     this.#clearTimers();
     this.#decoder.reset();
+    this.#reconnect.reset();
     return this.#finish();
   }
 
@@ -275,9 +327,11 @@ export class MqttSession {
         return;
       case 'suback':
         this.#onRequestAck(packet.packetId, packet.granted);
+        this.#answered();
         return;
       case 'pingresp':
-        this.#pingDeadline = Infinity;
+        this.#pingOutstanding = false;
+        this.#answered();
         return;
       default:
         throw new ProtocolError('UNEXPECTED_PACKET', 'MQTT-3', `a broker must not send ${packet.type.toUpperCase()} to a client`);
@@ -286,21 +340,35 @@ export class MqttSession {
 
   /** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK, decoded without a packet object. */
   #handleAck(type: number, packetId: number): void {
-    if (this.#state === 'connecting') {
-      throw new ProtocolError('EXPECTED_CONNACK', 'MQTT-3.2.0-1', 'the broker sent an acknowledgement before CONNACK');
+    if (this.#state !== 'connected') {
+      if (this.#state === 'connecting') {
+        throw new ProtocolError('EXPECTED_CONNACK', 'MQTT-3.2.0-1', 'the broker sent an acknowledgement before CONNACK');
+      }
+      return; // after a failure in the same chunk: ignore the rest
     }
-    if (this.#state !== 'connected') return;
+    const slot = this.#inflight[packetId - 1]; // undefined beyond the window
+    if (type === PUBACK && slot !== undefined && slot.phase === 'publish' && slot.qos === 1) {
+      // The common case, flat: a QoS 1 publish delivered; its slot is free again.
+      this.out.completed[this.out.completedCount++] = slot.token;
+      slot.phase = 'free';
+      slot.payload = EMPTY;
+      this.#inflightCount--;
+      this.#lastAnsweredMs = this.#now; // #answered(), inline
+      this.#responseDeadline = this.#inflightCount > 0 || this.#pingOutstanding || this.#subscriptions.pendingCount > 0 ? this.#now + this.#responseTimeoutMs : Infinity;
+      return;
+    }
     switch (type) {
       case PacketType.pubrel:
         this.#incomingQos2.delete(packetId);
         this.#write({ type: 'pubcomp', packetId });
-        return;
+        break;
       case PacketType.unsuback:
         this.#onRequestAck(packetId, undefined);
-        return;
+        break;
       default:
         this.#onPublishAck(type, packetId);
     }
+    this.#answered();
   }
 
   #onConnack(returnCode: number, sessionPresent: boolean): void {
@@ -310,14 +378,13 @@ export class MqttSession {
       return;
     }
     this.#state = 'connected';
-    this.#attempt = 0;
+    this.#lastAnsweredMs = this.#now;
     if (!sessionPresent) this.#incomingQos2.clear();
     this.out.events.push({ type: 'connected', sessionPresent });
+    const closures = this.#reconnect.connected(this.#now);
+    if (closures > 0) this.out.events.push({ type: 'takenOver', closures });
     this.#resendInflight();
-    if (!sessionPresent && this.#desired.size > 0) this.#restoreSubscriptions();
-    const unsent = this.#unsentRequests;
-    this.#unsentRequests = [];
-    for (const request of unsent) this.#request(request);
+    for (const request of this.#subscriptions.toSend(sessionPresent)) this.#request(request);
   }
 
   /**
@@ -345,6 +412,14 @@ export class MqttSession {
     } else {
       // Exactly once: deliver on the first PUBLISH of this id, then only re-acknowledge until PUBREL.
       if (!this.#incomingQos2.has(packet.packetId!)) {
+        if (this.#incomingQos2.size >= MAX_INCOMING_QOS2) {
+          // A broker that never releases would make this set grow to 65535 ids: refuse instead.
+          throw new ProtocolError(
+            'TOO_MANY_QOS2',
+            'MQTT-4.3.3',
+            `the broker has ${MAX_INCOMING_QOS2} QoS 2 messages awaiting PUBREL and sent another; this client holds at most ${MAX_INCOMING_QOS2}`,
+          );
+        }
         this.#incomingQos2.add(packet.packetId!);
         this.out.events.push({ type: 'message', message });
       }
@@ -374,22 +449,21 @@ export class MqttSession {
       this.#write({ type: 'pubrel', packetId });
       return;
     }
-    this.#complete(slot.token);
+    this.out.completed[this.out.completedCount++] = slot.token;
     slot.phase = 'free';
     slot.payload = EMPTY;
     this.#inflightCount--;
   }
 
   #onRequestAck(packetId: number, granted: number[] | undefined): void {
-    const request = this.#pendingRequests.get(packetId);
-    if (!request || (request.kind === 'subscribe') !== (granted !== undefined)) {
+    const request = this.#subscriptions.acknowledged(packetId, granted !== undefined);
+    if (!request) {
       this.out.events.push({
         type: 'error',
         error: new ProtocolError('UNSOLICITED_ACK', 'MQTT-3.9.3', `the broker acknowledged packet id ${packetId}, which is not awaiting it`),
       });
       return;
     }
-    this.#pendingRequests.delete(packetId);
     if (granted) {
       if (granted.length !== request.subscriptions.length) {
         throw new ProtocolError('SUBACK_MISMATCH', 'MQTT-3.8.4-5', `SUBACK has ${granted.length} return codes for ${request.subscriptions.length} filters`);
@@ -402,24 +476,6 @@ export class MqttSession {
 
   // ---- outgoing -----------------------------------------------------------------------------
 
-  #sendPublish(token: number, topic: string, topicUtf8: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean): void {
-    if (qos === 0) {
-      this.#writePublish(topicUtf8, payload, 0, retain, false, 0);
-      this.#complete(token);
-      return;
-    }
-    let index = this.#nextSlot;
-    while (this.#inflight[index].phase !== 'free') index = (index + 1) % this.#inflight.length;
-    this.#nextSlot = (index + 1) % this.#inflight.length;
-    const slot = this.#inflight[index];
-    slot.hold(token, topic, topicUtf8, payload, qos, retain);
-    slot.phase = 'publish';
-    slot.order = ++this.#sendOrder;
-    this.#inflightCount++;
-    slot.sent = this.#state === 'connected';
-    if (slot.sent) this.#writePublish(topicUtf8, payload, qos, retain, false, index + 1);
-  }
-
   /**
    * After CONNACK: unacknowledged publishes go again with DUP, in their original order
    * [MQTT-4.4.0-1]; publishes made while offline go out for the first time, in the same order.
@@ -430,38 +486,30 @@ export class MqttSession {
     for (const slot of waiting) {
       const packetId = this.#inflight.indexOf(slot) + 1;
       if (slot.phase === 'publish') {
-        this.#writePublish(slot.topicUtf8, slot.payload, slot.qos, slot.retain, slot.sent, packetId);
+        this.#writePublish(publishFlags(slot.qos, slot.retain, slot.sent), slot.remaining, slot.topicField, packetId, slot.payload);
         slot.sent = true;
       } else this.#write({ type: 'pubrel', packetId });
     }
+    this.#expectAnswer();
   }
 
-  #restoreSubscriptions(): void {
-    const inFlight = new Set<string>();
-    for (const request of [...this.#pendingRequests.values(), ...this.#unsentRequests]) {
-      for (const s of request.subscriptions) inFlight.add(s.filter);
-    }
-    const subscriptions: Subscription[] = [];
-    for (const [filter, qos] of this.#desired) if (!inFlight.has(filter)) subscriptions.push({ filter, qos });
-    if (subscriptions.length > 0) this.#request({ token: 0, kind: 'subscribe', subscriptions, filters: [] });
-  }
-
-  #request(request: PendingRequest): void {
+  /** Sends a SUBSCRIBE/UNSUBSCRIBE now, or keeps it for the next connection. */
+  #request(request: SubscriptionRequest): void {
     if (this.#state !== 'connected') {
-      this.#unsentRequests.push(request);
+      this.#subscriptions.hold(request);
       return;
     }
-    let packetId = this.#nextRequestId;
-    while (this.#pendingRequests.has(packetId)) packetId = packetId >= 65535 ? this.#inflight.length + 1 : packetId + 1;
-    this.#nextRequestId = packetId >= 65535 ? this.#inflight.length + 1 : packetId + 1;
-    this.#pendingRequests.set(packetId, request);
+    const packetId = this.#subscriptions.send(request);
     if (request.kind === 'subscribe') this.#write({ type: 'subscribe', packetId, subscriptions: request.subscriptions });
     else this.#write({ type: 'unsubscribe', packetId, filters: request.filters });
+    this.#expectAnswer();
   }
 
-  #writePublish(topic: Uint8Array, payload: Uint8Array, qos: QoS, retain: boolean, dup: boolean, packetId: number): void {
-    this.#reserve(publishLength(topic.length, payload.length, qos));
-    this.out.txLength = encodePublishInto(this.out.tx, this.out.txLength, topic, payload, qos, retain, dup, packetId);
+  #writePublish(flags: number, remaining: number, topicField: Uint8Array, packetId: number, payload: Uint8Array): void {
+    const out = this.out;
+    const length = remaining < 128 ? remaining + 2 : packetLength(remaining);
+    if (out.txLength + length > out.tx.length) this.#reserve(length);
+    out.txLength = encodePublishInto(out.tx, out.txLength, flags, remaining, topicField, packetId, payload);
     this.#lastSentMs = this.#now;
   }
 
@@ -479,37 +527,51 @@ export class MqttSession {
     out.tx = grown;
   }
 
-  #complete(token: number): void {
-    this.out.completed[this.out.completedCount++] = token;
+  // ---- connection loss and timing ----------------------------------------------------------
+
+  /** Something the broker sends starts the response clock if it is not running yet. */
+  #expectAnswer(): void {
+    if (this.#responseDeadline !== Infinity) return;
+    this.#responseDeadline = this.#now + this.#responseTimeoutMs;
+    if (this.#responseDeadline < this.out.wakeAtMs) this.out.wakeAtMs = this.#responseDeadline;
   }
 
-  // ---- connection loss and timing ----------------------------------------------------------
+  /** The broker answered: the link is alive; the clock restarts for whatever still awaits an answer. */
+  #answered(): void {
+    this.#lastAnsweredMs = this.#now;
+    const awaiting = this.#inflightCount > 0 || this.#pingOutstanding || this.#subscriptions.pendingCount > 0;
+    this.#responseDeadline = awaiting ? this.#now + this.#responseTimeoutMs : Infinity;
+  }
+
+  #silenceError(): ProtocolError {
+    const waiting = this.#inflightCount + this.#subscriptions.pendingCount;
+    if (waiting === 0) {
+      return new ProtocolError('PINGRESP_TIMEOUT', 'MQTT-3.1.2-24', `no PINGRESP within ${this.#responseTimeoutMs} ms: the link is dead (half-open)`);
+    }
+    return new ProtocolError(
+      'ACK_TIMEOUT',
+      'MQTT-4.4',
+      `the broker has not answered for ${this.#responseTimeoutMs} ms while ${waiting} packet(s) await an acknowledgement: the link is dead; they are sent again after reconnecting`,
+    );
+  }
 
   /** A protocol failure: report it, close the transport and reconnect later. */
   #fail(error: Error): void {
     this.out.events.push({ type: 'error', error });
     this.out.closeTransport = true;
-    this.#lost(error);
+    this.#lost(error, false);
   }
 
-  #lost(error: Error | undefined): void {
+  /** The connection or the attempt ended; `byPeer` when the transport said so, not we. */
+  #lost(error: Error | undefined, byPeer: boolean): void {
     const wasUp = this.#state === 'connected' || this.#state === 'connecting';
     this.#decoder.reset();
     this.#clearTimers();
-    // Requests not yet acknowledged are sent again on the next connection.
-    this.#unsentRequests = [...this.#pendingRequests.values(), ...this.#unsentRequests];
-    this.#pendingRequests.clear();
+    this.#subscriptions.lost(); // requests not yet acknowledged are sent again on the next connection
     if (this.#state === 'waiting') return; // already closed and waiting; a second report changes nothing
     this.#state = 'waiting';
     if (wasUp || error) this.out.events.push(error ? { type: 'disconnected', error } : { type: 'disconnected' });
-    this.#reconnectAt = this.#now + this.#backoffMs();
-  }
-
-  #backoffMs(): number {
-    const { minDelayMs = 500, maxDelayMs = 30_000, jitter = 0.5 } = this.options.reconnect ?? {};
-    const delay = Math.min(maxDelayMs, minDelayMs * 2 ** Math.min(this.#attempt, 30));
-    this.#attempt++;
-    return Math.round(delay * (1 - jitter * this.options.random()));
+    this.#reconnectAt = this.#now + this.#reconnect.lost(this.#now, byPeer);
   }
 
   #open(): void {
@@ -518,13 +580,10 @@ export class MqttSession {
     this.#connackDeadline = this.#now + this.options.connectTimeoutMs; // covers the transport opening too
   }
 
-  #keepaliveMs(): number {
-    return this.options.keepaliveS * 1000;
-  }
-
   #clearTimers(): void {
     this.#connackDeadline = Infinity;
-    this.#pingDeadline = Infinity;
+    this.#pingOutstanding = false;
+    this.#responseDeadline = Infinity;
     this.#reconnectAt = Infinity;
   }
 
@@ -539,14 +598,18 @@ export class MqttSession {
   }
 
   #finish(): SessionOutput {
+    const state = this.#state;
     let wake = Infinity;
-    if (this.#state === 'connecting' || this.#state === 'opening') wake = this.#connackDeadline;
-    else if (this.#state === 'connected') {
-      wake = this.#pingDeadline !== Infinity ? this.#pingDeadline : this.#keepaliveMs() > 0 ? this.#lastSentMs + this.#keepaliveMs() : Infinity;
-    } else if (this.#state === 'waiting') wake = this.#reconnectAt;
+    if (state === 'connected') {
+      wake = this.#responseDeadline;
+      if (!this.#pingOutstanding) {
+        const quietSince = this.#lastSentMs < this.#lastAnsweredMs ? this.#lastSentMs : this.#lastAnsweredMs;
+        if (quietSince + this.#pingAfterMs < wake) wake = quietSince + this.#pingAfterMs;
+      }
+    } else if (state === 'connecting' || state === 'opening') wake = this.#connackDeadline;
+    else if (state === 'waiting') wake = this.#reconnectAt;
     this.out.wakeAtMs = wake;
     return this.out;
   }
 }
 
-const EMPTY = new Uint8Array(0);

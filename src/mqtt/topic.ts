@@ -1,7 +1,8 @@
 // Topic names, topic filters and matching (MQTT 3.1.1 §4.7). Matching walks both strings in place:
 // no split, no allocation, so a node can route every incoming message cheaply.
 import { UsageError } from './errors';
-import { utf8Length, writeUtf8 } from './utf8';
+import { encodeTopicField } from './encode';
+import { utf8Length } from './utf8';
 
 const MAX_STRING_BYTES = 65535;
 
@@ -77,9 +78,10 @@ export function topicMatches(filter: string, topic: string): boolean {
 }
 
 /**
- * Validated topic names and their UTF-8 bytes. A node publishes to the same few topics again and
- * again: with the cache, a repeat costs no validation, no encoding and no allocation (on XS even
- * reading a string's length allocates a wrapper, so per-character work is worth avoiding).
+ * Validated topic names, each encoded once as it goes in a PUBLISH (see encodeTopicField). A node
+ * publishes to the same few topics again and again: with the cache, a repeat costs no validation,
+ * no encoding and no allocation (on XS even reading a string's length allocates a wrapper, so
+ * per-character work is worth avoiding).
  */
 export class TopicCache {
   readonly capacity: number;
@@ -87,16 +89,19 @@ export class TopicCache {
   constructor(capacity = 32) {
     this.capacity = capacity;
   }
-  /** The topic's UTF-8 bytes; throws a UsageError when it cannot be a PUBLISH topic. */
-  encode(topic: string): Uint8Array {
+  /** The topic's wire field when cached (a hot path may try this first: one native call). */
+  get(topic: string): Uint8Array | undefined {
+    return this.#entries.get(topic);
+  }
+  /** The topic's wire field (length, then UTF-8); throws a UsageError when it cannot be a PUBLISH topic. */
+  field(topic: string): Uint8Array {
     const cached = this.#entries.get(topic);
     if (cached) return cached;
     const problem = topicNameProblem(topic);
     if (problem) throw new UsageError('INVALID_TOPIC', `cannot publish to ${JSON.stringify(topic)}: ${problem}`);
-    const bytes = new Uint8Array(utf8Length(topic));
-    writeUtf8(topic, bytes, 0);
+    const field = encodeTopicField(topic);
     if (this.#entries.size >= this.capacity) this.#entries.clear();
-    this.#entries.set(topic, bytes);
-    return bytes;
+    this.#entries.set(topic, field);
+    return field;
   }
 }

@@ -15,7 +15,7 @@
 // the reboot; it is written before the commit, so a power loss cannot leave a committed image
 // without it.
 import type { BootState, Clock, FirmwareSlot, Hasher, HttpGet, KeyValueStore, Log, TimerHandle } from '../ports';
-import { checkManifest, OtaError, type DeviceIdentity, type UpdateManifest } from './manifest';
+import { checkManifest, OtaError, type AcceptedManifest, type DeviceIdentity, type UpdateManifest } from './manifest';
 import { Sha256, toHex } from './sha256';
 
 export interface UpdaterOptions {
@@ -46,6 +46,8 @@ interface PendingUpdate {
 }
 
 const PENDING_KEY = 'ota-pending';
+/** The counter and signature of the last manifest accepted (manifest.ts: replays are refused). */
+const ACCEPTED_KEY = 'ota-accepted';
 
 export type StartResult = { ok: true; version: string } | { ok: false; error: string };
 
@@ -68,22 +70,40 @@ export class Updater {
     this.#options = options;
   }
 
+  /** The date for the manifest's expiry; null until the device knows it (SNTP has answered). */
+  #date(): number | null {
+    const clock = this.#options.clock;
+    return clock.epochMs ? (clock.epochMs() ?? null) : clock.now();
+  }
+
   get busy(): boolean {
     return this.#manifest !== undefined;
   }
 
-  /** Starts an update from an `ota` command: every check happens before anything is written. */
-  start(input: unknown): StartResult {
+  /**
+   * Starts an update from an `ota` command sent to `deviceId` (the id the device answers to): every
+   * check happens before anything is written, and the manifest's counter is recorded before the
+   * download starts, so it can never be accepted again after a newer one.
+   */
+  start(input: unknown, deviceId: string): StartResult {
     if (this.#manifest) return { ok: false, error: `an update to ${this.#manifest.version} is already in progress; wait for it to finish` };
     if (this.#options.boot.pendingVerify) return { ok: false, error: 'the running image has not confirmed itself yet; try again after its self-test' };
     let manifest: UpdateManifest;
     try {
-      manifest = checkManifest(input, this.#options.device);
+      manifest = checkManifest(input, this.#options.device, { deviceId, nowMs: this.#date(), last: this.#lastAccepted() });
+    } catch (error) {
+      return this.#refuse(error instanceof OtaError ? error.message : `the manifest cannot be checked: ${(error as Error).message}`);
+    }
+    try {
+      const accepted: AcceptedManifest = { counter: manifest.counter, signature: manifest.signature };
+      this.#options.store.set(ACCEPTED_KEY, JSON.stringify(accepted));
+    } catch (error) {
+      return this.#refuse(`the update counter cannot be saved (${(error as Error).message}): refused, since a replay could not be told apart later`);
+    }
+    try {
       this.#options.slot.begin(manifest.size);
     } catch (error) {
-      const message = error instanceof OtaError ? error.message : `the update slot cannot be prepared: ${(error as Error).message}`;
-      this.report(`failed: ${message}`);
-      return { ok: false, error: message };
+      return this.#refuse(`the update slot cannot be prepared: ${(error as Error).message}`);
     }
     this.#manifest = manifest;
     this.#hasher = (this.#options.createHasher ?? (() => new Sha256()))();
@@ -93,6 +113,27 @@ export class Updater {
     this.#options.log?.(`ota: updating ${this.#options.device.currentVersion} → ${manifest.version} from ${manifest.url}`);
     this.#download();
     return { ok: true, version: manifest.version };
+  }
+
+  #refuse(message: string): StartResult {
+    this.report(`failed: ${message}`);
+    return { ok: false, error: message };
+  }
+
+  #lastAccepted(): AcceptedManifest | undefined {
+    const saved = this.#options.store.get(ACCEPTED_KEY);
+    if (saved === undefined) return undefined;
+    let record: Partial<AcceptedManifest> | undefined;
+    try {
+      record = JSON.parse(saved) as Partial<AcceptedManifest>;
+    } catch {
+      record = undefined;
+    }
+    if (typeof record?.counter !== 'number' || typeof record.signature !== 'string') {
+      // An unreadable record must not reopen the door to old manifests: fail closed.
+      throw new OtaError('REPLAYED', 'the record of the last update this device accepted is unreadable: every manifest is refused rather than risk a replay (erase the NVS to reset it)');
+    }
+    return { counter: record.counter, signature: record.signature };
   }
 
   #download(): void {

@@ -1,21 +1,23 @@
 // The altimeter: one call, read(), turns whatever the barometer does into a reading a pilot can
 // trust. It never throws and never reports a wrong number: a fault gives quality "fault" and no
-// values (NaN); a rejected spike gives "degraded" and the filter's estimate.
+// values (NaN); a refused reading gives "degraded" and the filter's estimate.
 //
-//   chip ──sample──▶ stuck check ──▶ range check ──▶ altitude ──▶ median(3) ──▶ rate gate ──▶ Kalman
+//   chip ──sample──▶ stuck check ──▶ range check ──▶ altitude ──▶ vertical estimator (physics gate,
+//                                                                  spike-or-fall by consistency, Kalman)
 //
-// Faults re-initialise the chip (or probe the bus again) with exponential backoff.
+// Faults re-initialise the chip (or probe the bus again) with exponential backoff. An error that is
+// not a SensorFault (a bug in a driver or the filter) is logged and treated as a fault: the next
+// sample runs.
 import type { Clock, Log } from '../ports';
 import { altitudeM, qnhFor } from './altitude';
 import type { Barometer } from './barometer';
 import { SensorFault, type SensorFaultCode } from './errors';
-import { checkRange, checkRate, DEFAULT_LIMITS, MedianFilter, type PlausibilityLimits } from './filters';
-import { AltitudeKalman, DEFAULT_KALMAN, type KalmanOptions } from './kalman';
+import { checkRange, DEFAULT_LIMITS, type PlausibilityLimits } from './filters';
+import { DEFAULT_KALMAN, type KalmanOptions } from './kalman';
+import { VerticalEstimator } from './vertical-estimator';
 
 export type Quality = 'ok' | 'degraded' | 'fault';
 
-/** Longest gap between good samples that the filter predicts across (s). */
-const MAX_PREDICTION_GAP_S = 10;
 /** Readings marked degraded while the filter settles after a recovery or a restart. */
 const SETTLING_SAMPLES = 5;
 
@@ -43,16 +45,13 @@ export interface AltimeterOptions {
   recovery?: { minDelayMs?: number; maxDelayMs?: number };
   /** Identical raw readings in a row that count as a stuck sensor (default 8). */
   stuckAfterSamples?: number;
-  /** Consecutive implausible jumps after which the filter believes the sensor and starts again. */
-  reanchorAfter?: number;
   log?: Log;
 }
 
 export class Altimeter {
   readonly #options: AltimeterOptions;
   readonly #limits: PlausibilityLimits;
-  readonly #kalman: AltitudeKalman;
-  readonly #median = new MedianFilter(3);
+  readonly #estimator: VerticalEstimator;
   readonly #reading: AltitudeReading = {
     timestampMs: 0, pressurePa: NaN, temperatureC: NaN, altitudeM: NaN, verticalSpeedMps: NaN, quality: 'fault', fault: undefined, faultMessage: '',
   };
@@ -61,20 +60,18 @@ export class Altimeter {
   #retryAtMs = 0;
   #failures = 0;
   #faulted: SensorFault | undefined;
-  #lastSampleMs = 0;
   #lastRawPressure = NaN;
   #lastRawTemperature = NaN;
   #sameCount = 0;
   /** Declared stuck: identical values stay refused until the reading moves again. */
   #stuck = false;
-  #rejected = 0;
   #settling = 0;
   #lastPressurePa = NaN;
 
   constructor(options: AltimeterOptions) {
     this.#options = options;
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
-    this.#kalman = new AltitudeKalman({ ...DEFAULT_KALMAN, ...options.kalman });
+    this.#estimator = new VerticalEstimator({ ...DEFAULT_KALMAN, ...options.kalman });
     this.#referencePa = options.referencePa;
   }
 
@@ -91,11 +88,10 @@ export class Altimeter {
       throw new RangeError(`reference pressure ${referencePa} Pa is not between 30,000 and 110,000 Pa`);
     }
     const pressure = this.#lastPressurePa;
-    if (this.#referencePa !== undefined && this.#kalman.initialized && pressure === pressure) {
-      this.#kalman.altitudeM += altitudeM(pressure, referencePa) - altitudeM(pressure, this.#referencePa);
+    if (this.#referencePa !== undefined && this.#estimator.kalman.initialized && pressure === pressure) {
+      this.#estimator.shift(altitudeM(pressure, referencePa) - altitudeM(pressure, this.#referencePa));
     }
     this.#referencePa = referencePa;
-    this.#median.reset();
   }
 
   /**
@@ -128,8 +124,12 @@ export class Altimeter {
       this.#failures = 0;
       return this.#estimate(now, sample.pressure, sample.temperature);
     } catch (error) {
-      if (!(error instanceof SensorFault)) throw error;
-      return this.#fail(now, error);
+      if (error instanceof SensorFault) return this.#fail(now, error);
+      // Not a fault the driver knows: a bug. Say so, and carry on as after any fault.
+      const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      this.#options.log?.(`sensor: unexpected ${what} (treated as a fault; the next sample runs)`);
+      if (!this.#estimator.healthy) this.#estimator.restart();
+      return this.#fail(now, new SensorFault('UNEXPECTED', `the driver or the filter failed unexpectedly: ${what}`));
     }
   }
 
@@ -165,31 +165,10 @@ export class Altimeter {
       this.#options.log?.(`altitude reference: ${pressure.toFixed(1)} Pa (zeroed at the first reading)`);
     }
     this.#lastPressurePa = pressure;
-    const kalman = this.#kalman;
-    const measured = altitudeM(pressure, this.#referencePa);
-    const median = this.#median.push(measured);
-    const dtS = this.#lastSampleMs ? (now - this.#lastSampleMs) / 1000 : 0;
-    this.#lastSampleMs = now;
-    if (dtS > MAX_PREDICTION_GAP_S) {
-      // After a long gap (a fault) the old climb rate says little: start the estimate again.
-      kalman.reset(measured);
-      this.#settling = SETTLING_SAMPLES;
-    }
-    kalman.predict(dtS);
-    let quality: Quality = this.#settling > 0 ? 'degraded' : 'ok';
+    const verdict = this.#estimator.push(now, altitudeM(pressure, this.#referencePa));
+    const quality: Quality = this.#settling > 0 || verdict !== 'ok' ? 'degraded' : 'ok';
     if (this.#settling > 0) this.#settling--;
-    if (kalman.initialized && this.#implausible(measured, median, dtS)) {
-      quality = 'degraded';
-      if (++this.#rejected >= (this.#options.reanchorAfter ?? 3)) {
-        // The sensor insists: believe it and start the estimate again from there.
-        kalman.reset(median);
-        this.#median.reset();
-        this.#rejected = 0;
-      }
-    } else {
-      this.#rejected = 0;
-      kalman.update(measured);
-    }
+    const kalman = this.#estimator.kalman;
     reading.pressurePa = pressure;
     reading.temperatureC = temperature;
     reading.altitudeM = kalman.altitudeM;
@@ -198,19 +177,6 @@ export class Altimeter {
     reading.fault = undefined;
     reading.faultMessage = '';
     return reading;
-  }
-
-  /**
-   * A spike stands out from the median of the last three readings by more than the balloon's own
-   * motion explains (the median itself lags a climb by one sample, so it only judges, never feeds
-   * the filter); a jump no balloon can make fails the rate gate against the prediction.
-   */
-  #implausible(measured: number, median: number, dtS: number): boolean {
-    const limits = this.#limits;
-    // How far the balloon itself may have moved between samples, with room for it to speed up.
-    const motionM = 2 * (Math.abs(this.#kalman.verticalSpeedMps) * dtS + 0.5 * limits.maxAccelerationMps2 * dtS * dtS);
-    if (Math.abs(measured - median) > limits.noiseAllowanceM + motionM) return true;
-    return checkRate(measured, this.#kalman.altitudeM, dtS, limits) === 'too-fast';
   }
 
   #fail(now: number, fault: SensorFault): AltitudeReading {

@@ -14,7 +14,8 @@ export type SensorFaultCode =
   | 'CHIP_RESET' // the chip lost its configuration (it reset in flight)
   | 'STUCK' // the raw reading has not changed for too long: a real sensor always has noise
   | 'IMPOSSIBLE' // a value outside what the chip can measure
-  | 'NOT_READY'; // no conversion finished yet
+  | 'NOT_READY' // no conversion finished yet
+  | 'UNEXPECTED'; // the driver or the filter threw something that is not a SensorFault (a bug): logged, handled as a fault
 
 export class SensorFault extends CodedError<SensorFaultCode> {
   constructor(code: SensorFaultCode, message: string) {

@@ -51,3 +51,7 @@ export function allocatingStep(i: number) {
 export function result() {
   return total;
 }
+/** Runs a garbage collection every call (XS's gc(); absent on Node): no measured window is clean. */
+export function collectingStep() {
+  (globalThis as { gc?: () => void }).gc?.();
+}

@@ -91,35 +91,6 @@ export function offlinePublishesWaitInTheirSlots(): string[] {
   return h.take();
 }
 
-export function keepaliveAndHalfOpenLink(): string[] {
-  const h = new SessionHarness({ keepaliveS: 10, pingTimeoutMs: 3000, reconnect: { minDelayMs: 500, jitter: 0 } }).connect();
-  h.take();
-  h.advance(9999);
-  h.log.push('-- at 9999');
-  h.advance(1);
-  h.receive({ type: 'pingresp' });
-  h.log.push('-- answered; next silence');
-  h.advance(10_000);
-  h.advance(3000);
-  h.advance(500);
-  return h.take();
-}
-
-export function backoffGrowsAndResets(): string[] {
-  const h = new SessionHarness({ reconnect: { minDelayMs: 100, maxDelayMs: 1000, jitter: 0.5 }, random: () => 0 });
-  h.start();
-  const delays: string[] = [];
-  for (let i = 0; i < 6; i++) {
-    h.closed('refused');
-    delays.push(String(h.session.out.wakeAtMs - h.now));
-    h.advance(h.session.out.wakeAtMs - h.now);
-  }
-  h.opened().receive(connack());
-  h.closed('lost');
-  delays.push(String(h.session.out.wakeAtMs - h.now));
-  return delays;
-}
-
 export function subscribeUnsubscribeAndFailure(): string[] {
   const h = new SessionHarness().connect();
   const token = h.session.subscribe([{ filter: 'sensor1/cmd/+', qos: 1 }, { filter: 'forbidden/#', qos: 2 }], h.now);

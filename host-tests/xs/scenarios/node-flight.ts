@@ -2,20 +2,25 @@
 // flight): a crash flight with a broker outage in the middle, run on Node and on XS alike.
 import { SensorNode } from '../../../src/app/node';
 import { DEFAULT_CONFIG } from '../../../src/app/config';
-import { SimulatedBarometer } from '../../../src/sensor/simulated';
+import { flyScenario } from '../../../src/sim/scenarios';
 import { encode } from '../../../src/mqtt/codec';
+import { OUTBOX_WINDOW } from '../../../src/app/outbox';
 import { MemoryStore } from '../../fakes/memory-store';
+import { NorFlashChip } from '../../fakes/sdk-flash';
 import { ScriptedBroker } from '../../fakes/scripted-broker';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import type { Clock, StreamSocketOptions } from '../../../src/ports';
+import type { Barometer, BarometerSample } from '../../../src/sensor/barometer';
 
-function makeNode(clock: Clock, socket: SensorNode['options']['socket'], scenario: 'normal' | 'crash') {
-  const barometer = new SimulatedBarometer({ clock, scenario, launchElevationM: 0 });
+function makeNode(clock: Clock, socket: SensorNode['options']['socket'], scenario: 'normal' | 'crash', replay = false) {
+  const { barometer: flown } = flyScenario(scenario, clock, { launchElevationM: 0 });
+  const barometer = replay ? replayed(flown, clock) : flown;
   return new SensorNode({
     broker: { host: 'broker', port: 1883 },
     clock,
     socket,
     store: new MemoryStore(),
+    outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
     openBarometer: () => barometer,
     system: { firmwareVersion: '0.1.0', board: 'xs-test', resetReason: 'power-on', reboot: () => {} },
     defaults: DEFAULT_CONFIG,
@@ -50,38 +55,105 @@ export function crashFlightWithOutage() {
 }
 
 // ---- steady state: one sample cycle (sample → encode → write → PUBACK) on a connected node ----
+//
+// The node reads a replay of a flight computed beforehand: the flight model is the simulator's input
+// (on the device a chip measures the air), and what is measured here is the node's own work, from
+// the barometer's sample to the bytes on the wire and the PUBACK (npm run bench: the sample cycle).
+
+const REPLAY_SAMPLES = 2048;
+
+/** The flight model's samples of the next REPLAY_SAMPLES seconds, replayed one a second. */
+function replayed(flown: Barometer, clock: Clock): Barometer {
+  const pressures = new Float64Array(REPLAY_SAMPLES);
+  const temperatures = new Float64Array(REPLAY_SAMPLES);
+  const startMs = clock.now();
+  for (let i = 0; i < REPLAY_SAMPLES; i++) {
+    now = startMs + i * 1000;
+    const sample = flown.sample();
+    pressures[i] = sample.pressure;
+    temperatures[i] = sample.temperature;
+  }
+  now = startMs;
+  const sample: BarometerSample = { pressure: 0, temperature: 0 };
+  return {
+    chip: flown.chip,
+    address: flown.address,
+    sample() {
+      const i = Math.min(REPLAY_SAMPLES - 1, Math.round((clock.now() - startMs) / 1000));
+      sample.pressure = pressures[i];
+      sample.temperature = temperatures[i];
+      return sample;
+    },
+    reinitialize() {},
+    close() {},
+  };
+}
 
 let node: SensorNode;
 let now = 0;
 let socketOptions: StreamSocketOptions;
 const inbox: Uint8Array[] = [];
 const pubacks: Uint8Array[] = [];
-let nextAck = 0;
+/** Packet ids of the QoS 1 PUBLISHes the node wrote and the broker has not acknowledged yet. */
+const unacknowledged = new Uint16Array(64);
+let unacknowledgedCount = 0;
+let steadyOutbox = Infinity;
 
 /** A clock whose timers never fire on their own: the step drives the node directly. */
 const manualClock: Clock = { now: () => now, setTimer: () => ({}), setRepeatingTimer: () => ({}), clearTimer: () => {} };
+
+/**
+ * The broker's side of the socket: notes the packet id of every QoS 1 PUBLISH written, reading the
+ * bytes in place (nothing allocated, so the measurement counts only the node).
+ */
+function brokerReads(bytes: Uint8Array, byteLength: number): void {
+  let at = 0;
+  while (at < byteLength) {
+    const header = bytes[at];
+    let remaining = 0;
+    let shift = 0;
+    let p = at + 1;
+    for (;;) {
+      const digit = bytes[p++];
+      remaining += (digit & 0x7f) << shift;
+      shift += 7;
+      if (digit < 0x80) break;
+    }
+    if (header >> 4 === 3 && ((header >> 1) & 3) === 1) {
+      const topicLength = (bytes[p] << 8) | bytes[p + 1];
+      unacknowledged[unacknowledgedCount++] = (bytes[p + 2 + topicLength] << 8) | bytes[p + 3 + topicLength];
+    }
+    at = p + remaining;
+  }
+  if (at !== byteLength) throw new Error('a write ended inside a packet: the scenario reads whole packets only');
+}
 
 export function setup() {
   now = 1_800_000_000_000;
   node = makeNode(manualClock, (options) => {
     socketOptions = options;
-    return { read: () => inbox.shift(), write: () => {}, close: () => {} };
-  }, 'normal');
-  for (let id = 1; id <= 16; id++) pubacks.push(encode({ type: 'puback', packetId: id }));
+    return { read: () => inbox.shift(), write: brokerReads, close: () => {} };
+  }, 'normal', true);
+  for (let id = 1; id <= OUTBOX_WINDOW; id++) pubacks.push(encode({ type: 'puback', packetId: id }));
   node.start();
   socketOptions.onWritable(1 << 20);
   inbox.push(encode({ type: 'connack', sessionPresent: false, returnCode: 0 }));
   socketOptions.onReadable(4);
   // Acknowledge the start-up messages (status, info) so only the cycle's own work remains.
+  steadyOutbox = Infinity;
   for (let i = 0; i < 3; i++) step();
+  steadyOutbox = node.outbox.size;
 }
 
 export function step() {
   now += 1000;
   node.sample();
-  // The broker acknowledges the telemetry: packet ids go round the client's window.
-  nextAck = (nextAck % 16) + 1;
-  inbox.push(pubacks[nextAck - 1]);
+  // The broker acknowledges everything the node published (telemetry, and info when it is due).
+  for (let i = 0; i < unacknowledgedCount; i++) inbox.push(pubacks[unacknowledged[i] - 1]);
+  unacknowledgedCount = 0;
   socketOptions.onReadable(4);
   socketOptions.onWritable(1 << 20);
+  // A steady state: a growing outbox would be counted as the cycle's allocation (it was once, when
+  // this scenario acknowledged packet ids the client's window no longer used).
+  if (node.outbox.size > steadyOutbox) throw new Error(`the outbox grew to ${node.outbox.size} messages from ${steadyOutbox}: the scenario is not acknowledging them`);
 }

@@ -5,6 +5,8 @@ export interface BoardConfig {
   i2cHz?: number;
   sensorChip?: string;
   flightScenario?: string;
+  /** Seed of the simulated flight's wind and sensor noise (the same seed flies the same flight). */
+  flightSeed?: number;
   wifiSsid?: string;
   wifiPassword?: string;
   /** Hex of the uncompressed P-256 public key updates must be signed with ('' refuses updates). */
@@ -12,4 +14,25 @@ export interface BoardConfig {
   otaPartitionBytes?: number;
   /** How long a new image has to pass its self-test before it rolls back (default 120 s). */
   otaSelfTestS?: number;
+}
+
+/**
+ * The settings a run of the firmware starts with: from the build config (mcconfig key=value), which
+ * the simulator lets the launch override (board/launch).
+ */
+export interface LaunchSettings {
+  deviceId: string;
+  brokerHost: string;
+  brokerPort: number;
+  brokerTls: boolean;
+  /** The CA that signed the broker's certificate, base64 DER on one line ('' for the SDK's CAs). */
+  brokerCa: string;
+  /** The device's login ('' for none: then NVS, see broker-login.ts). Never logged. */
+  brokerUsername: string;
+  brokerPassword: string;
+  /** A client certificate (base64 DER) and its RSA key (base64 PKCS#8 DER) for mutual TLS, or ''. */
+  brokerClientCert: string;
+  brokerClientKey: string;
+  flightScenario?: string;
+  flightSeed?: number;
 }

@@ -1,8 +1,12 @@
 // TLS over ECMA-419 TCP with the Moddable SDK's TLS 1.2 session ("ssl/session"): the session reads
 // and writes the TCP socket itself during the handshake and for every record; we track the socket's
 // readable/writable counts for it, as it expects. The broker's certificate is verified against the
-// CA given in the options (PEM); the server must send its chain (leaf, then the CA).
+// CA given in the options (PEM); the server must send its chain (leaf, then the CA). With a client
+// certificate and key in the options the device also proves who it is (mutual TLS): the SDK's
+// CertificateManager (modules/crypt/ssl/ssl_cert.js) takes `clientCertificates` (DER) and
+// `clientKey` (PKCS#8 DER), and signs the CertificateVerify with RSA only (ssl_handshake.js).
 import TCP from "embedded:io/socket/tcp";
+import Timer from "timer";
 // mcconfig resolves "ssl/session" to the SDK's untyped JavaScript; `npm run typecheck` sees the
 // declaration in esp32/moddable-modules.d.ts instead.
 // eslint-disable-next-line @typescript-eslint/ban-ts-comment -- the error exists under mcconfig only
@@ -34,10 +38,10 @@ interface TlsSession {
   close(socket: CountingSocket): void;
 }
 
-/** The DER bytes inside a PEM certificate. */
-function pemToDer(pem: string): ArrayBuffer {
+/** The DER bytes inside a PEM block (`what` names it in the error). */
+function pemToDer(pem: string, what: string): ArrayBuffer {
   const der = decodeBase64(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""));
-  if (!der) throw new Error("the broker CA is not a PEM certificate");
+  if (!der) throw new Error(`${what} is not PEM`);
   return der.buffer as ArrayBuffer;
 }
 
@@ -45,7 +49,10 @@ export function openTlsSocket(options: StreamSocketOptions, address: string): St
   const session = new (Session as unknown as new (options: object) => TlsSession)({
     serverName: options.tls?.serverName ?? options.host,
     protocolVersion: 0x303,
-    ...(options.tls?.ca ? { certificate: pemToDer(options.tls.ca) } : {}),
+    ...(options.tls?.ca ? { certificate: pemToDer(options.tls.ca, "the broker CA") } : {}),
+    ...(options.tls?.certificate && options.tls.key
+      ? { clientCertificates: [pemToDer(options.tls.certificate, "the client certificate")], clientKey: pemToDer(options.tls.key, "the client key") }
+      : {}),
   });
   session.initiateHandshake();
   let ready = false;
@@ -77,15 +84,37 @@ export function openTlsSocket(options: StreamSocketOptions, address: string): St
       for (;;) {
         const data = session.read(tcp);
         if (data === undefined) break;
-        if (data === null) return fail(`TLS connection to ${address}:${options.port} closed`);
+        if (data === null) {
+          peerClosed = true;
+          break;
+        }
         received.push(data);
       }
-      if (received.length) options.onReadable(received.length);
+      if (received.length || peerClosed) deliver();
     } catch (error) {
       const message = (error as Error).message;
-      const hint = /certificate/.test(message) ? " (is the broker's certificate, for this host name, signed by the configured CA?)" : "";
+      const hint = /^certificateVerify/.test(message)
+        ? " (mutual TLS: the device's client key must be RSA, and the key exchange RSA or ECDHE_RSA)"
+        : /certificate/.test(message)
+          ? " (is the broker's certificate, for this host name, signed by the configured CA?)"
+          : "";
       fail(`TLS with ${address}:${options.port} failed: ${message}${hint}`);
     }
+  };
+  // What was decrypted goes to the client on a fresh stack: answering a message (a command's reply)
+  // encrypts a record, and doing that inside the decryption overflowed the XS stack. A close that
+  // came with data (a CONNACK refusing the login, then the broker's close) is reported after it.
+  let peerClosed = false;
+  let delivering = false;
+  const deliver = () => {
+    if (delivering) return;
+    delivering = true;
+    Timer.set(() => {
+      delivering = false;
+      if (failed) return;
+      if (received.length) options.onReadable(received.length);
+      if (peerClosed) fail(`TLS connection to ${address}:${options.port} closed`);
+    }, 0);
   };
   const tcp = new TCP({
     address,

@@ -13,7 +13,13 @@ export const nodeSocketFactory: StreamSocketFactory = (options) => {
   let corked = false;
   let refreshScheduled = false;
   const socket = options.tls
-    ? tls.connect({ host: options.host, port: options.port, ca: options.tls.ca, servername: options.tls.serverName ?? options.host })
+    ? tls.connect({
+        host: options.host,
+        port: options.port,
+        ca: options.tls.ca,
+        servername: options.tls.serverName ?? options.host,
+        ...(options.tls.certificate ? { cert: options.tls.certificate, key: options.tls.key } : {}),
+      })
     : net.connect({ host: options.host, port: options.port });
   socket.setNoDelay(true);
   const report = (message: string) => {

@@ -1,6 +1,19 @@
 // Moddable SDK modules that @moddable/typings (the npm package `npm run typecheck` uses) does not
 // describe, as the SDK 8 typings and the SDK's JavaScript define them. mcconfig compiles against the
 // SDK's own typings, and generates "mc/ffi" from the manifests.
+
+// modules/files/flash/flash.js (its ESP32 native half: esp32/flash.c)
+declare module "flash" {
+  export default class Flash {
+    constructor(partition: string);
+    erase(sector: number): void;
+    read(offset: number, byteLength: number): ArrayBuffer;
+    write(offset: number, byteLength: number, buffer: ArrayBuffer | Uint8Array): void;
+    readonly byteLength: number;
+    readonly blockSize: number;
+  }
+}
+
 declare module "embedded:update" {
   import type { Flash } from "embedded:storage/flash";
   const Update: {

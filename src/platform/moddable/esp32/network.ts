@@ -2,7 +2,7 @@
 // reconnects with backoff (1 s doubling to 30 s); the node reconnects MQTT as soon as the link is up.
 import WiFi from "wifi";
 import Timer from "timer";
-import type { NetworkLink } from "ports";
+import type { NetworkLink, StreamSocketFactory } from "ports";
 import type { BoardConfig } from "platform/moddable/board-config";
 
 export function createNetworkLink(config: BoardConfig): NetworkLink {
@@ -44,4 +44,9 @@ export function createNetworkLink(config: BoardConfig): NetworkLink {
       });
     },
   };
+}
+
+/** Sockets as they are: when the Wi-Fi link drops, lwIP fails the open connections by itself. */
+export function wrapSockets(factory: StreamSocketFactory): StreamSocketFactory {
+  return factory;
 }

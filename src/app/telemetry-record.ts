@@ -1,0 +1,110 @@
+// One telemetry reading as the outbox keeps it on flash: the numbers the payload prints, already
+// rounded to the payload's decimals and held as integers, so the JSON made when the reading is taken
+// and the JSON made when it is replayed after a power loss are the same bytes. 29 bytes:
+//   boot u32 | seq u32 | ts ms u48 | alt dm i32 | vs cm/s i32 | p dPa i32 | t c°C i16 | quality u8
+// (little-endian). A missing value (a fault, or no time yet) is stored as a sentinel and printed null.
+// The ts field holds the date (ms since the epoch: below 2^47 until the year 6429) or, with bit 47
+// set, the ms since the node started, for a reading taken before the device knew the date (SNTP had
+// not answered): printed "ts":null,"upMs":… — never a made-up date.
+
+import type { AltitudeReading, Quality } from '../sensor/altimeter';
+import type { ReadingTime } from './topics';
+
+export const TELEMETRY_BODY_BYTES = 29;
+
+const NONE_I32 = -0x80000000;
+const NONE_I16 = -0x8000;
+const NONE_TS = 0xffff_ffff_ffff; // 2^48 - 1
+const UPTIME_FLAG = 0x8000_0000_0000; // 2^47: the field holds uptime, not a date
+const QUALITIES: readonly Quality[] = ['ok', 'degraded', 'fault'];
+
+/**
+ * value × scale rounded, or the sentinel (printed null) when there is none (NaN) or it is beyond what
+ * the field holds: ±2^31 (±214,000 km of altitude) or, for temperature, ±327 °C, far outside what the
+ * altimeter lets through as a reading.
+ */
+function scaled(value: number, scale: number, limit = 0x7fffffff): number {
+  const n = Math.round(value * scale);
+  return n === n && n >= -limit && n <= limit ? n : NONE_I32;
+}
+
+function readI32(bytes: Uint8Array, at: number): number {
+  return bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
+}
+
+function writeI32(bytes: Uint8Array, at: number, value: number): void {
+  bytes[at] = value & 0xff;
+  bytes[at + 1] = (value >> 8) & 0xff;
+  bytes[at + 2] = (value >> 16) & 0xff;
+  bytes[at + 3] = (value >> 24) & 0xff;
+}
+
+export class TelemetryRecord {
+  boot = 0;
+  seq = 0;
+  /** Milliseconds since the epoch; NaN when the clock has no date. */
+  tsMs = NaN;
+  /** Milliseconds since the node started, kept only while tsMs is NaN (NaN otherwise, or unknown). */
+  upMs = NaN;
+  altDm = NONE_I32;
+  vsCmps = NONE_I32;
+  pressureDpa = NONE_I32;
+  temperatureCc = NONE_I32;
+  quality: Quality = 'ok';
+
+  /** Fills this record from a reading (reused: no allocation). */
+  fromReading(boot: number, seq: number, reading: AltitudeReading, time: ReadingTime): this {
+    this.boot = boot;
+    this.seq = seq;
+    const ts = time.epochMs === undefined ? NaN : Math.round(time.epochMs);
+    this.tsMs = ts >= 0 && ts < UPTIME_FLAG ? ts : NaN;
+    const up = Math.round(time.uptimeMs);
+    this.upMs = this.tsMs !== this.tsMs && up >= 0 && up < UPTIME_FLAG - 1 ? up : NaN;
+    this.altDm = scaled(reading.altitudeM, 10);
+    this.vsCmps = scaled(reading.verticalSpeedMps, 100);
+    this.pressureDpa = scaled(reading.pressurePa, 10);
+    this.temperatureCc = scaled(reading.temperatureC, 100, 0x7fff);
+    this.quality = reading.quality;
+    return this;
+  }
+
+  encode(into: Uint8Array, at = 0): void {
+    writeI32(into, at, this.boot);
+    writeI32(into, at + 4, this.seq);
+    const ts = this.tsMs === this.tsMs ? this.tsMs : this.upMs === this.upMs ? UPTIME_FLAG + this.upMs : NONE_TS;
+    const high = Math.floor(ts / 0x1_0000_0000);
+    writeI32(into, at + 8, ts - high * 0x1_0000_0000);
+    into[at + 12] = high & 0xff;
+    into[at + 13] = (high >> 8) & 0xff;
+    writeI32(into, at + 14, this.altDm);
+    writeI32(into, at + 18, this.vsCmps);
+    writeI32(into, at + 22, this.pressureDpa);
+    const t = this.temperatureCc === NONE_I32 ? NONE_I16 : this.temperatureCc;
+    into[at + 26] = t & 0xff;
+    into[at + 27] = (t >> 8) & 0xff;
+    into[at + 28] = QUALITIES.indexOf(this.quality);
+  }
+
+  /** Reads a record written by encode(); false when its quality byte is not one we write. */
+  decode(from: Uint8Array, at = 0): boolean {
+    this.boot = readI32(from, at) >>> 0;
+    this.seq = readI32(from, at + 4) >>> 0;
+    const ts = (readI32(from, at + 8) >>> 0) + (from[at + 12] + from[at + 13] * 256) * 0x1_0000_0000;
+    this.tsMs = ts < UPTIME_FLAG ? ts : NaN;
+    this.upMs = ts >= UPTIME_FLAG && ts !== NONE_TS ? ts - UPTIME_FLAG : NaN;
+    this.altDm = readI32(from, at + 14);
+    this.vsCmps = readI32(from, at + 18);
+    this.pressureDpa = readI32(from, at + 22);
+    const t = ((from[at + 26] | (from[at + 27] << 8)) << 16) >> 16;
+    this.temperatureCc = t === NONE_I16 ? NONE_I32 : t;
+    const quality = QUALITIES[from[at + 28]];
+    if (quality === undefined) return false;
+    this.quality = quality;
+    return true;
+  }
+}
+
+/** A stored number as the payload prints it: the integer over its scale, or null. */
+export function printed(value: number, scale: number): string {
+  return value === NONE_I32 ? 'null' : String(value / scale);
+}
