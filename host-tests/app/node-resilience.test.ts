@@ -8,7 +8,7 @@ import type { Clock, NetworkLink } from '../../src/ports';
 import { flyScenario } from '../../src/sim/scenarios';
 import { BuggyBarometer } from '../fakes/buggy-barometer';
 import { MemoryStore } from '../fakes/memory-store';
-import { NorFlashChip } from '../fakes/sdk-flash';
+import { NorFlashChip } from '../fakes/moddable/flash-module';
 import { ScriptedBroker } from '../fakes/scripted-broker';
 import { VirtualClock } from '../fakes/virtual-clock';
 

@@ -6,7 +6,7 @@ import { Outbox, type OutboxTransport } from '../../src/app/outbox';
 import { FlashLog } from '../../src/app/flash-log';
 import { topicsFor } from '../../src/app/topics';
 import type { FlashArea } from '../../src/ports';
-import { NorFlashChip } from '../fakes/sdk-flash';
+import { NorFlashChip } from '../fakes/moddable/flash-module';
 import { reading, readingTime } from '../fakes/readings';
 
 const topics = topicsFor('s');

@@ -7,7 +7,7 @@ import { FlashLog } from '../../src/app/flash-log';
 import { Outbox, type OutboxTransport } from '../../src/app/outbox';
 import { topicsFor } from '../../src/app/topics';
 import type { FlashArea } from '../../src/ports';
-import { NorFlashChip, PowerLoss } from '../fakes/sdk-flash';
+import { NorFlashChip, PowerLoss } from '../fakes/moddable/flash-module';
 import { reading, readingTime } from '../fakes/readings';
 
 const topics = topicsFor('s');

@@ -1,15 +1,24 @@
-// The ESP32's SPI flash as ESP-IDF's esp_partition_* API sees it: the partition table of
-// boards/esp32/partitions.csv, 4 KB erase sectors, NOR semantics (an erase sets every bit of a sector
-// to 1; programming can only clear bits, so writing twice over unerased flash gives the AND of both),
-// and power that can fail in the middle of a write (a torn write: the first bytes are programmed, one
-// byte half-way, the rest untouched).
+// The one model of flash for the device-module emulators: the ESP32's SPI flash as ESP-IDF's
+// esp_partition_* API sees it, which is what both of the SDK's flash modules call (the legacy
+// `flash`, modules/files/flash/esp32/flash.c: flash-module.ts; the ECMA-419 `embedded:storage/flash`,
+// modules/io/flash/esp32/flash-esp32.c: sdk/embedded-storage-flash.ts), and `embedded:update` too.
+// A chip is a partition table over bytes with NOR semantics: an erase sets every bit of a 4 KB sector
+// to 1; programming can only clear bits (writing twice over unerased flash gives the AND of both, and
+// no error: ESP-IDF does not verify writes by default; `zeroToOneBits` counts such requests so tests
+// can assert nothing relies on them). Power can fail in the middle of a write or an erase (torn: a
+// write programs a prefix and an arbitrary subset of the bits it was clearing in the rest of its
+// 256-byte page; an erase sets an arbitrary subset of its bits to 1), from a seeded random source;
+// then every operation throws PowerLoss until power comes back.
 //
 // Sources: ESP-IDF components/esp_partition (esp_partition_erase_range demands sector alignment and
 // answers ESP_ERR_INVALID_ARG otherwise; reads and writes past the end answer ESP_ERR_INVALID_SIZE).
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+// No Node imports: the XS scenarios run this file on the XS engine too.
+import { PowerLoss } from '../power-loss';
+
+export { PowerLoss };
 
 export const SECTOR_BYTES = 4096;
+const PAGE_BYTES = 256;
 
 export const ESP_OK = 0;
 export const ESP_FAIL = -1;
@@ -20,9 +29,16 @@ export const ESP_ERR_INVALID_SIZE = 0x104;
 export const ESP_ERR_NOT_FOUND = 0x105;
 export const ESP_ERR_NOT_SUPPORTED = 0x106;
 
-/** The device lost power: the firmware that was running stops at this point. */
-export class PowerLoss extends Error {
-  readonly code = 'POWER_LOSS';
+/** A seeded PRNG (mulberry32) in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 export interface PartitionEntry {
@@ -56,8 +72,6 @@ export function parsePartitionTable(csv: string): PartitionEntry[] {
   return entries;
 }
 
-export const BOARD_PARTITIONS_CSV = path.resolve(import.meta.dirname, '../../../boards/esp32/partitions.csv');
-
 export class FlashPartition implements PartitionEntry {
   readonly label: string;
   readonly type: 'app' | 'data' | number;
@@ -67,6 +81,7 @@ export class FlashPartition implements PartitionEntry {
   readonly eraseSize = SECTOR_BYTES;
   readonly #flash: EspFlash;
   #bytes: Uint8Array | undefined;
+  #eraseCounts: Uint32Array | undefined;
 
   constructor(entry: PartitionEntry, flash: EspFlash) {
     this.label = entry.label;
@@ -82,33 +97,67 @@ export class FlashPartition implements PartitionEntry {
     return (this.#bytes ??= new Uint8Array(this.size).fill(0xff));
   }
 
-  /** esp_partition_erase_range. */
+  /** Erases of each sector (wear). */
+  get eraseCounts(): Uint32Array {
+    return (this.#eraseCounts ??= new Uint32Array(Math.ceil(this.size / SECTOR_BYTES)));
+  }
+
+  /** esp_partition_erase_range; power may fail part-way. */
   erase(start: number, length: number): number {
-    if (start % SECTOR_BYTES || length % SECTOR_BYTES) return ESP_ERR_INVALID_ARG;
+    if (start < 0 || start % SECTOR_BYTES || length % SECTOR_BYTES) return ESP_ERR_INVALID_ARG;
     if (start + length > this.size) return ESP_ERR_INVALID_SIZE;
-    this.#flash.beforeFlashOperation();
-    this.bytes.fill(0xff, start, start + length);
-    this.#flash.erases++;
+    const flash = this.#flash;
+    const bytes = this.bytes;
+    if (flash.beginOperation(false)) {
+      // Torn: an arbitrary subset of the bits went to 1. Half the time cell by cell at random; half
+      // the time whole bytes erased or untouched, a fraction of them anywhere from none to all (so
+      // that a header may survive while a state byte next to intact records is reset).
+      const fraction = flash.random();
+      const byBytes = flash.random() < 0.5;
+      for (let i = start; i < start + length; i++) {
+        if (flash.random() < fraction) bytes[i] = 0xff;
+        else if (!byBytes) bytes[i] |= Math.floor(flash.random() * 256);
+      }
+      throw new PowerLoss(`power lost while erasing ${this.label} at ${start}`);
+    }
+    bytes.fill(0xff, start, start + length);
+    for (let sector = start / SECTOR_BYTES; sector < (start + length) / SECTOR_BYTES; sector++) this.eraseCounts[sector]++;
+    flash.erases++;
     return ESP_OK;
   }
 
-  /** esp_partition_write: programs bytes (clears bits only); power may fail part-way. */
-  write(offset: number, data: Uint8Array): number {
-    if (offset < 0 || offset + data.length > this.size) return ESP_ERR_INVALID_SIZE;
-    const tornAt = this.#flash.beforeFlashWrite(data.length);
-    const target = this.bytes;
-    const end = tornAt ?? data.length;
-    for (let i = 0; i < end; i++) target[offset + i] &= data[i];
-    if (tornAt !== undefined) {
-      if (tornAt < data.length) target[offset + tornAt] &= data[tornAt] | 0xf0; // half-programmed byte
-      throw new PowerLoss(`power lost while writing ${this.label} at ${offset + tornAt}`);
+  /** esp_partition_write: programs `length` bytes of `data` (clears bits only); power may fail part-way. */
+  write(offset: number, data: Uint8Array, length = data.length): number {
+    if (offset < 0 || offset + length > this.size) {
+      this.#flash.checkPower();
+      return ESP_ERR_INVALID_SIZE;
+    }
+    const flash = this.#flash;
+    const bytes = this.bytes;
+    if (flash.beginOperation(true)) {
+      // Torn: a prefix got programmed; in the rest of its page, an arbitrary subset of the bits.
+      const cut = Math.floor(flash.random() * length);
+      const pageEnd = Math.min(length, cut + PAGE_BYTES - ((offset + cut) % PAGE_BYTES));
+      for (let i = 0; i < cut; i++) bytes[offset + i] &= data[i];
+      for (let i = cut; i < pageEnd; i++) bytes[offset + i] &= data[i] | Math.floor(flash.random() * 256);
+      throw new PowerLoss(`power lost while writing ${this.label} at ${offset + cut}`);
+    }
+    for (let i = 0; i < length; i++) {
+      const old = bytes[offset + i];
+      let raise = data[i] & ~old & 0xff;
+      while (raise) {
+        flash.zeroToOneBits += raise & 1;
+        raise >>>= 1;
+      }
+      bytes[offset + i] = old & data[i];
     }
     return ESP_OK;
   }
 
   /** esp_partition_read. */
   read(offset: number, length: number): Uint8Array | number {
-    if (offset < 0 || offset + length > this.size) return ESP_ERR_INVALID_SIZE;
+    this.#flash.checkPower();
+    if (offset < 0 || length < 0 || offset + length > this.size) return ESP_ERR_INVALID_SIZE;
     return this.bytes.slice(offset, offset + length);
   }
 
@@ -123,15 +172,22 @@ export class FlashPartition implements PartitionEntry {
 /** The whole flash chip: the partitions, and the power. */
 export class EspFlash {
   readonly partitions: FlashPartition[];
-  /** Power fails during the flash write after this many more writes (undefined: never). */
-  powerLossAfterWrites: number | undefined;
+  readonly #random: () => number;
+  /** Operations still allowed before the power fails (undefined: it never does). */
+  #remaining: number | undefined;
+  /** Whether #remaining counts writes only (NVS items included), or erases too. */
+  #countErases = false;
+  #powered = true;
   writes = 0;
   erases = 0;
-  /** Power is off: every flash operation fails until the device boots again. */
-  dead = false;
+  /** Bits a write asked to raise from 0 to 1 (NOR cannot; the chip keeps them 0). */
+  zeroToOneBits = 0;
+  /** Operations torn by a power cut. */
+  torn = 0;
 
-  constructor(table: PartitionEntry[] = parsePartitionTable(readFileSync(BOARD_PARTITIONS_CSV, 'utf8'))) {
+  constructor(table: PartitionEntry[], seed = 1) {
     this.partitions = table.map((entry) => new FlashPartition(entry, this));
+    this.#random = seededRandom(seed);
   }
 
   find(label: string): FlashPartition | undefined {
@@ -147,18 +203,57 @@ export class EspFlash {
     return this.partitions.filter((p) => p.isOtaApp).sort((a, b) => a.otaSlot - b.otaSlot);
   }
 
-  beforeFlashOperation(): void {
-    if (this.dead) throw new PowerLoss('the device has no power');
+  /** Lets `operations` more writes and erases complete; the next one is torn and the power goes. */
+  cutPowerAfter(operations: number): void {
+    this.#remaining = operations;
+    this.#countErases = true;
   }
 
-  /** Counts a write; returns where it tears when power fails during it. */
-  beforeFlashWrite(length: number): number | undefined {
-    this.beforeFlashOperation();
-    this.writes++;
-    if (this.powerLossAfterWrites === undefined) return undefined;
-    if (this.powerLossAfterWrites-- > 0) return undefined;
-    this.dead = true;
-    this.powerLossAfterWrites = undefined;
-    return Math.floor(length / 2);
+  /** Power fails during the write after this many more writes (flash writes and NVS items; erases do not count). */
+  set powerLossAfterWrites(writes: number | undefined) {
+    this.#remaining = writes;
+    this.#countErases = false;
+  }
+  get powerLossAfterWrites(): number | undefined {
+    return this.#countErases ? undefined : this.#remaining;
+  }
+
+  get powered(): boolean {
+    return this.#powered;
+  }
+  /** Power is off: every flash operation fails until it comes back. */
+  get dead(): boolean {
+    return !this.#powered;
+  }
+
+  /** Power comes back; no cut is pending any more. */
+  powerOn(): void {
+    this.#powered = true;
+    this.#remaining = undefined;
+  }
+
+  /** Throws PowerLoss when the power is off. */
+  checkPower(): void {
+    if (!this.#powered) throw new PowerLoss('the flash has no power');
+  }
+
+  /**
+   * Before a write (isWrite) or an erase: throws when the power is off, counts the operation, and
+   * answers whether it must be torn (the power fails during it).
+   */
+  beginOperation(isWrite: boolean): boolean {
+    this.checkPower();
+    if (this.#remaining !== undefined && (isWrite || this.#countErases) && this.#remaining-- <= 0) {
+      this.#powered = false;
+      this.#remaining = undefined;
+      this.torn++;
+      return true;
+    }
+    if (isWrite) this.writes++; // writes that completed
+    return false;
+  }
+
+  random(): number {
+    return this.#random();
   }
 }

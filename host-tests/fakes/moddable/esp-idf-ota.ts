@@ -120,7 +120,7 @@ export class EspIdfOta {
   }
 
   begin(partition: FlashPartition, imageSize: number): { err: number; handle?: number } {
-    this.#flash.beforeFlashOperation();
+    this.#flash.checkPower();
     if (!partition.isOtaApp) return { err: ESP_ERR_INVALID_ARG };
     if (partition === this.running) return { err: ESP_ERR_OTA_PARTITION_CONFLICT };
     const running = this.getStatePartition(this.running);
@@ -189,7 +189,7 @@ export class EspIdfOta {
   }
 
   setBootPartition(partition: FlashPartition): number {
-    this.#flash.beforeFlashOperation();
+    this.#flash.checkPower();
     if (!verifyEspImage(partition.bytes).ok) return ESP_ERR_OTA_VALIDATE_FAILED;
     if (!partition.isOtaApp) return ESP_ERR_INVALID_ARG;
     const count = this.#flash.otaApps.length;

@@ -11,7 +11,12 @@ import type { I2cPeripheral } from '../i2c-bus';
 import { FakeImageServer } from '../fake-http';
 import { VirtualClock } from '../virtual-clock';
 import { makeEspImage } from './esp-image';
-import { EspFlash, PowerLoss, type FlashPartition } from './esp-flash';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { EspFlash, parsePartitionTable, PowerLoss, type FlashPartition } from './esp-flash';
+
+/** The board's partition table: the emulated flash has the partitions the device is flashed with. */
+export const BOARD_PARTITIONS_CSV = path.resolve(import.meta.dirname, '../../../boards/esp32/partitions.csv');
 import { EspIdfOta } from './esp-idf-ota';
 import { NvsStorage } from './esp-nvs';
 
@@ -38,7 +43,7 @@ export interface DeviceOptions {
 
 export class Esp32Device {
   readonly clock: VirtualClock;
-  readonly flash = new EspFlash();
+  readonly flash = new EspFlash(parsePartitionTable(readFileSync(BOARD_PARTITIONS_CSV, 'utf8')));
   readonly ota: EspIdfOta;
   readonly nvs: NvsStorage;
   /** Chips on the I2C bus, by 7-bit address. */
@@ -59,8 +64,8 @@ export class Esp32Device {
     this.clock = options.clock ?? new VirtualClock();
     this.ota = new EspIdfOta(this.flash);
     this.ota.onRestart = () => this.requestRestart();
-    this.nvs = new NvsStorage(this.flash.find('nvs')!.size, (bytes) => {
-      if (this.flash.beforeFlashWrite(bytes) !== undefined) throw new PowerLoss('power lost while writing NVS');
+    this.nvs = new NvsStorage(this.flash.find('nvs')!.size, () => {
+      if (this.flash.beginOperation(true)) throw new PowerLoss('power lost while writing NVS');
     });
     this.imageServer = new FakeImageServer(this.clock);
     const factory = makeEspImage(options.firmwareVersion ?? '1.0.0');
@@ -93,8 +98,7 @@ export class Esp32Device {
     this.bootCount++;
     this.resetReason = reason;
     this.restartRequested = false;
-    this.flash.dead = false;
-    this.flash.powerLossAfterWrites = undefined;
+    this.flash.powerOn();
     this.pinsInUse.clear();
     return this.ota.boot();
   }

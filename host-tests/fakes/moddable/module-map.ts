@@ -25,6 +25,7 @@ const PROJECT: [RegExp, (match: RegExpExecArray) => string][] = [
 const SDK: Record<string, string> = {
   'embedded:update': 'embedded-update',
   'embedded:storage/flash': 'embedded-storage-flash',
+  flash: 'flash',
   'embedded:io/i2c': 'embedded-io-i2c',
   preference: 'preference',
   crypt: 'crypt',

@@ -13,6 +13,7 @@
  * DataView. Anything else — a string, a number, a Uint16Array — is a TypeError "invalid buffer".
  */
 export function bufferBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value; // as is: the emulator allocates nothing the C code does not (the XS allocation tests count)
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (value instanceof DataView) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (ArrayBuffer.isView(value) && (value as Uint8Array).BYTES_PER_ELEMENT === 1) {
@@ -22,8 +23,13 @@ export function bufferBytes(value: unknown): Uint8Array {
   throw new TypeError('invalid buffer');
 }
 
-/** xsmcToInteger: ToNumber, then a C int (NaN and infinities become 0, the rest truncates to 32 bits). */
+/**
+ * xsmcToInteger: ToNumber, then a C int (NaN and infinities become 0, the rest truncates to 32 bits);
+ * a symbol or a BigInt cannot be coerced (TypeError).
+ */
 export function toInteger(value: unknown): number {
+  if (typeof value === 'symbol') throw new TypeError('cannot coerce symbol to integer');
+  if (typeof value === 'bigint') throw new TypeError('cannot coerce to integer');
   return Number(value) | 0;
 }
 
