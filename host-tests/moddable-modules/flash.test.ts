@@ -25,6 +25,14 @@ describe('the ESP32 outbox partition through the SDK flash module', () => {
     expect(area.blockSize).toBe(4096);
   });
 
+  it('on a board flashed with an older partition table (no "outbox"), keeps the outbox in RAM and says how to fix it', () => {
+    const oldTable = ['nvs, data, nvs, 0x9000, 0x4000', 'otadata, data, ota, 0xd000, 0x2000', 'ota_0, app, ota_0, 0x10000, 0x1E0000', 'ota_1, app, ota_1, 0x1F0000, 0x1E0000'].join('\n');
+    const old = installDevice(new Esp32Device({ partitionTable: oldTable }));
+    const area = openOutboxFlash();
+    expect(area.byteLength).toBe(16 * 4096);
+    expect(old.traces.join('')).toContain('outbox: no "outbox" flash partition (can\'t find partition): flash the partition table of boards/esp32; until then the outbox is in RAM');
+  });
+
   it('names partitions as flash.c does: data partitions by label, "running"/"nextota" the OTA slots; an app slot by label is not found', () => {
     expect(new Flash('running').byteLength).toBe(device.flash.find('ota_0')!.size);
     expect(new Flash('nvs').byteLength).toBe(0x4000);

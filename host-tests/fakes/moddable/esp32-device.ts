@@ -39,11 +39,15 @@ export interface DeviceOptions {
   /** Version of the image flashed into ota_0 at the factory. */
   firmwareVersion?: string;
   clock?: VirtualClock;
+  /** The partition table the board was flashed with (CSV); default boards/esp32/partitions.csv. */
+  partitionTable?: string;
 }
 
 export class Esp32Device {
   readonly clock: VirtualClock;
-  readonly flash = new EspFlash(parsePartitionTable(readFileSync(BOARD_PARTITIONS_CSV, 'utf8')));
+  readonly flash: EspFlash;
+  /** What the firmware traced (the global trace() of the Moddable runtime). */
+  readonly traces: string[] = [];
   readonly ota: EspIdfOta;
   readonly nvs: NvsStorage;
   /** Chips on the I2C bus, by 7-bit address. */
@@ -62,6 +66,7 @@ export class Esp32Device {
 
   constructor(options: DeviceOptions = {}) {
     this.clock = options.clock ?? new VirtualClock();
+    this.flash = new EspFlash(parsePartitionTable(options.partitionTable ?? readFileSync(BOARD_PARTITIONS_CSV, 'utf8')));
     this.ota = new EspIdfOta(this.flash);
     this.ota.onRestart = () => this.requestRestart();
     this.nvs = new NvsStorage(this.flash.find('nvs')!.size, () => {
@@ -127,6 +132,7 @@ let current: Esp32Device | undefined;
 /** Makes `device` the board the emulated modules act on. */
 export function installDevice(device: Esp32Device): Esp32Device {
   current = device;
+  (globalThis as { trace?: (text: string) => void }).trace = (text) => device.traces.push(String(text));
   return device;
 }
 
