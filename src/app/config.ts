@@ -68,8 +68,10 @@ export const DEFAULT_CONFIG: NodeConfig = {
 };
 
 /**
- * The largest outbox the device holds in its memory: the measured cost of a waiting record on the
- * ESP32 within the XS memory it has for a backlog (npm run bench:device derives it).
+ * The largest outboxSize accepted. It was derived for an outbox held in RAM (npm run bench:device:
+ * the measured cost of a waiting record within the XS memory the ESP32 has for a backlog); the
+ * outbox's telemetry now waits on flash, whose log holds fewer readings than this (README "The
+ * outbox on flash"), so the flash log is the tighter limit on the device.
  */
 export const OUTBOX_MAX = 100_000;
 
