@@ -162,4 +162,23 @@ describe('outbox: one buffering policy', () => {
     expect(payloads.get(3)).toBe('{"boot":7,"seq":3,"ts":1790000003000,"alt":500.3,"vs":-1.25,"p":94997,"t":12.5,"q":"ok"}');
     expect(outboxOn(flash).replayed).toBe(0); // all acknowledged now: nothing comes back
   });
+
+  it('replays a reading taken before the device knew the date as it was sent: "ts":null with the uptime, never a date', () => {
+    const flash = area();
+    const first = outboxOn(flash);
+    first.addTelemetry(3, 1, reading(1), { epochMs: undefined, uptimeMs: 4_321 }); // before SNTP answered
+    first.addTelemetry(3, 2, reading(2), readingTime(2)); // after
+    const link = new SlotTransport(2);
+    const texts: string[] = [];
+    const publish = link.publish.bind(link);
+    link.publish = (topic, payload, qos) => {
+      texts.push(new TextDecoder().decode(payload));
+      return publish(topic, payload, qos);
+    };
+    link.drain(outboxOn(flash)); // power lost before anything went out; back on
+    expect(texts).toEqual([
+      '{"boot":3,"seq":1,"ts":null,"upMs":4321,"alt":500.1,"vs":-1.25,"p":94999,"t":12.5,"q":"ok"}',
+      '{"boot":3,"seq":2,"ts":1790000002000,"alt":500.2,"vs":-1.25,"p":94998,"t":12.5,"q":"ok"}',
+    ]);
+  });
 });
