@@ -85,6 +85,20 @@ describe('streaming decoder', () => {
     expect(thrown(() => new PacketDecoder({ maxPacketBytes: 1024 }).push(zeroId, () => {}, undefined, () => {}), ProtocolError).code).toBe('ZERO_PACKET_ID');
   });
 
+  it('never takes four bytes of a PUBLISH being skipped for a PUBACK (the PUBACK fast path waits for the skip to end)', () => {
+    const decoder = new PacketDecoder({ maxPacketBytes: 1024 });
+    const payload = new Uint8Array(3000).fill(0x41);
+    payload.set([0x40, 0x02, 0x00, 0x07], 100); // looks like PUBACK 7 when it arrives as a chunk of its own
+    const stream = new Uint8Array(encode({ type: 'publish', topic: 't/cmd/x', payload, qos: 1, retain: false, dup: false, packetId: 5 }));
+    const at = stream.length - payload.length + 100;
+    const discarded: unknown[] = [];
+    decoder.push(stream.subarray(0, at), () => {}, undefined, (d) => discarded.push(d));
+    expect(decoder.wholePuback(stream.subarray(at, at + 4))).toBe(0);
+    decoder.push(stream.subarray(at), () => {}, undefined, (d) => discarded.push(d));
+    expect(discarded).toHaveLength(1);
+    expect(decoder.wholePuback(hex('40 02 00 07'))).toBe(7); // once the skip is over, a real one is taken
+  });
+
   it('accepts the largest remaining length MQTT allows and rejects a fifth length byte [MQTT-2.2.3]', () => {
     expect(varintLength(MAX_REMAINING_LENGTH)).toBe(4);
     expect(() => varintLength(MAX_REMAINING_LENGTH + 1)).toThrow(UsageError);

@@ -156,9 +156,12 @@ export function startSimulator(sdk: ModdableSdk, mcSo: string, options: Simulato
 
   const report = (count = 20) => {
     const state = child.exitCode !== null || child.signalCode !== null ? `mcsim exited (${child.exitCode ?? child.signalCode})` : 'mcsim still running';
-    const last = traces.slice(-count);
+    // A reading a second would fill the report: what went wrong is in the other lines (connects,
+    // disconnects, errors), so the routine "reading ok" lines are left out and counted.
+    const telling = traces.filter((line) => !line.startsWith('reading ok'));
+    const last = telling.slice(-count);
     const errors = stderr.trim() ? `\nmcsim stderr:\n${stderr.trim().split('\n').slice(-10).join('\n')}` : '';
-    return `${state}; its last ${last.length} of ${traces.length} traces:\n${last.map((line) => `  | ${line}`).join('\n') || '  (none)'}${errors}`;
+    return `${state}; its last ${last.length} of ${traces.length} traces (${traces.length - telling.length} "reading ok" lines left out):\n${last.map((line) => `  | ${line}`).join('\n') || '  (none)'}${errors}`;
   };
 
   return {

@@ -29,6 +29,7 @@ export interface FlashChipView {
 
 /** xs_flash: the partition a name opens, or Error("can't find partition"). */
 export function findFlashPartition(chip: FlashChipView, name: unknown): FlashPartition {
+  if (typeof name === 'symbol') throw new TypeError('cannot coerce symbol to string'); // xsmcToString
   const label = toCString(name);
   let partition: FlashPartition | undefined;
   if (label === 'xs') partition = chip.flash.findFirst(0x40, 1);
