@@ -8,6 +8,8 @@ export interface SntpServer {
   address: string;
   /** Requests received so far. */
   readonly requests: number;
+  /** The date it answers with now (ms since the epoch). */
+  dateMs(): number;
   close(): Promise<void>;
 }
 
@@ -16,6 +18,7 @@ const NTP_EPOCH_OFFSET_S = 2_208_988_800; // 1900-01-01 to 1970-01-01
 /** Answers with `epochMs` plus the time since the server started, after ignoring `ignoreFirst` requests. */
 export async function startSntpServer(epochMs: number, options: { ignoreFirst?: number } = {}): Promise<SntpServer> {
   const startedMs = Date.now();
+  const dateMs = () => epochMs + Date.now() - startedMs;
   let requests = 0;
   const answer = (socket: dgram.Socket) => (message: Buffer, remote: dgram.RemoteInfo) => {
     requests++;
@@ -23,7 +26,7 @@ export async function startSntpServer(epochMs: number, options: { ignoreFirst?: 
     const reply = Buffer.alloc(48);
     reply[0] = (4 << 3) | 4; // version 4, server
     reply[1] = 1; // stratum 1 (0 would be a kiss-of-death)
-    const seconds = Math.floor((epochMs + Date.now() - startedMs) / 1000) + NTP_EPOCH_OFFSET_S;
+    const seconds = Math.floor(dateMs() / 1000) + NTP_EPOCH_OFFSET_S;
     for (const offset of [16, 32, 40]) reply.writeUInt32BE(seconds >>> 0, offset); // reference, receive, transmit
     socket.send(reply, remote.port, remote.address);
   };
@@ -41,6 +44,7 @@ export async function startSntpServer(epochMs: number, options: { ignoreFirst?: 
       });
       return {
         address,
+        dateMs,
         get requests() {
           return requests;
         },
