@@ -211,6 +211,13 @@ int32_t esp_ota_mark_app_valid_cancel_rollback(void)
 void esp_restart(void)
 {
 	BootRecord record;
+	if (!flashDir()) {
+		/* No simulated flash (npm run sim): no bootloader would start the simulator again, so a restart
+		   would only end it. Say so, and keep running, as the simulator's system port always did. */
+		printf("reboot requested: this simulator run has no simulated flash and bootloader to start it again; restart the simulator to apply it\n");
+		fflush(stdout);
+		return;
+	}
 	if (readRecord(&record)) {
 		record.restartRequested = 1;
 		writeRecord(&record);
