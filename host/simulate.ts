@@ -13,6 +13,7 @@ import { HostFlash } from '../src/platform/node/host-flash';
 import { FileFlash } from '../src/platform/node/file-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
+import { verifyP256Signature } from '../src/ota/p256';
 import { isDeviceId } from '../src/app/topics';
 import { FlightFileError, parseFlightCsv, RecordedFlight, type RecordedFlightData } from '../src/sim/recorded-flight';
 import { flyScenario, isScenarioName, SCENARIO_NAMES, SCENARIO_SUMMARIES, type ScenarioName } from '../src/sim/scenarios';
@@ -227,11 +228,20 @@ async function main(): Promise<number | void> {
     opts.otaKey === undefined
       ? undefined
       : new Updater({
-          device: { publicKey: new Uint8Array(Buffer.from(opts.otaKey, 'hex')), board: 'host-simulation', currentVersion, partitionBytes: flash.capacityBytes },
+          device: {
+            publicKey: new Uint8Array(Buffer.from(opts.otaKey, 'hex')),
+            board: 'host-simulation',
+            currentVersion,
+            partitionBytes: flash.capacityBytes,
+            verifySignature: verifyP256Signature,
+          },
           slot: flash.slot,
           boot: {
             get pendingVerify() {
               return flash.boot.pendingVerify;
+            },
+            get otherImageRejected() {
+              return flash.boot.otherImageRejected;
             },
             markValid: () => flash.boot.markValid(),
             rollback: () => {

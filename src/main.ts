@@ -6,13 +6,16 @@ import { createBarometerOpener } from "board/barometer";
 import { launchSettings } from "board/launch";
 import { createNetworkLink, wrapSockets } from "board/network";
 import { createStatusDisplay } from "board/status-display";
-import { moddableSystem } from "board/system";
-import { createUpdater } from "board/ota";
 import { openOutboxFlash } from "board/outbox-flash";
+import { deviceSystem } from "./platform/moddable/device-system";
+import { createUpdater } from "./platform/moddable/firmware-update";
+import { nativeP256Verify } from "./platform/moddable/ecdsa-signature";
 import { SensorNode } from "./app/node";
 import { DEFAULT_CONFIG } from "./app/config";
-import { moddableClock } from "./platform/moddable/clock";
-import { preferenceStore } from "./platform/moddable/preference-store";
+import { moddableClock, scaledClock, trustSystemDate } from "./platform/moddable/clock";
+import { startMemoryTrace } from "./platform/moddable/memory-trace";
+import { startTimeSync } from "./platform/moddable/sntp-time";
+import { createStore } from "board/store";
 import { moddableSocketFactory } from "./platform/moddable/socket";
 import { brokerLogin, brokerTls, type BrokerBuildConfig } from "./platform/moddable/broker-login";
 import Preference from "preference";
@@ -48,6 +51,7 @@ const boardConfig: BoardConfig = {
   wifiPassword: config.wifiPassword,
   otaPublicKey: config.otaPublicKey,
   otaPartitionBytes: config.otaPartitionBytes,
+  otaSelfTestS: config.otaSelfTestS,
 };
 
 const brokerConfig: BrokerBuildConfig = {
@@ -60,16 +64,33 @@ const brokerConfig: BrokerBuildConfig = {
   brokerClientKey: settings.brokerClientKey,
 };
 
-const store = preferenceStore("altimeter");
+// The date: from SNTP (sntpServers, comma-separated, in the build config), or, on a board whose
+// system clock is the computer's (dateFromSystem: the desktop simulator), from the system.
+const sntpServers = String(config.sntpServers ?? "").split(",").map((server) => server.trim()).filter((server) => server !== "");
+const timeSync = sntpServers.length > 0 ? startTimeSync(sntpServers, log) : undefined;
+if (!timeSync && [true, 1, "true", "1"].includes(config.dateFromSystem)) trustSystemDate();
 const network = createNetworkLink(boardConfig);
-const system = moddableSystem(config.firmwareVersion, board, "power-on");
+if (timeSync) {
+  network.onChange((up) => up && timeSync.sync());
+  if (network.up) timeSync.sync();
+}
+
+// simSpeed (the desktop simulator only): the flight and the sampling run that many times faster;
+// the network keeps real time.
+const speed = Number(config.simSpeed ?? 1);
+const clock = speed === 1 ? moddableClock : scaledClock(moddableClock, speed);
+
+const store = createStore();
+const system = deviceSystem(config.firmwareVersion, board);
+log(`reset reason: ${system.resetReason}`);
 const updater = createUpdater(boardConfig, {
   board,
   currentVersion: config.firmwareVersion,
-  clock: moddableClock,
+  clock,
   store,
   reboot: () => system.reboot(), // the outbox is on flash already: nothing to save
   log,
+  verifySignature: nativeP256Verify,
 });
 
 const node = new SensorNode({
@@ -79,12 +100,17 @@ const node = new SensorNode({
     port: settings.brokerPort,
     tls: brokerTls(brokerConfig),
     ...brokerLogin(brokerConfig, (domain, key) => Preference.get(domain, key)),
+    // A device of ~300 KB RAM takes no MQTT packet over 8 KB (mqttMaxPacketBytes) and lets no more
+    // than 16 KB wait for a slow link (mqttMaxPendingWriteBytes): both in the build config.
+    maxPacketBytes: Number(config.mqttMaxPacketBytes),
+    maxPendingWriteBytes: Number(config.mqttMaxPendingWriteBytes),
   },
-  clock: moddableClock,
+  clock,
+  networkClock: moddableClock,
   socket: wrapSockets(moddableSocketFactory),
   store,
   outboxFlash: openOutboxFlash(),
-  openBarometer: createBarometerOpener(boardConfig, moddableClock),
+  openBarometer: createBarometerOpener(boardConfig, clock),
   network,
   system,
   ota: updater,
@@ -104,3 +130,5 @@ const node = new SensorNode({
 // A board with a screen shows what the node thinks (the simulator does; the ESP32 dev board has none).
 const display = createStatusDisplay(boardConfig, { id: node.config.deviceId, firmwareVersion: config.firmwareVersion, broker: `${settings.brokerHost}:${settings.brokerPort}` });
 node.start();
+// memoryTraceS: trace the XS memory figures every so many (simulated) seconds (0: never).
+if (Number(config.memoryTraceS) > 0) startMemoryTrace(clock, Number(config.memoryTraceS) * 1000, () => node.outbox.size, log);

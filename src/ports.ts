@@ -4,8 +4,16 @@
 
 /** Time in milliseconds, and one-shot timers. */
 export interface Clock {
-  /** Milliseconds since the Unix epoch (timestamps in payloads use it). */
+  /**
+   * Milliseconds on a clock that never jumps: timers, rates, durations, uptime. On a computer it is
+   * the epoch; on the device it counts from boot (it is not the date until the time is known).
+   */
   now(): number;
+  /**
+   * Milliseconds since the Unix epoch, or undefined while the date is not known (the device before
+   * SNTP has answered). A clock without it has the epoch in now(). Timestamps in payloads use it.
+   */
+  epochMs?(): number | undefined;
   setTimer(callback: () => void, delayMs: number): TimerHandle;
   /** Calls `callback` every `intervalMs` until cleared (one timer for a sampling loop, not one per tick). */
   setRepeatingTimer(callback: () => void, intervalMs: number): TimerHandle;
@@ -130,7 +138,9 @@ export interface FirmwareSlot {
 export interface BootState {
   /** This image booted for the first time after an update and has not confirmed itself yet. */
   readonly pendingVerify: boolean;
-  /** Confirms the running image: no rollback any more. */
+  /** The other slot holds an image that booted and was rejected (never confirmed itself, or gave up). */
+  readonly otherImageRejected: boolean;
+  /** Confirms the running image: no rollback any more. Throws when the bootloader's record cannot be written. */
   markValid(): void;
   /** Gives up on the running image: the previous one boots (the device restarts). */
   rollback(): void;
@@ -147,6 +157,13 @@ export interface HttpHandlers {
 
 /** GET `url` from byte `fromByte` on (a Range request when it is not 0). */
 export type HttpGet = (url: string, fromByte: number, handlers: HttpHandlers) => { abort(): void };
+
+/**
+ * Checks an ECDSA P-256 signature (r ‖ s, 64 bytes) over SHA-256(message) with an uncompressed public
+ * key (65 bytes). Native on the device (the SDK's ecdsa and Digest); the JavaScript P-256 of
+ * src/ota/p256.ts elsewhere.
+ */
+export type SignatureVerifier = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
 
 /** An incremental SHA-256 (the native digest on the device). */
 export interface Hasher {

@@ -3,7 +3,7 @@
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../src/app/crc32';
-import { seededRandom } from '../fakes/sdk-flash';
+import { seededRandom } from '../fakes/moddable/esp-flash';
 
 describe('crc32', () => {
   it('is the IEEE CRC-32 of the check string', () => {

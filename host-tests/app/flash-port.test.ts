@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileFlash } from '../../src/platform/node/file-flash';
-import { NorFlashChip, PowerLoss } from '../fakes/sdk-flash';
+import { NorFlashChip, PowerLoss } from '../fakes/moddable/flash-module';
 import { thrown } from '../support/thrown';
 
 const bytes = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)];

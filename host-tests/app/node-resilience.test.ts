@@ -4,11 +4,11 @@
 import { describe, expect, it } from 'vitest';
 import { SensorNode } from '../../src/app/node';
 import { DEFAULT_CONFIG } from '../../src/app/config';
-import type { NetworkLink } from '../../src/ports';
+import type { Clock, NetworkLink } from '../../src/ports';
 import { flyScenario } from '../../src/sim/scenarios';
 import { BuggyBarometer } from '../fakes/buggy-barometer';
 import { MemoryStore } from '../fakes/memory-store';
-import { NorFlashChip } from '../fakes/sdk-flash';
+import { NorFlashChip } from '../fakes/moddable/flash-module';
 import { ScriptedBroker } from '../fakes/scripted-broker';
 import { VirtualClock } from '../fakes/virtual-clock';
 
@@ -27,6 +27,40 @@ class FakeLink implements NetworkLink {
     for (const listener of this.#listeners) listener(up, reason);
   }
 }
+
+describe('node and the date', () => {
+  it('says so while it does not know the date ("ts":null and the uptime), never a made-up one, and stamps the date once it is known', () => {
+    const clock = new VirtualClock(0); // the device counts from boot
+    const date: { epochAtBoot?: number } = {}; // set when SNTP answers
+    const deviceClock: Clock = {
+      now: () => clock.now(),
+      epochMs: () => (date.epochAtBoot === undefined ? undefined : date.epochAtBoot + clock.now()),
+      setTimer: (callback, ms) => clock.setTimer(callback, ms),
+      setRepeatingTimer: (callback, ms) => clock.setRepeatingTimer(callback, ms),
+      clearTimer: (handle) => clock.clearTimer(handle),
+    };
+    const broker = new ScriptedBroker(clock);
+    const node = new SensorNode({
+      broker: { host: 'broker', port: 1883 },
+      clock: deviceClock,
+      socket: broker.factory,
+      store: new MemoryStore(),
+      outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
+      openBarometer: () => flyScenario('normal', clock).barometer,
+      system: { firmwareVersion: '0.1.0', board: 'test', resetReason: 'power-on', reboot: () => {} },
+      defaults: DEFAULT_CONFIG,
+    });
+    node.start();
+    clock.advance(3_500);
+    date.epochAtBoot = Date.UTC(2026, 10, 27, 10, 0, 0); // SNTP answered
+    clock.advance(2_000);
+    const telemetry = broker.published.filter((p) => p.topic === 'sensor1/telemetry').map((p) => p.payload);
+    expect(telemetry.slice(0, 3).map((t) => JSON.parse(t))).toEqual([1, 2, 3].map((seq) => expect.objectContaining({ seq, ts: null, upMs: seq * 1000 })));
+    expect(Object.keys(JSON.parse(telemetry[0]))).toEqual(['boot', 'seq', 'ts', 'upMs', 'alt', 'vs', 'p', 't', 'q']);
+    expect(JSON.parse(telemetry[3])).toMatchObject({ seq: 4, ts: date.epochAtBoot + 4000 });
+    expect(JSON.parse(telemetry[3])).not.toHaveProperty('upMs');
+  });
+});
 
 describe('node and network link', () => {
   it('reconnects as soon as the link is back, and delivers what it kept', () => {

@@ -214,34 +214,37 @@ describe('sensor node', () => {
 
 describe('sensor node during an over-the-air update', () => {
   it('keeps publishing telemetry while the image downloads, and keeps its readings and sequence across the reboot', async () => {
-    const { Updater } = await import('../../src/ota/updater');
-    const { FakeFlash, firmwareImage } = await import('../fakes/fake-flash');
-    const { FakeImageServer } = await import('../fakes/fake-http');
+    // The updater with the firmware's own Moddable adapters over an emulated ESP32 (see
+    // host-tests/ota/updater.test.ts); the node on the Node adapters and a real broker.
+    const { createUpdater } = await import('../../src/platform/moddable/firmware-update');
+    const { verifyP256Signature } = await import('../../src/ota/p256');
+    const { Esp32Device, installDevice } = await import('../fakes/moddable/esp32-device');
+    const { makeEspImage } = await import('../fakes/moddable/esp-image');
     const { generateKeyPair, manifestFor } = await import('../../host/ota/signing');
     const keys = generateKeyPair();
     const store = new MemoryStore();
-    const flash = new FakeFlash('0.1.0', 1 << 20);
-    const rigRef: { rig?: NodeRig } = {};
     const { VirtualClock } = await import('../fakes/virtual-clock');
     const clock = new VirtualClock();
-    const server = new FakeImageServer(clock);
-    server.chunkDelayMs = 200; // a slow link: 100 chunks take 20 s
-    const image = firmwareImage('0.2.0', 100 * 1024);
-    server.files.set('http://images.local/a.bin', image);
+    const device = installDevice(new Esp32Device({ firmwareVersion: '0.1.0', clock }));
+    device.imageServer.chunkDelayMs = 200; // a slow link: 100 chunks take 20 s
+    const image = makeEspImage('0.2.0', 100 * 1024);
+    device.imageServer.files.set('http://images.local/a.bin', image);
     let rebooted = false;
-    const updater = new Updater({
-      device: { publicKey: Buffer.from(keys.publicKeyHex, 'hex'), board: 'test', currentVersion: '0.1.0', partitionBytes: flash.capacityBytes },
-      slot: flash.slot,
-      boot: flash.boot,
-      http: server.get,
-      clock,
-      store,
-      reboot: () => {
-        rebooted = true;
+    const updater = createUpdater(
+      { otaPublicKey: keys.publicKeyHex, otaPartitionBytes: 0x170000 },
+      {
+        board: 'test',
+        currentVersion: '0.1.0',
+        clock,
+        store,
+        reboot: () => {
+          rebooted = true;
+        },
+        log: () => {},
+        verifySignature: verifyP256Signature,
       },
-    });
+    )!;
     const rig = startNode({ store, clock, overrides: { ota: updater } });
-    rigRef.rig = rig;
     const id = rig.node.config.deviceId;
     const crew = await ground(`${id}/#`);
     await rig.fly(10);

@@ -7,8 +7,8 @@ import { FlashLog, RECORD_OVERHEAD_BYTES, SECTOR_HEADER_BYTES } from '../../src/
 import { Outbox, type OutboxTransport } from '../../src/app/outbox';
 import { TELEMETRY_BODY_BYTES } from '../../src/app/telemetry-record';
 import { topicsFor } from '../../src/app/topics';
-import { NorFlashChip } from '../fakes/sdk-flash';
-import { reading } from '../fakes/readings';
+import { NorFlashChip } from '../fakes/moddable/flash-module';
+import { reading, readingTime } from '../fakes/readings';
 
 const topics = topicsFor('s');
 const PARTITION = 1024 * 1024;
@@ -35,7 +35,7 @@ describe('the outbox log on a 1 MB partition', () => {
     expect(log.recordsPerSector(TELEMETRY_BODY_BYTES)).toBe(perSector);
     const outbox = new Outbox(log, topics, { capacity: 1_000_000 });
     let seq = 0;
-    while (outbox.dropped === 0) outbox.addTelemetry(1, ++seq, reading(seq));
+    while (outbox.dropped === 0) outbox.addTelemetry(1, ++seq, reading(seq), readingTime(seq));
     const held = seq - 1; // readings on flash before the first had to go
     console.log(`1 MB log: ${held} readings of ${recordBytes} bytes (${perSector} a sector) before the first drop: ${(held / 3600).toFixed(2)} h at 1 Hz`);
     expect(held).toBeGreaterThanOrEqual((SECTORS - 1) * perSector); // all but the sector being reclaimed
@@ -50,7 +50,7 @@ describe('the outbox log on a 1 MB partition', () => {
     const link = new AckingLink();
     const readings = 3 * SECTORS * 99; // three laps of the log
     for (let seq = 1; seq <= readings; seq++) {
-      outbox.addTelemetry(1, seq, reading(seq));
+      outbox.addTelemetry(1, seq, reading(seq), readingTime(seq));
       outbox.pump(link);
       for (let token = link.tokens.shift(); token !== undefined; token = link.tokens.shift()) outbox.delivered(token);
     }

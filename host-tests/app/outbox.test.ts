@@ -6,8 +6,8 @@ import { Outbox, RAM_ONLY_READINGS, type OutboxTransport } from '../../src/app/o
 import { FlashLog } from '../../src/app/flash-log';
 import { topicsFor } from '../../src/app/topics';
 import type { FlashArea } from '../../src/ports';
-import { NorFlashChip } from '../fakes/sdk-flash';
-import { reading } from '../fakes/readings';
+import { NorFlashChip } from '../fakes/moddable/flash-module';
+import { reading, readingTime } from '../fakes/readings';
 
 const topics = topicsFor('s');
 
@@ -48,7 +48,7 @@ describe('outbox: one buffering policy', () => {
     const outbox = outboxOn(area());
     const link = new SlotTransport(2);
     link.connected = false;
-    for (let seq = 1; seq <= 3; seq++) outbox.addTelemetry(1, seq, reading(seq));
+    for (let seq = 1; seq <= 3; seq++) outbox.addTelemetry(1, seq, reading(seq), readingTime(seq));
     outbox.add('reply', topics.reply, bytes('pong'), false);
     outbox.add('emergency', topics.emergency, bytes('crash'), true);
     outbox.add('state', topics.status, bytes('online'), true);
@@ -65,7 +65,7 @@ describe('outbox: one buffering policy', () => {
   it('never has more than the window in flight, and forgets a message only at its acknowledgement', () => {
     const outbox = outboxOn(area(), 100, 3);
     const link = new SlotTransport(3);
-    for (let seq = 1; seq <= 10; seq++) outbox.addTelemetry(1, seq, reading(seq));
+    for (let seq = 1; seq <= 10; seq++) outbox.addTelemetry(1, seq, reading(seq), readingTime(seq));
     outbox.pump(link);
     expect(link.inflight.size).toBe(3);
     expect(outbox.size).toBe(10);
@@ -79,7 +79,7 @@ describe('outbox: one buffering policy', () => {
     const link = new SlotTransport(2);
     link.connected = false;
     outbox.add('emergency', topics.emergency, bytes('raised'), true);
-    for (let seq = 1; seq <= 6; seq++) outbox.addTelemetry(1, seq, reading(seq));
+    for (let seq = 1; seq <= 6; seq++) outbox.addTelemetry(1, seq, reading(seq), readingTime(seq));
     for (let i = 1; i <= 5; i++) outbox.add('reply', topics.reply, bytes(String(i)), false);
     expect(outbox.dropped).toBe(3);
     link.connected = true;
@@ -92,9 +92,9 @@ describe('outbox: one buffering policy', () => {
     const outbox = outboxOn(flash);
     const link = new SlotTransport(2);
     link.connected = false;
-    outbox.addTelemetry(1, 1, reading(1));
+    outbox.addTelemetry(1, 1, reading(1), readingTime(1));
     outbox.add('emergency', topics.emergency, bytes('early'), true); // pins the first sector
-    for (let seq = 2; seq <= 1000; seq++) outbox.addTelemetry(1, seq, reading(seq));
+    for (let seq = 2; seq <= 1000; seq++) outbox.addTelemetry(1, seq, reading(seq), readingTime(seq));
     expect(outbox.dropped).toBeGreaterThan(600);
     link.connected = true;
     link.drain(outbox);
@@ -113,12 +113,12 @@ describe('outbox: one buffering policy', () => {
     const outbox = outboxOn(flash);
     const link = new SlotTransport(2);
     link.connected = false;
-    for (let seq = 1; seq <= 396; seq++) outbox.addTelemetry(1, seq, reading(seq)); // the log is full
+    for (let seq = 1; seq <= 396; seq++) outbox.addTelemetry(1, seq, reading(seq), readingTime(seq)); // the log is full
     link.connected = true;
     outbox.pump(link); // t:1 and t:2 go out and stay unacknowledged
     expect(link.sent).toEqual(['t:1', 't:2']);
     link.connected = false;
-    for (let seq = 397; seq <= 1000; seq++) outbox.addTelemetry(1, seq, reading(seq)); // wraps the log again and again
+    for (let seq = 397; seq <= 1000; seq++) outbox.addTelemetry(1, seq, reading(seq), readingTime(seq)); // wraps the log again and again
     link.connected = true;
     link.drain(outbox); // the two in flight are acknowledged, then the rest goes
     const seqs = link.sent.filter((l) => l.startsWith('t:')).map((l) => Number(l.slice(2)));
@@ -136,11 +136,11 @@ describe('outbox: one buffering policy', () => {
     const first = outboxOn(flash);
     const link = new SlotTransport(2);
     link.connected = false;
-    first.addTelemetry(3, 1, reading(1));
+    first.addTelemetry(3, 1, reading(1), readingTime(1));
     first.add('reply', topics.reply, bytes('{"cmd":"ping","id":1,"ok":true}'), false);
     first.add('emergency', topics.emergency, bytes('{"kind":"crash","active":true}'), true);
     first.add('state', topics.status, bytes('online'), true); // state is not kept: each start publishes it afresh
-    first.addTelemetry(3, 2, reading(2));
+    first.addTelemetry(3, 2, reading(2), readingTime(2));
     const second = outboxOn(flash); // the power went before the link came back
     expect(second.replayed).toBe(4);
     link.connected = true;
@@ -168,7 +168,7 @@ describe('outbox: one buffering policy', () => {
     const link = new SlotTransport(2);
     link.connected = false;
     const total = 50 + RAM_ONLY_READINGS + 300; // an outage long enough to overflow the RAM backlog
-    for (let seq = 1; seq <= total; seq++) outbox.addTelemetry(1, seq, reading(seq));
+    for (let seq = 1; seq <= total; seq++) outbox.addTelemetry(1, seq, reading(seq), readingTime(seq));
     expect(outbox.durable).toBe(false);
     expect(notes[0]).toBe('outbox: flash write failed (write failed): messages are kept in RAM only until a restart');
     expect(outbox.size).toBe(50 + RAM_ONLY_READINGS); // not 21,600 messages in RAM
@@ -190,7 +190,7 @@ describe('outbox: one buffering policy', () => {
     outbox.add('emergency', topics.emergency, bytes('early'), true);
     // When the second sector is full there is nowhere to go: the readings of the pinned sector are
     // dropped (the oldest go first), the log takes no more, and the newer readings wait in RAM.
-    for (let seq = 1; seq <= 250; seq++) outbox.addTelemetry(1, seq, reading(seq));
+    for (let seq = 1; seq <= 250; seq++) outbox.addTelemetry(1, seq, reading(seq), readingTime(seq));
     expect(outbox.dropped).toBe(99);
     expect(outbox.size).toBe(1 + 250 - 99);
     link.connected = true;
@@ -223,7 +223,7 @@ describe('outbox: one buffering policy', () => {
     expect(outbox.sendLive(link, 's/altitude', bytes('1.0'), 1, false)).toBe(true);
     expect(outbox.sendLive(link, 's/altitude', bytes('2.0'), 1, false)).toBe(false); // its one slot is taken
     expect(outbox.sendLive(link, 's/altitude', bytes('2.5'), 0, false)).toBe(true); // QoS 0 needs no slot
-    outbox.addTelemetry(1, 1, reading(1));
+    outbox.addTelemetry(1, 1, reading(1), readingTime(1));
     link.ackOldest(outbox); // the live value's ack frees the slot for the waiting telemetry
     expect(outbox.sendLive(link, 's/altitude', bytes('3.0'), 1, false)).toBe(false);
     link.connected = false;
@@ -236,7 +236,7 @@ describe('outbox: one buffering policy', () => {
     const flash = area();
     const first = outboxOn(flash);
     const link = new SlotTransport(2);
-    for (let seq = 1; seq <= 5; seq++) first.addTelemetry(7, seq, reading(seq));
+    for (let seq = 1; seq <= 5; seq++) first.addTelemetry(7, seq, reading(seq), readingTime(seq));
     first.add('reply', topics.reply, bytes('{"cmd":"ping"}'), false);
     first.pump(link); // the reply and t:1 go out
     link.ackOldest(first); // the reply is acknowledged; t:2 goes out; t:1 and t:2 stay in flight
@@ -255,5 +255,24 @@ describe('outbox: one buffering policy', () => {
     expect(again.sent).toEqual(['t:1', 't:2', 't:3', 't:4', 't:5']);
     expect(payloads.get(3)).toBe('{"boot":7,"seq":3,"ts":1790000003000,"alt":500.3,"vs":-1.25,"p":94997,"t":12.5,"q":"ok"}');
     expect(outboxOn(flash).replayed).toBe(0); // all acknowledged now: nothing comes back
+  });
+
+  it('replays a reading taken before the device knew the date as it was sent: "ts":null with the uptime, never a date', () => {
+    const flash = area();
+    const first = outboxOn(flash);
+    first.addTelemetry(3, 1, reading(1), { epochMs: undefined, uptimeMs: 4_321 }); // before SNTP answered
+    first.addTelemetry(3, 2, reading(2), readingTime(2)); // after
+    const link = new SlotTransport(2);
+    const texts: string[] = [];
+    const publish = link.publish.bind(link);
+    link.publish = (topic, payload, qos) => {
+      texts.push(new TextDecoder().decode(payload));
+      return publish(topic, payload, qos);
+    };
+    link.drain(outboxOn(flash)); // power lost before anything went out; back on
+    expect(texts).toEqual([
+      '{"boot":3,"seq":1,"ts":null,"upMs":4321,"alt":500.1,"vs":-1.25,"p":94999,"t":12.5,"q":"ok"}',
+      '{"boot":3,"seq":2,"ts":1790000002000,"alt":500.2,"vs":-1.25,"p":94998,"t":12.5,"q":"ok"}',
+    ]);
   });
 });

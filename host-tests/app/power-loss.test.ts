@@ -7,8 +7,8 @@ import { FlashLog } from '../../src/app/flash-log';
 import { Outbox, type OutboxTransport } from '../../src/app/outbox';
 import { topicsFor } from '../../src/app/topics';
 import type { FlashArea } from '../../src/ports';
-import { NorFlashChip, PowerLoss } from '../fakes/sdk-flash';
-import { reading } from '../fakes/readings';
+import { NorFlashChip, PowerLoss } from '../fakes/moddable/flash-module';
+import { reading, readingTime } from '../fakes/readings';
 
 const topics = topicsFor('s');
 const SECTORS = 3;
@@ -54,7 +54,7 @@ function workload(outbox: Outbox, chip: NorFlashChip, model: Model, from: number
     expected.set(step, expectedTelemetry(boot, step));
     model.inProgress = step;
     model.pending.set(step, expected.get(step)!);
-    outbox.addTelemetry(boot, step, reading(step));
+    outbox.addTelemetry(boot, step, reading(step), readingTime(step));
     alive();
     model.durable.set(step, expected.get(step)!);
     if (step % 41 === 0) {
@@ -92,7 +92,7 @@ function expectedTelemetry(boot: number, seq: number): string {
   if (payload === undefined) {
     reference ??= new Outbox(new FlashLog(new NorFlashChip({ outbox: 8192 }).open('outbox')), topics, { capacity: 1 });
     const link = new Link();
-    reference.addTelemetry(boot, seq, reading(seq));
+    reference.addTelemetry(boot, seq, reading(seq), readingTime(seq));
     reference.pump(link);
     reference.delivered(link.inflight[0].token);
     payload = link.inflight[0].payload;

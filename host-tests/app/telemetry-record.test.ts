@@ -11,7 +11,7 @@ const fault = { timestampMs: NaN, pressurePa: NaN, temperatureC: NaN, altitudeM:
 describe('TelemetryRecord on flash', () => {
   it('writes a full reading as boot | seq | ts u48 | alt dm | vs cm/s | p dPa | t c°C | quality, little-endian', () => {
     const bytes = new Uint8Array(TELEMETRY_BODY_BYTES + 3);
-    new TelemetryRecord().fromReading(0xfffffffe, 7, full).encode(bytes, 3);
+    new TelemetryRecord().fromReading(0xfffffffe, 7, full, { epochMs: full.timestampMs, uptimeMs: 5000 }).encode(bytes, 3);
     expect([...bytes.subarray(3)]).toEqual([254, 255, 255, 255, 7, 0, 0, 0, 64, 50, 94, 24, 163, 1, 126, 196, 255, 255, 235, 0, 0, 0, 206, 221, 12, 0, 46, 251, 1]);
     const back = new TelemetryRecord();
     expect(back.decode(bytes, 3)).toBe(true);
@@ -21,7 +21,7 @@ describe('TelemetryRecord on flash', () => {
   it('writes missing values as their sentinels, read back as missing', () => {
     const bytes = new Uint8Array(TELEMETRY_BODY_BYTES);
     const record = new TelemetryRecord();
-    record.fromReading(1, 2, fault).encode(bytes);
+    record.fromReading(1, 2, fault, { epochMs: undefined, uptimeMs: NaN }).encode(bytes);
     expect([...bytes]).toEqual([1, 0, 0, 0, 2, 0, 0, 0, 255, 255, 255, 255, 255, 255, 0, 0, 0, 128, 0, 0, 0, 128, 0, 0, 0, 128, 0, 128, 2]);
     // The same record encodes into another buffer as well (the view it keeps follows the buffer).
     const other = new Uint8Array(TELEMETRY_BODY_BYTES);

@@ -9,6 +9,8 @@ export class FakeImageServer {
   status: number | undefined;
   /** Drop the connection after sending this many bytes in one response (each entry used once). */
   dropAfter: number[] = [];
+  /** Stop sending, without closing, after this many bytes in one response (each entry used once). */
+  stallAfter: number[] = [];
   ignoreRange = false;
   /** Time between chunks (ms on the clock). */
   chunkDelayMs = 1;
@@ -31,11 +33,13 @@ export class FakeImageServer {
       if (!file || (status !== 200 && status !== 206)) return;
       let offset = status === 206 ? fromByte : 0;
       const dropAt = this.dropAfter.shift();
+      const stallAt = this.stallAfter.shift();
       let sent = 0;
       const pump = () => {
         if (dropAt !== undefined && sent >= dropAt) return handlers.onError('connection reset by peer');
+        if (stallAt !== undefined && sent >= stallAt) return; // silence: no data, no error, no end
         if (offset >= file.length) return handlers.onEnd();
-        const size = Math.min(this.chunkBytes, file.length - offset, dropAt === undefined ? Infinity : dropAt - sent);
+        const size = Math.min(this.chunkBytes, file.length - offset, dropAt === undefined ? Infinity : dropAt - sent, stallAt === undefined ? Infinity : stallAt - sent);
         handlers.onData(file.slice(offset, offset + size));
         offset += size;
         sent += size;

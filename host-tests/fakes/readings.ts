@@ -1,5 +1,6 @@
 // Altimeter readings made up for outbox tests: reading n is taken n seconds after a fixed instant.
 import type { AltitudeReading } from '../../src/sensor/altimeter';
+import type { ReadingTime } from '../../src/app/topics';
 
 export function reading(seq: number): AltitudeReading {
   return {
@@ -12,4 +13,9 @@ export function reading(seq: number): AltitudeReading {
     fault: undefined,
     faultMessage: '',
   };
+}
+
+/** When reading n was taken, as the node gives it to the outbox: the date known, n seconds of uptime. */
+export function readingTime(seq: number): ReadingTime {
+  return { epochMs: reading(seq).timestampMs, uptimeMs: seq * 1000 };
 }

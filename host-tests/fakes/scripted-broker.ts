@@ -17,6 +17,10 @@ export class ScriptedBroker {
   /** Every PUBLISH received, DUP resends included. */
   onPublish: ((topic: string, payload: string, dup: boolean) => void) | undefined;
   online = true;
+  /** What the socket says it can take at each onWritable. */
+  writableBytes = 1 << 20;
+  /** The link stops draining: no onWritable after the next write (a stalled Wi-Fi link). */
+  stalled = false;
   readonly #clock: Clock;
   #open: { options: StreamSocketOptions; inbox: Uint8Array[]; closed: boolean }[] = [];
 
@@ -39,7 +43,7 @@ export class ScriptedBroker {
       return { read: () => undefined, write: () => {}, close: () => {} };
     }
     this.#open.push(connection);
-    later(() => !connection.closed && options.onWritable(1 << 20));
+    later(() => !connection.closed && options.onWritable(this.writableBytes));
     const reply = (packet: Packet) =>
       later(() => {
         if (connection.closed) return;
@@ -60,7 +64,7 @@ export class ScriptedBroker {
             if (packet.qos === 1) reply({ type: 'puback', packetId: packet.packetId! });
           } else if (packet.type === 'pingreq') reply({ type: 'pingresp' });
         });
-        later(() => !connection.closed && options.onWritable(1 << 20));
+        if (!this.stalled) later(() => !connection.closed && options.onWritable(this.writableBytes));
       },
       close: () => {
         connection.closed = true;

@@ -31,6 +31,17 @@ export class VirtualClock implements Clock {
   clearTimer(handle: TimerHandle): void {
     (handle as Timer).cancelled = true;
   }
+  /** Cancels every timer (an emulated device lost its RAM at a reset). */
+  clearAll(): void {
+    for (const timer of this.#timers) timer.cancelled = true;
+  }
+  /**
+   * Moves time on by `ms` without running any timer, as a blocking delay on a device does (timers
+   * that came due run at the next advance()).
+   */
+  elapse(ms: number): void {
+    this.#now += Math.max(0, ms);
+  }
   /** Advances time by `ms`, running due timers in time order (timers they set run too if due). */
   advance(ms: number): void {
     const end = this.#now + ms;

@@ -58,6 +58,47 @@ describe('streaming decoder', () => {
     expect(decoder.bufferedBytes).toBeLessThanOrEqual(3);
   });
 
+  it('skips an oversized PUBLISH as it streams past, split anywhere, holding none of it, and names its topic and packet id; the next packets decode', () => {
+    const big: Packet = { type: 'publish', topic: 'sensor1/cmd/config', payload: new Uint8Array(5000).fill(0x41), qos: 1, retain: true, dup: false, packetId: 77 };
+    const ping: Packet = { type: 'pingresp' };
+    const stream = new Uint8Array(Buffer.concat([encode(big), encode(ping), encode({ ...big, qos: 2, packetId: 78, retain: false }), encode(ping)]));
+    for (const cut of [1, 2, 3, 5, 7, 20, 23, 24, 1000, 5024, 5025, stream.length - 1]) {
+      const decoder = new PacketDecoder({ maxPacketBytes: 1024 });
+      const packets: Packet[] = [];
+      const discarded: unknown[] = [];
+      let held = 0;
+      for (const chunk of [stream.subarray(0, cut), stream.subarray(cut)]) {
+        decoder.push(chunk, (p) => packets.push(p), undefined, (d) => discarded.push(d));
+        held = Math.max(held, decoder.bufferedBytes);
+      }
+      expect(packets).toEqual([ping, ping]);
+      expect(discarded).toEqual([
+        { topic: 'sensor1/cmd/config', qos: 1, packetId: 77, retain: true, bytes: 5025 },
+        { topic: 'sensor1/cmd/config', qos: 2, packetId: 78, retain: false, bytes: 5025 },
+      ]);
+      expect(held).toBeLessThanOrEqual(5);
+    }
+    // Other oversized packets still end the connection; so does a discarded PUBLISH with packet id 0.
+    expect(() => new PacketDecoder({ maxPacketBytes: 16 }).push(encode({ type: 'suback', packetId: 1, granted: new Array(40).fill(0) }), () => {}, undefined, () => {})).toThrow(/exceeds/);
+    const zeroId = encode({ ...big, packetId: 1 });
+    zeroId[3 + 2 + big.topic.length + 1] = 0; // the low byte of the packet id: now 0
+    expect(thrown(() => new PacketDecoder({ maxPacketBytes: 1024 }).push(zeroId, () => {}, undefined, () => {}), ProtocolError).code).toBe('ZERO_PACKET_ID');
+  });
+
+  it('never takes four bytes of a PUBLISH being skipped for a PUBACK (the PUBACK fast path waits for the skip to end)', () => {
+    const decoder = new PacketDecoder({ maxPacketBytes: 1024 });
+    const payload = new Uint8Array(3000).fill(0x41);
+    payload.set([0x40, 0x02, 0x00, 0x07], 100); // looks like PUBACK 7 when it arrives as a chunk of its own
+    const stream = new Uint8Array(encode({ type: 'publish', topic: 't/cmd/x', payload, qos: 1, retain: false, dup: false, packetId: 5 }));
+    const at = stream.length - payload.length + 100;
+    const discarded: unknown[] = [];
+    decoder.push(stream.subarray(0, at), () => {}, undefined, (d) => discarded.push(d));
+    expect(decoder.wholePuback(stream.subarray(at, at + 4))).toBe(0);
+    decoder.push(stream.subarray(at), () => {}, undefined, (d) => discarded.push(d));
+    expect(discarded).toHaveLength(1);
+    expect(decoder.wholePuback(hex('40 02 00 07'))).toBe(7); // once the skip is over, a real one is taken
+  });
+
   it('accepts the largest remaining length MQTT allows and rejects a fifth length byte [MQTT-2.2.3]', () => {
     expect(varintLength(MAX_REMAINING_LENGTH)).toBe(4);
     expect(() => varintLength(MAX_REMAINING_LENGTH + 1)).toThrow(UsageError);

@@ -6,7 +6,7 @@ import { nodeSocketFactory } from '../../src/platform/node/socket';
 import { flyScenario, type ScenarioName } from '../../src/sim/scenarios';
 import type { SimulatedBarometer } from '../../src/sim/simulated-barometer';
 import { MemoryStore } from '../fakes/memory-store';
-import { NorFlashChip } from '../fakes/sdk-flash';
+import { NorFlashChip } from '../fakes/moddable/flash-module';
 import type { FlashArea } from '../../src/ports';
 import { VirtualClock } from '../fakes/virtual-clock';
 

@@ -1,5 +1,5 @@
 // npm run bench [-- SECTION ...] — benchmarks, each printing our figure beside a reference measured
-// in the same run, as a ratio. Sections: mqtt, node, ota, flights, build, page (all by default).
+// in the same run, as a ratio. Sections: mqtt, node, ota, flights, build, native-verify, device-memory, page (all by default).
 import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '../command-line';
 import { benchBuild } from './build';
 import { benchFlights } from './flights';
@@ -7,6 +7,8 @@ import { benchMqtt } from './mqtt';
 import { benchNode } from './node';
 import { benchOta } from './ota';
 import { benchGroundStation } from './ground-station';
+import { benchNativeVerify } from './native-verify';
+import { benchDeviceMemory } from './device-memory';
 
 const SECTIONS = {
   mqtt: 'the MQTT codec vs mqtt-packet, publishing to Mosquitto vs MQTT.js, the hot path on XS',
@@ -14,6 +16,8 @@ const SECTIONS = {
   ota: 'verifying an update on XS: ECDSA P-256 vs Ed25519, SHA-256',
   flights: 'detection budgets: the named flights and 100 + 100 randomised good flights and envelope failures',
   build: "cold firmware builds (simulator, ESP32 XS stage) vs the SDK's per-module tsc",
+  'native-verify': "the update signature check on the Moddable runtime: the SDK's native ecdsa vs the JavaScript P-256",
+  'device-memory': "XS memory high-water marks of the firmware in the simulator with the ESP32's creation values",
   page: 'the ground station page in Chromium: 86,400 points, and 24 simulated hours at --speed 1000',
 };
 type Section = keyof typeof SECTIONS;
@@ -42,6 +46,9 @@ async function main(): Promise<number> {
     ota: benchOta,
     flights: benchFlights,
     build: () => benchBuild({ reference: !values['no-build-reference'] }),
+    // These two build the firmware for the Moddable desktop simulator and run it there.
+    'native-verify': benchNativeVerify,
+    'device-memory': benchDeviceMemory,
     page: benchGroundStation,
   };
   for (const section of chosen) await run[section]();

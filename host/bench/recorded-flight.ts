@@ -39,7 +39,7 @@ export function recordFlight(count: number, startMs: number, scenario: ScenarioN
   const payloads: string[] = [];
   for (let seq = 1; seq <= count; seq++) {
     now = startMs + seq * 1000;
-    payloads.push(telemetryPayload(record.fromReading(BOOT, seq, altimeter.read())));
+    payloads.push(telemetryPayload(record.fromReading(BOOT, seq, altimeter.read(), { epochMs: now, uptimeMs: now - startMs })));
   }
   return payloads;
 }

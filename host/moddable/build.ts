@@ -23,8 +23,8 @@ export class FirmwareBuildError extends Error {
 }
 
 /** mcconfig names the app after the directory that holds manifest.json. */
-export function appName(): string {
-  return path.basename(projectRoot);
+export function appName(manifest = path.join(projectRoot, 'manifest.json')): string {
+  return path.basename(path.dirname(manifest));
 }
 
 async function tool(step: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd: string }): Promise<void> {
@@ -45,6 +45,8 @@ export interface BuildOptions {
    * reference the build benchmark measures ours against. Default 'project': transpile.js.
    */
   typescript?: 'project' | 'sdk-tsc';
+  /** Another app's manifest.json (a probe app of the benchmarks); default the firmware's. */
+  manifest?: string;
 }
 
 /**
@@ -52,8 +54,8 @@ export interface BuildOptions {
  * names `tsc` as the compiler (the including manifest's setting wins); it sits in a directory named
  * like the project, so the app keeps its name and paths.
  */
-function manifestFor(outDir: string, typescript: BuildOptions['typescript']): string {
-  const ours = path.join(projectRoot, 'manifest.json');
+function manifestFor(outDir: string, typescript: BuildOptions['typescript'], manifest?: string): string {
+  const ours = manifest ?? path.join(projectRoot, 'manifest.json');
   if (typescript !== 'sdk-tsc') return ours;
   const dir = path.join(outDir, 'sdk-tsc', appName());
   mkdirSync(dir, { recursive: true });
@@ -71,9 +73,9 @@ async function configure(sdk: ModdableSdk, platform: 'lin' | 'esp32', outDir: st
   const settings = Object.entries(options.config ?? {}).map(([key, value]) => `${key}=${value}`);
   // The SDK's default compiler is the `tsc` on PATH: this project's TypeScript.
   const env = options.typescript === 'sdk-tsc' ? { ...sdk.env, PATH: `${path.join(projectRoot, 'node_modules/.bin')}:${sdk.env.PATH}` } : sdk.env;
-  const manifest = manifestFor(outDir, options.typescript);
+  const manifest = manifestFor(outDir, options.typescript, options.manifest);
   await tool('mcconfig', 'mcconfig', ['-d', '-p', platform, '-o', outDir, manifest, ...settings], { env, cwd: projectRoot });
-  const tmpDir = generatedDir(outDir, platform);
+  const tmpDir = generatedDir(outDir, platform, options.manifest);
   if (options.typescript !== 'sdk-tsc') {
     const { problems } = await transpileModules(path.join(tmpDir, 'modules'));
     if (problems.length) throw new FirmwareBuildError(`TypeScript could not be transpiled:\n${problems.join('\n')}`);
@@ -82,8 +84,8 @@ async function configure(sdk: ModdableSdk, platform: 'lin' | 'esp32', outDir: st
 }
 
 /** Where mcconfig writes the makefile, the modules and their tsconfigs for a debug build. */
-function generatedDir(outDir: string, platform: 'lin' | 'esp32'): string {
-  return path.join(outDir, 'tmp', platform === 'lin' ? 'lin/mc' : platform, 'debug', appName());
+function generatedDir(outDir: string, platform: 'lin' | 'esp32', manifest?: string): string {
+  return path.join(outDir, 'tmp', platform === 'lin' ? 'lin/mc' : platform, 'debug', appName(manifest));
 }
 
 /**
@@ -95,7 +97,7 @@ function generatedDir(outDir: string, platform: 'lin' | 'esp32'): string {
 export async function buildForSimulator(sdk: ModdableSdk, outDir: string, options: BuildOptions = {}): Promise<string> {
   const { tmpDir, env } = await configure(sdk, 'lin', outDir, options);
   await tool('make', 'make', ['build'], { env, cwd: tmpDir });
-  return path.join(outDir, 'bin/lin/mc/debug', appName(), 'mc.so');
+  return path.join(outDir, 'bin/lin/mc/debug', appName(options.manifest), 'mc.so');
 }
 
 export interface Esp32XsStage {

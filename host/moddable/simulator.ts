@@ -120,6 +120,8 @@ export interface SimulatorOptions {
   simulators?: string;
   /** Where the window opens and how big it is (default: mcsim's own choice, 640×480). */
   window?: { x: number; y: number; width: number; height: number };
+  /** More environment for mcsim (the simulated flash directory: host/moddable/sim-device.ts). */
+  env?: Record<string, string>;
 }
 
 /** mcsim's signature (PIU_DOT_SIGNATURE): the name of its folder and files under $XDG_CONFIG_HOME. */
@@ -153,7 +155,7 @@ export function startSimulator(sdk: ModdableSdk, mcSo: string, options: Simulato
   // umask 077: whatever mcsim writes there (its preferences, with the login) is its owner's only.
   const command = ['sh', '-c', 'umask 077 && exec "$@"', 'sh', ...(headless ? ['xvfb-run', '-a'] : []), 'stdbuf', '-oL', mcsim, simulators, mcSo];
   const child = spawn(command[0], command.slice(1), {
-    env: { ...sdk.env, XDG_CONFIG_HOME: runDir, ...(options.display === undefined ? {} : { DISPLAY: options.display }) },
+    env: { ...sdk.env, XDG_CONFIG_HOME: runDir, ...(options.display === undefined ? {} : { DISPLAY: options.display }), ...options.env },
     cwd: runDir,
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,

@@ -23,8 +23,9 @@ const USAGE = `usage: npm run ota -- <command> [options]
                                         one device or (deliberately) every device, valid until
                                         --expires (a duration: 30m, 24h, 7d; or a UTC time), with
                                         a counter that grows (default: the time of signing, in s)
-  serve DIR [--port 8080] [--host 127.0.0.1]
-                                        serve the images in DIR over HTTP, with Range (resumable)
+  serve DIR [--port 8080] [--host 127.0.0.1] [--rate KB_PER_S]
+                                        serve the images in DIR over HTTP, with Range (resumable);
+                                        --rate sends no faster than a slow field link would
   push MANIFEST --broker mqtt://HOST[:PORT] [--id sensor1] [--timeout 300] [--credentials parties.json [--as crew-4]]
                                         send the manifest to <id>/cmd/ota and follow <id>/ota until
                                         the update finishes or fails (exit 0 only when it updated);
@@ -112,11 +113,16 @@ function sign(args: string[]): number {
 }
 
 async function serve(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandLine({ args, allowPositionals: true, options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' } } });
+  const { values, positionals } = parseCommandLine({
+    args,
+    allowPositionals: true,
+    options: { port: { type: 'string', default: '8080' }, host: { type: 'string', default: '127.0.0.1' }, rate: { type: 'string' } },
+  });
   if (!positionals[0]) throw new UsageError('serve needs the directory of images');
   onlyPositionals('serve', positionals, 1);
   const port = numberOption('port', values.port!, 0, 65535);
-  const server = await startImageServer(positionals[0], { port, host: values.host!, log: console.log });
+  const rate = values.rate === undefined ? undefined : numberOption('rate', values.rate, 0.001, 1_000_000);
+  const server = await startImageServer(positionals[0], { port, host: values.host!, rateBytesPerS: rate && rate * 1024, log: console.log });
   console.log(`serving ${path.resolve(positionals[0])} on ${server.url} — Ctrl-C stops`);
   await new Promise((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
   await server.close();

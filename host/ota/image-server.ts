@@ -1,5 +1,6 @@
 // An HTTP server for update images with Range support, so a device can resume a dropped download.
-import { createReadStream, statSync } from 'node:fs';
+// `rateBytesPerS` limits what each response sends, as a slow field link would.
+import { createReadStream, statSync, type ReadStream } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
@@ -9,7 +10,28 @@ export interface ImageServer {
   close(): Promise<void>;
 }
 
-export async function startImageServer(dir: string, options: { port?: number; host?: string; log?: (line: string) => void } = {}): Promise<ImageServer> {
+/** Sends the stream to the response, at most `rateBytesPerS` (when given) in each second. */
+function send(stream: ReadStream, response: http.ServerResponse, rateBytesPerS: number | undefined): void {
+  if (!rateBytesPerS) {
+    stream.pipe(response);
+    return;
+  }
+  const startMs = Date.now();
+  let sent = 0;
+  stream.on('data', (chunk) => {
+    stream.pause();
+    response.write(chunk);
+    sent += chunk.length;
+    setTimeout(() => stream.resume(), Math.max(0, (sent * 1000) / rateBytesPerS - (Date.now() - startMs)));
+  });
+  stream.on('end', () => response.end());
+  response.on('close', () => stream.destroy());
+}
+
+export async function startImageServer(
+  dir: string,
+  options: { port?: number; host?: string; rateBytesPerS?: number; log?: (line: string) => void } = {},
+): Promise<ImageServer> {
   const root = path.resolve(dir);
   const server = http.createServer((request, response) => {
     let name: string;
@@ -40,12 +62,12 @@ export async function startImageServer(dir: string, options: { port?: number; ho
         return;
       }
       response.writeHead(206, { 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1, 'accept-ranges': 'bytes' });
-      createReadStream(file, { start, end }).pipe(response);
+      send(createReadStream(file, { start, end, highWaterMark: 16 * 1024 }), response, options.rateBytesPerS);
       options.log?.(`206 ${name} from byte ${start}`);
       return;
     }
     response.writeHead(200, { 'content-length': size, 'accept-ranges': 'bytes', 'content-type': 'application/octet-stream' });
-    createReadStream(file).pipe(response);
+    send(createReadStream(file, { highWaterMark: 16 * 1024 }), response, options.rateBytesPerS);
     options.log?.(`200 ${name}`);
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));

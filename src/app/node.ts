@@ -13,7 +13,7 @@ import { EmergencyMonitor, type EmergencyKind } from './emergency';
 import { discoveryMessages } from './home-assistant';
 import { FlashLog } from './flash-log';
 import { Outbox, type OutboxMessage } from './outbox';
-import { altitudePayload, emergencyPayload, topicsFor, type Topics } from './topics';
+import { altitudePayload, emergencyPayload, topicsFor, type ReadingTime, type Topics } from './topics';
 
 export interface BrokerOptions {
   host: string;
@@ -21,6 +21,10 @@ export interface BrokerOptions {
   tls?: TlsOptions;
   username?: string;
   password?: string;
+  /** Largest packet taken from the broker; a larger PUBLISH is acknowledged and dropped with a log line. */
+  maxPacketBytes?: number;
+  /** Bytes that may wait for a slow link before it counts as stalled and is reconnected. */
+  maxPendingWriteBytes?: number;
 }
 
 /** The over-the-air updater as the node sees it (src/ota/updater.ts). */
@@ -84,6 +88,8 @@ export class SensorNode {
   /** The reading each active emergency was raised with, to re-assert it after another clears. */
   readonly #activeEmergencies = new Map<EmergencyKind, string>();
   #stopped = false;
+  /** When the reading being published was taken (reused: the sample cycle allocates nothing for it). */
+  readonly #readingTime: ReadingTime = { epochMs: undefined, uptimeMs: 0 };
   #healthy = false;
 
   constructor(options: NodeOptions) {
@@ -121,6 +127,8 @@ export class SensorNode {
         password: broker.password === undefined ? undefined : utf8Payload(broker.password),
         will: { topic: this.topics.status, payload: utf8Payload('offline'), qos: 1, retain: true },
         reconnect: { minDelayMs: 1000, maxDelayMs: 30_000, jitter: 0.3 },
+        ...(broker.maxPacketBytes === undefined ? {} : { maxPacketBytes: broker.maxPacketBytes }),
+        maxPendingWriteBytes: broker.maxPendingWriteBytes,
       },
       { socket: options.socket, clock: options.networkClock ?? options.clock },
     );
@@ -201,11 +209,15 @@ export class SensorNode {
     const reading = this.altimeter.read();
     const seq = ++this.#seq;
     const { client, outbox, topics } = this;
-    outbox.addTelemetry(this.boot, seq, reading);
+    const time = this.#readingTime;
+    const clock = this.options.clock;
+    time.epochMs = clock.epochMs ? clock.epochMs() : reading.timestampMs; // undefined until the device knows the date
+    time.uptimeMs = reading.timestampMs - this.#startedMs;
+    outbox.addTelemetry(this.boot, seq, reading, time);
     const changes = this.#emergencies.update(reading);
     for (let i = 0; i < changes.length; i++) {
       const { kind, active, message } = changes[i];
-      const payload = emergencyPayload(kind, active, seq, reading, message);
+      const payload = emergencyPayload(kind, active, seq, reading, message, time);
       outbox.add('emergency', topics.emergency, utf8Payload(payload), true); // durable from here on
       this.#log(`emergency ${active ? 'RAISED' : 'cleared'}: ${kind}: ${message}`);
       this.options.onEmergency?.(payload);
@@ -253,6 +265,13 @@ export class SensorNode {
     client.on('message', (message) => {
       if (!message.topic.startsWith(this.topics.commandPrefix)) return;
       const name = message.topic.slice(this.topics.commandPrefix.length);
+      if (message.retain) {
+        // A retained command is an old one the broker replays to every new subscription: executing it
+        // would reboot at every connection (a boot loop) or re-zero the altitude in mid-flight after a
+        // brown-out. Commands count only when they are sent (MQTT-3.3.1-9: those arrive unretained).
+        this.#log(`command ${name} ignored: it is a retained message (${message.payload.length} bytes); commands must not be retained`);
+        return;
+      }
       let text: string;
       try {
         text = readUtf8(message.payload, 0, message.payload.length, 'the command payload');

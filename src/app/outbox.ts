@@ -25,7 +25,7 @@ import type { Log } from '../ports';
 import type { AltitudeReading } from '../sensor/altimeter';
 import { FlashLog, RECORD_EMERGENCY, RECORD_REPLY, RECORD_TELEMETRY, type LogOwner } from './flash-log';
 import { TELEMETRY_BODY_BYTES, TelemetryRecord } from './telemetry-record';
-import { telemetryPayload, type Topics } from './topics';
+import { telemetryPayload, type ReadingTime, type Topics } from './topics';
 
 export type OutboxKind = 'emergency' | 'reply' | 'state' | 'telemetry';
 
@@ -161,8 +161,8 @@ export class Outbox implements LogOwner {
   }
 
   /** A reading: made durable, then it waits its turn. */
-  addTelemetry(boot: number, seq: number, reading: AltitudeReading): void {
-    const record = this.#incoming.fromReading(boot, seq, reading);
+  addTelemetry(boot: number, seq: number, reading: AltitudeReading, time: ReadingTime): void {
+    const record = this.#incoming.fromReading(boot, seq, reading, time);
     record.encode(this.#body);
     const location = this.#append(RECORD_TELEMETRY, this.#body);
     if (location >= 0) {

@@ -3,14 +3,19 @@
 // and the JSON made when it is replayed after a power loss are the same bytes. 29 bytes:
 //   boot u32 | seq u32 | ts ms u48 | alt dm i32 | vs cm/s i32 | p dPa i32 | t c°C i16 | quality u8
 // (little-endian). A missing value (a fault, or no time yet) is stored as a sentinel and printed null.
+// The ts field holds the date (ms since the epoch: below 2^47 until the year 6429) or, with bit 47
+// set, the ms since the node started, for a reading taken before the device knew the date (SNTP had
+// not answered): printed "ts":null,"upMs":… — never a made-up date.
 
 import type { AltitudeReading, Quality } from '../sensor/altimeter';
+import type { ReadingTime } from './topics';
 
 export const TELEMETRY_BODY_BYTES = 29;
 
 const NONE_I32 = -0x80000000;
 const NONE_I16 = -0x8000;
 const NONE_TS = 0xffff_ffff_ffff; // 2^48 - 1
+const UPTIME_FLAG = 0x8000_0000_0000; // 2^47: the field holds uptime, not a date
 const QUALITIES: readonly Quality[] = ['ok', 'degraded', 'fault'];
 
 /**
@@ -30,8 +35,10 @@ function readI32(bytes: Uint8Array, at: number): number {
 export class TelemetryRecord {
   boot = 0;
   seq = 0;
-  /** Milliseconds since the epoch; NaN when the clock has no time. */
+  /** Milliseconds since the epoch; NaN when the clock has no date. */
   tsMs = NaN;
+  /** Milliseconds since the node started, kept only while tsMs is NaN (NaN otherwise, or unknown). */
+  upMs = NaN;
   altDm = NONE_I32;
   vsCmps = NONE_I32;
   pressureDpa = NONE_I32;
@@ -39,11 +46,13 @@ export class TelemetryRecord {
   quality: Quality = 'ok';
 
   /** Fills this record from a reading (reused: no allocation). */
-  fromReading(boot: number, seq: number, reading: AltitudeReading): this {
+  fromReading(boot: number, seq: number, reading: AltitudeReading, time: ReadingTime): this {
     this.boot = boot;
     this.seq = seq;
-    const ts = Math.round(reading.timestampMs);
-    this.tsMs = ts >= 0 && ts < NONE_TS ? ts : NaN;
+    const ts = time.epochMs === undefined ? NaN : Math.round(time.epochMs);
+    this.tsMs = ts >= 0 && ts < UPTIME_FLAG ? ts : NaN;
+    const up = Math.round(time.uptimeMs);
+    this.upMs = this.tsMs !== this.tsMs && up >= 0 && up < UPTIME_FLAG - 1 ? up : NaN;
     this.altDm = scaled(reading.altitudeM, 10);
     this.vsCmps = scaled(reading.verticalSpeedMps, 100);
     this.pressureDpa = scaled(reading.pressurePa, 10);
@@ -65,7 +74,7 @@ export class TelemetryRecord {
     const view = this.#view;
     view.setUint32(at, this.boot, true);
     view.setUint32(at + 4, this.seq, true);
-    const ts = this.tsMs === this.tsMs ? this.tsMs : NONE_TS;
+    const ts = this.tsMs === this.tsMs ? this.tsMs : this.upMs === this.upMs ? UPTIME_FLAG + this.upMs : NONE_TS;
     const high = Math.floor(ts / 0x1_0000_0000);
     view.setUint32(at + 8, ts - high * 0x1_0000_0000, true);
     view.setUint16(at + 12, high, true);
@@ -81,7 +90,8 @@ export class TelemetryRecord {
     this.boot = readI32(from, at) >>> 0;
     this.seq = readI32(from, at + 4) >>> 0;
     const ts = (readI32(from, at + 8) >>> 0) + (from[at + 12] + from[at + 13] * 256) * 0x1_0000_0000;
-    this.tsMs = ts === NONE_TS ? NaN : ts;
+    this.tsMs = ts < UPTIME_FLAG ? ts : NaN;
+    this.upMs = ts >= UPTIME_FLAG && ts !== NONE_TS ? ts - UPTIME_FLAG : NaN;
     this.altDm = readI32(from, at + 14);
     this.vsCmps = readI32(from, at + 18);
     this.pressureDpa = readI32(from, at + 22);

@@ -59,21 +59,34 @@ export function altitudePayload(reading: AltitudeReading): string {
 }
 
 /**
+/**
+ * When a reading was taken: `"ts":<ms since the epoch>`, or, while the device does not know the date
+ * yet (no SNTP answer since it started), `"ts":null,"upMs":<ms since it started>` — never a made-up
+ * date.
+ */
+export interface ReadingTime {
+  epochMs: number | undefined;
+  uptimeMs: number;
+}
+
+/**
  * Telemetry JSON from the record the outbox keeps (telemetry-record.ts), so a reading replayed after
  * a power loss prints exactly as it did when it was taken. `boot` and `seq` together are unique and
  * ordered across restarts and power losses.
  */
 export function telemetryPayload(r: TelemetryRecord): string {
-  return `{"boot":${r.boot},"seq":${r.seq},"ts":${r.tsMs === r.tsMs ? r.tsMs : 'null'},"alt":${printed(r.altDm, 10)},` +
+  const time = r.tsMs === r.tsMs ? `"ts":${r.tsMs}` : r.upMs === r.upMs ? `"ts":null,"upMs":${r.upMs}` : '"ts":null';
+  return `{"boot":${r.boot},"seq":${r.seq},${time},"alt":${printed(r.altDm, 10)},` +
     `"vs":${printed(r.vsCmps, 100)},"p":${printed(r.pressureDpa, 10)},"t":${printed(r.temperatureCc, 100)},"q":"${r.quality}"}`;
 }
 
-export function emergencyPayload(kind: EmergencyKind, active: boolean, seq: number, reading: AltitudeReading, message: string): string {
+export function emergencyPayload(kind: EmergencyKind, active: boolean, seq: number, reading: AltitudeReading, message: string, time: ReadingTime): string {
   return JSON.stringify({
     active,
     kind,
     seq,
-    ts: reading.timestampMs,
+    ts: time.epochMs === undefined ? null : Math.round(time.epochMs),
+    ...(time.epochMs === undefined ? { upMs: Math.round(time.uptimeMs) } : {}),
     alt: reading.altitudeM === reading.altitudeM ? Math.round(reading.altitudeM * 10) / 10 : null,
     vs: reading.verticalSpeedMps === reading.verticalSpeedMps ? Math.round(reading.verticalSpeedMps * 100) / 100 : null,
     msg: message,

@@ -19,6 +19,12 @@ export interface MqttClientOptions extends SessionOptions {
   host: string;
   port: number;
   tls?: TlsOptions;
+  /**
+   * Most bytes that may wait for the socket to accept them (backpressure). More means the link has
+   * stalled: it is closed and reconnected, and the session sends again what was not acknowledged.
+   * Unbounded when not given; the device sets it (its RAM is small).
+   */
+  maxPendingWriteBytes?: number;
 }
 
 export interface MqttClientEvents {
@@ -61,6 +67,7 @@ export class MqttClient {
   #writable = 0;
   /** Bytes waiting for the socket to accept them (backpressure), in order. */
   #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
   /** One scratch copy of completed tokens per nesting level of #apply (a listener may publish). */
   readonly #completedScratch: Float64Array[] = [];
   #depth = 0;
@@ -251,20 +258,39 @@ export class MqttClient {
       onError: (message) => {
         if (this.#socket !== socket) return;
         this.#socket = undefined;
-        this.#pending = [];
+        this.#dropPending();
         this.#apply(session.transportClosed(clock.now(), new Error(`connection to ${this.#options.host}:${this.#options.port} lost: ${message}`)));
       },
     });
     this.#socket = socket;
     this.#writable = 0;
-    this.#pending = [];
+    this.#dropPending();
   }
 
   #closeSocket(): void {
     const socket = this.#socket;
     this.#socket = undefined;
-    this.#pending = [];
+    this.#dropPending();
     socket?.close();
+  }
+
+  #dropPending(): void {
+    this.#pending = [];
+    this.#pendingBytes = 0;
+  }
+
+  /** More bytes wait than maxPendingWriteBytes allows: the link is stalled; start it again. */
+  #stalled(): void {
+    const socket = this.#socket;
+    const waiting = this.#pendingBytes;
+    this.#closeSocket();
+    const error = new Error(
+      `connection to ${this.#options.host}:${this.#options.port} stalled: ${waiting} bytes waited to be sent, more than the ${this.#options.maxPendingWriteBytes} allowed`,
+    );
+    // Not from inside #apply, which is still handling the output that overflowed.
+    this.#ports.clock.setTimer(() => {
+      if (this.#socket === undefined && socket !== undefined) this.#apply(this.session.transportClosed(this.#ports.clock.now(), error));
+    }, 0);
   }
 
   #send(bytes: Uint8Array, length: number): void {
@@ -277,7 +303,9 @@ export class MqttClient {
     }
     // Backpressure: keep a copy (the session reuses its buffer) and send when the socket drains.
     this.#pending.push(bytes.slice(0, length));
+    this.#pendingBytes += length;
     this.#flushPending();
+    if (this.#pendingBytes > (this.#options.maxPendingWriteBytes ?? Infinity)) this.#stalled();
   }
 
   #flushPending(): void {
@@ -287,6 +315,7 @@ export class MqttClient {
       const count = Math.min(head.length, this.#writable);
       socket.write(head, count);
       this.#writable -= count;
+      this.#pendingBytes -= count;
       if (count === head.length) this.#pending.shift();
       else this.#pending[0] = head.subarray(count);
     }

@@ -32,6 +32,21 @@ export function isAckType(type: number): boolean {
 /** Called for PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK instead of building a packet object. */
 export type AckHandler = (type: number, packetId: number) => void;
 
+/** A PUBLISH larger than maxPacketBytes that was skipped, byte by byte, without being held. */
+export interface DiscardedPublish {
+  /** The topic, or its first 128 bytes followed by "…". */
+  topic: string;
+  qos: QoS;
+  /** 0 for QoS 0. */
+  packetId: number;
+  retain: boolean;
+  /** The whole packet's size. */
+  bytes: number;
+}
+export type DiscardHandler = (publish: DiscardedPublish) => void;
+
+const TOPIC_KEPT = 128;
+
 /** Cursor over one packet's variable header and payload. */
 class Reader {
   bytes: Uint8Array = new Uint8Array(0);
@@ -275,6 +290,9 @@ function decodeBody(r: Reader, first: number, bytes: Uint8Array, bodyStart: numb
   }
 }
 
+/** #parseFixedHeader's answer for an oversized PUBLISH that is to be skipped. */
+const DISCARD = 1;
+
 export class PacketDecoder {
   readonly maxPacketBytes: number;
   readonly #reader = new Reader();
@@ -284,6 +302,8 @@ export class PacketDecoder {
   /** The partial packet being assembled, sized exactly for it. */
   #partial: Uint8Array | undefined;
   #partialFilled = 0;
+  /** An oversized PUBLISH streaming past: its header fields are read, its payload dropped. */
+  #discard: { first: number; bytes: number; body: number; seen: number; topicLength: number; topic: number[]; packetId: number } | undefined;
 
   constructor(options: DecoderOptions = {}) {
     this.maxPacketBytes = options.maxPacketBytes ?? MAX_REMAINING_LENGTH + 5;
@@ -300,7 +320,7 @@ export class PacketDecoder {
    * it without a callback (see MqttSession.receive). Anything else goes to push().
    */
   wholePuback(chunk: Uint8Array): number {
-    if (chunk.length !== 4 || chunk[0] !== PUBACK_FIRST_BYTE || chunk[1] !== 2 || this.#headerLength !== 0 || this.#partial !== undefined) return 0;
+    if (chunk.length !== 4 || chunk[0] !== PUBACK_FIRST_BYTE || chunk[1] !== 2 || this.#headerLength !== 0 || this.#partial !== undefined || this.#discard !== undefined) return 0;
     return (chunk[2] << 8) | chunk[3]; // 0 is no packet id: push() names that fault
   }
 
@@ -309,6 +329,7 @@ export class PacketDecoder {
     this.#headerLength = 0;
     this.#partial = undefined;
     this.#partialFilled = 0;
+    this.#discard = undefined;
   }
 
   /**
@@ -316,11 +337,20 @@ export class PacketDecoder {
    * acknowledgements go there as (type, packet id) and build no object: the hot path of a QoS 1
    * publisher allocates nothing. On malformed input it throws a ProtocolError; the stream cannot be
    * resynchronised, so the caller closes the connection and calls reset().
+   *
+   * A packet over maxPacketBytes is a ProtocolError (PACKET_TOO_LARGE), except a PUBLISH when
+   * `onDiscard` is given: that one is skipped as it streams past, never held, and reported there
+   * with its topic and packet id, so the caller can acknowledge it. (Closing the connection instead
+   * would not help: a broker resends an unacknowledged PUBLISH on every reconnect, MQTT-4.4.0-1.)
    */
-  push(chunk: Uint8Array, onPacket: (packet: Packet) => void, onAck?: AckHandler): void {
+  push(chunk: Uint8Array, onPacket: (packet: Packet) => void, onAck?: AckHandler, onDiscard?: DiscardHandler): void {
     let offset = 0;
     const end = chunk.length;
     while (offset < end) {
+      if (this.#discard) {
+        offset = this.#skip(chunk, offset, end, onDiscard!);
+        continue;
+      }
       if (this.#partial) {
         const take = Math.min(end - offset, this.#partial.length - this.#partialFilled);
         this.#partial.set(chunk.subarray(offset, offset + take), this.#partialFilled);
@@ -347,7 +377,12 @@ export class PacketDecoder {
           }
         }
         // Fast path: a whole packet in the chunk is decoded in place.
-        const parsed = this.#parseFixedHeader(chunk, offset, end);
+        const parsed = this.#parseFixedHeader(chunk, offset, end, onDiscard !== undefined);
+        if (parsed === DISCARD) {
+          this.#startDiscard(chunk[offset]);
+          offset += this.#lengthBytes + 1;
+          continue;
+        }
         if (parsed >= 0) {
           const bodyStart = offset + this.#lengthBytes + 1;
           const bodyEnd = bodyStart + this.#remaining;
@@ -361,7 +396,11 @@ export class PacketDecoder {
       // Slow path: keep the header bytes until the length is known, then buffer the packet.
       while (offset < end && !this.#headerComplete()) this.#header[this.#headerLength++] = chunk[offset++];
       if (!this.#headerComplete()) return;
-      this.#parseFixedHeader(this.#header, 0, this.#headerLength);
+      if (this.#parseFixedHeader(this.#header, 0, this.#headerLength, onDiscard !== undefined) === DISCARD) {
+        this.#startDiscard(this.#header[0]);
+        this.#headerLength = 0;
+        continue;
+      }
       const total = this.#headerLength + this.#remaining;
       this.#partial = new Uint8Array(total);
       this.#partial.set(this.#header.subarray(0, this.#headerLength), 0);
@@ -384,6 +423,40 @@ export class PacketDecoder {
   #remaining = 0;
   #lengthBytes = 0;
 
+  #startDiscard(first: number): void {
+    if (((first >> 1) & 3) === 3) throw new ProtocolError('INVALID_QOS', 'MQTT-3.3.1-4', 'PUBLISH has both QoS bits set (QoS 3)');
+    this.#discard = { first, bytes: this.#remaining + this.#lengthBytes + 1, body: this.#remaining, seen: 0, topicLength: 0, topic: [], packetId: 0 };
+  }
+
+  /** Consumes bytes of the PUBLISH being discarded; returns the new offset. */
+  #skip(chunk: Uint8Array, offset: number, end: number, onDiscard: DiscardHandler): number {
+    const d = this.#discard!;
+    const qos = (d.first >> 1) & 3;
+    const headerEnd = 2 + d.topicLength + (qos ? 2 : 0);
+    // The variable header byte by byte (topic length, topic, packet id), then the payload in bulk.
+    while (offset < end && d.seen < d.body && (d.seen < 2 || d.seen < headerEnd)) {
+      const byte = chunk[offset++];
+      const at = d.seen++;
+      if (at < 2) d.topicLength = (d.topicLength << 8) | byte;
+      else if (at < 2 + d.topicLength) {
+        if (d.topic.length < TOPIC_KEPT) d.topic.push(byte);
+      } else d.packetId = (d.packetId << 8) | byte;
+      if (at === 1) return offset; // the header's length is known now
+    }
+    const take = Math.min(end - offset, d.body - d.seen);
+    d.seen += take;
+    offset += take;
+    if (d.seen === d.body) {
+      this.#discard = undefined;
+      if (d.body < headerEnd) throw new ProtocolError('TRUNCATED_PACKET', 'MQTT-2.2.3', 'PUBLISH ends inside its variable header');
+      if (qos && d.packetId === 0) throw new ProtocolError('ZERO_PACKET_ID', 'MQTT-2.3.1-1', 'PUBLISH has packet identifier 0');
+      let topic = '';
+      for (const byte of d.topic) topic += String.fromCharCode(byte);
+      onDiscard({ topic: d.topicLength > TOPIC_KEPT ? `${topic}…` : topic, qos: qos as QoS, packetId: d.packetId, retain: (d.first & 1) === 1, bytes: d.bytes });
+    }
+    return offset;
+  }
+
   #headerComplete(): boolean {
     const n = this.#headerLength;
     if (n < 2) return false;
@@ -394,9 +467,10 @@ export class PacketDecoder {
 
   /**
    * Reads the fixed header at `offset`: sets #remaining and #lengthBytes and returns 0, or returns
-   * -1 when the header is not complete in [offset, end). Throws on a malformed or oversized header.
+   * -1 when the header is not complete in [offset, end), or DISCARD for an oversized PUBLISH that
+   * may be skipped. Throws on a malformed or (otherwise) oversized header.
    */
-  #parseFixedHeader(bytes: Uint8Array, offset: number, end: number): number {
+  #parseFixedHeader(bytes: Uint8Array, offset: number, end: number, discardOversizedPublish = false): number {
     const first = bytes[offset];
     const type = first >> 4;
     if (type === 0 || type === 15) {
@@ -410,6 +484,11 @@ export class PacketDecoder {
       value += (byte & 0x7f) * multiplier;
       if ((byte & 0x80) === 0) {
         if (value + i + 1 > this.maxPacketBytes) {
+          if (discardOversizedPublish && type === 3) {
+            this.#remaining = value;
+            this.#lengthBytes = i;
+            return DISCARD;
+          }
           throw new ProtocolError(
             'PACKET_TOO_LARGE',
             'MQTT-2.2.3',

@@ -20,7 +20,7 @@
 // (subscriptions.ts). publish() and the PUBACK path are written flat: on XS every call and every
 // argument costs (README, "The publish hot path on XS").
 import { ConnectionRefusedError, ProtocolError, UsageError } from './errors';
-import { PacketDecoder } from './decode';
+import { PacketDecoder, type DiscardedPublish, type DiscardHandler } from './decode';
 import { encodeInto, encodedLength, encodePublishInto, packetLength, publishFlags } from './encode';
 import { MAX_REMAINING_LENGTH, PacketType, type Packet, type PublishPacket, type QoS, type Subscription } from './packets';
 import { SessionOutput, type IncomingMessage, type SessionFootprint, type SessionOptions } from './session-types';
@@ -65,6 +65,7 @@ export class MqttSession {
   readonly #topicFields = this.#topics.fields;
   readonly #onPacket: (packet: Packet) => void;
   readonly #onAck: (type: number, packetId: number) => void;
+  readonly #onDiscard: DiscardHandler;
   #now = 0;
   #nextToken = 1;
   #sendOrder = 0;
@@ -112,6 +113,7 @@ export class MqttSession {
     this.#decoder = new PacketDecoder({ maxPacketBytes: this.options.maxPacketBytes });
     this.#onPacket = (packet) => this.#handlePacket(packet);
     this.#onAck = (type, packetId) => this.#handleAck(type, packetId);
+    this.#onDiscard = (publish) => this.#discardPublish(publish);
   }
 
   get state(): State {
@@ -200,7 +202,7 @@ export class MqttSession {
     this.#begin(now);
     if (this.#state !== 'connecting' && this.#state !== 'connected') return this.#finish();
     try {
-      this.#decoder.push(bytes, this.#onPacket, this.#onAck);
+      this.#decoder.push(bytes, this.#onPacket, this.#onAck, this.#onDiscard);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       this.#fail(error);
@@ -397,6 +399,21 @@ export class MqttSession {
     if (closures > 0) this.out.events.push({ type: 'takenOver', closures });
     this.#resendInflight();
     for (const request of this.#subscriptions.toSend(sessionPresent)) this.#request(request);
+  }
+
+  /**
+   * A PUBLISH over maxPacketBytes went past without being held (decode.ts): it is acknowledged, so
+   * the broker does not send it again at every reconnect, and reported; it is not delivered.
+   */
+  #discardPublish(publish: DiscardedPublish): void {
+    if (this.#state !== 'connected') return;
+    if (publish.qos === 1) this.#write({ type: 'puback', packetId: publish.packetId });
+    else if (publish.qos === 2) {
+      this.#incomingQos2.add(publish.packetId); // its PUBREL is answered; nothing is delivered
+      this.#write({ type: 'pubrec', packetId: publish.packetId });
+    }
+    const message = `dropped a ${publish.retain ? 'retained ' : ''}PUBLISH of ${publish.bytes} bytes on "${publish.topic}": this client takes packets of at most ${this.options.maxPacketBytes} bytes`;
+    this.out.events.push({ type: 'error', error: new ProtocolError('PACKET_TOO_LARGE', 'MQTT-2.2.3', message) });
   }
 
   #onPublish(packet: PublishPacket): void {

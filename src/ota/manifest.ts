@@ -7,17 +7,16 @@
 // - it names its target, `device`: one device id, or "*" for the whole fleet (the operator signs
 //   that deliberately: `npm run ota -- sign --fleet`); any other device refuses it;
 // - it carries `expires`, a UTC time; a device refuses it from that time on. A device whose clock
-//   is not set yet (no time from the network: it believes it is 1970) cannot tell, and refuses it
-//   too: an unknown clock never makes an old manifest acceptable;
+//   is not set yet (no time from the network) cannot tell, and refuses it too: an unknown clock
+//   never makes an old manifest acceptable;
 // - it carries `counter`, a number that grows with every manifest signed. The device records the
 //   counter of the manifest it accepts before the download starts, and refuses any manifest whose
 //   counter is lower, even a signed rollback: an old manifest stays old. The same counter passes
 //   only for the very same manifest (same signature), so an interrupted update can be sent again;
 //   once it is installed, the version check refuses it.
-import { verifyP256 } from './p256';
+import type { SignatureVerifier } from '../ports';
 import { CodedError } from '../coded-error';
 import { decodeBase64 } from './base64';
-import { sha256 } from './sha256';
 import { isDeviceId } from '../app/topics';
 
 export interface UpdateManifest {
@@ -51,14 +50,11 @@ export interface AcceptedManifest {
 export interface ManifestContext {
   /** The id this device answers to (the first level of its topics). */
   deviceId: string;
-  /** The device's time, ms since the Unix epoch; before EARLIEST_CLOCK_MS it counts as not set. */
-  nowMs: number;
+  /** The date, ms since the Unix epoch; null while the device does not know it (SNTP has not answered). */
+  nowMs: number | null;
   /** The last manifest accepted, if any. */
   last?: AcceptedManifest;
 }
-
-/** Before this (2024-01-01) a device's clock has not been set: it counts from 1970 at boot. */
-export const EARLIEST_CLOCK_MS = 1_704_067_200_000;
 
 export type OtaErrorCode =
   | 'BAD_MANIFEST'
@@ -151,6 +147,8 @@ export interface DeviceIdentity {
   currentVersion: string;
   /** Size of the OTA slot the image is written to. */
   partitionBytes: number;
+  /** ECDSA P-256 over SHA-256: native on the device, src/ota/p256.ts elsewhere. */
+  verifySignature: SignatureVerifier;
 }
 
 /** Target, expiry and counter (see the top of this file): throws OtaError with the reason. */
@@ -158,7 +156,7 @@ function checkNotReplayed(manifest: UpdateManifest, context: ManifestContext): v
   if (manifest.device !== '*' && manifest.device !== context.deviceId) {
     throw new OtaError('WRONG_DEVICE', `the manifest is for device "${manifest.device}"; this is "${context.deviceId}"`);
   }
-  if (context.nowMs < EARLIEST_CLOCK_MS) {
+  if (context.nowMs === null) {
     throw new OtaError('CLOCK_NOT_SET', 'the device clock is not set yet (no network time), so the manifest\'s expiry cannot be checked: refused; send it again once the clock is set');
   }
   if (context.nowMs >= utcTimeMs(manifest.expires)) {
@@ -176,7 +174,7 @@ function checkNotReplayed(manifest: UpdateManifest, context: ManifestContext): v
 /** Everything checked before a single byte is downloaded. Throws OtaError with the reason. */
 export function checkManifest(input: unknown, device: DeviceIdentity, context: ManifestContext): UpdateManifest {
   const manifest = parseManifest(input);
-  if (!verifyP256(device.publicKey, sha256(signedBytes(manifest)), decodeBase64(manifest.signature)!)) {
+  if (!device.verifySignature(device.publicKey, signedBytes(manifest), decodeBase64(manifest.signature)!)) {
     throw new OtaError('BAD_SIGNATURE', 'the manifest signature does not verify with this device\'s update key: refused');
   }
   checkNotReplayed(manifest, context);

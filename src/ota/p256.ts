@@ -1,12 +1,12 @@
 // ECDSA verification on NIST P-256 (FIPS 186-4 §6.4, SEC 1 §4.1.4) with BigInt arithmetic:
 // Jacobian coordinates, one modular inversion at the end, and Shamir's trick for u1·G + u2·Q.
-// Verification only: the device never holds a private key.
+// Verification only: the device never holds a private key. The device itself verifies natively (the
+// SDK's ecdsa, src/platform/moddable/ecdsa-signature.ts); this is the verifier of the host simulation
+// and of the XS tests, and the bench's reference for the native one.
+import type { SignatureVerifier } from '../ports';
+import { sha256 } from './sha256';
+import { GX, GY, N, P, p256PublicKey, signatureScalars, bytesToBigInt } from './p256-curve';
 
-const P = 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn;
-const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-const B = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn;
-const GX = 0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n;
-const GY = 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n;
 
 type Jacobian = [bigint, bigint, bigint]; // (X, Y, Z), affine (X/Z², Y/Z³); Z = 0 is infinity
 
@@ -77,32 +77,16 @@ function twoMultiply(a: bigint, pointA: Jacobian, b: bigint, pointB: Jacobian): 
   return result;
 }
 
-export function bytesToBigInt(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (let i = 0; i < bytes.length; i++) value = (value << 8n) | BigInt(bytes[i]);
-  return value;
-}
-
-/** An uncompressed public key (0x04 ‖ X ‖ Y, 65 bytes) as a point, or undefined when it is not on the curve. */
-export function p256PublicKey(bytes: Uint8Array): Jacobian | undefined {
-  if (bytes.length !== 65 || bytes[0] !== 4) return undefined;
-  const x = bytesToBigInt(bytes.subarray(1, 33));
-  const y = bytesToBigInt(bytes.subarray(33, 65));
-  if (x >= P || y >= P) return undefined;
-  const onCurve = mod(y * y - (x * x * x - 3n * x + B), P) === 0n;
-  return onCurve ? [x, y, 1n] : undefined;
-}
-
 /**
  * Verifies an ECDSA P-256 signature (r ‖ s, 64 bytes) over a SHA-256 `digest` (32 bytes) with an
  * uncompressed public key (65 bytes). Returns false for anything malformed, never throws.
  */
 export function verifyP256(publicKey: Uint8Array, digest: Uint8Array, signature: Uint8Array): boolean {
-  const q = p256PublicKey(publicKey);
-  if (!q || signature.length !== 64 || digest.length !== 32) return false;
-  const r = bytesToBigInt(signature.subarray(0, 32));
-  const s = bytesToBigInt(signature.subarray(32, 64));
-  if (r <= 0n || r >= N || s <= 0n || s >= N) return false;
+  const point = p256PublicKey(publicKey);
+  const scalars = signatureScalars(signature);
+  if (!point || !scalars || digest.length !== 32) return false;
+  const q: Jacobian = [point[0], point[1], 1n];
+  const [r, s] = scalars;
   const e = bytesToBigInt(digest) % N;
   const w = invert(s, N);
   const [x, , z] = twoMultiply(mod(e * w, N), [GX, GY, 1n], mod(r * w, N), q);
@@ -111,3 +95,6 @@ export function verifyP256(publicKey: Uint8Array, digest: Uint8Array, signature:
   const affineX = mod(x * zInverse * zInverse, P);
   return mod(affineX, N) === r;
 }
+
+/** The SignatureVerifier port in JavaScript: SHA-256 of the message, then verifyP256. */
+export const verifyP256Signature: SignatureVerifier = (publicKey, message, signature) => verifyP256(publicKey, sha256(message), signature);

@@ -7,6 +7,13 @@
 // Nothing here can brick the device: the running image is never written, a power loss at any byte
 // leaves the old image booting (the slot is only committed at the end), and a bad new image is
 // rolled back by the bootloader even if it cannot run this code at all (ESP-IDF app rollback).
+//
+// Whether the running image is still on trial comes from the bootloader (BootState), never from a
+// record of our own: a record can be missing, and an image that believed it was not on trial would
+// never confirm itself and would silently revert at the next reset. The one record we keep
+// (PENDING_KEY: which version we moved to, and why it failed if it did) only words the report after
+// the reboot; it is written before the commit, so a power loss cannot leave a committed image
+// without it.
 import type { BootState, Clock, FirmwareSlot, Hasher, HttpGet, KeyValueStore, Log, TimerHandle } from '../ports';
 import { checkManifest, OtaError, type AcceptedManifest, type DeviceIdentity, type UpdateManifest } from './manifest';
 import { Sha256, toHex } from './sha256';
@@ -24,6 +31,8 @@ export interface UpdaterOptions {
   /** Download attempts before giving up (each resumes where the last stopped). */
   maxAttempts?: number;
   retryDelayMs?: number;
+  /** A download that receives nothing for this long is dropped and resumed (a stalled link). */
+  stallTimeoutMs?: number;
   /** How long a new image has to prove itself after its first boot. */
   selfTestMs?: number;
   log?: Log;
@@ -52,10 +61,19 @@ export class Updater {
   #attempt = 0;
   #lastPercent = -1;
   #request: { abort(): void } | undefined;
+  /** When the download last made progress, and the timer that watches it. */
+  #progressAtMs = 0;
+  #watchdog: TimerHandle | undefined;
   #selfTestTimer: TimerHandle | undefined;
 
   constructor(options: UpdaterOptions) {
     this.#options = options;
+  }
+
+  /** The date for the manifest's expiry; null until the device knows it (SNTP has answered). */
+  #date(): number | null {
+    const clock = this.#options.clock;
+    return clock.epochMs ? (clock.epochMs() ?? null) : clock.now();
   }
 
   get busy(): boolean {
@@ -72,7 +90,7 @@ export class Updater {
     if (this.#options.boot.pendingVerify) return { ok: false, error: 'the running image has not confirmed itself yet; try again after its self-test' };
     let manifest: UpdateManifest;
     try {
-      manifest = checkManifest(input, this.#options.device, { deviceId, nowMs: this.#options.clock.now(), last: this.#lastAccepted() });
+      manifest = checkManifest(input, this.#options.device, { deviceId, nowMs: this.#date(), last: this.#lastAccepted() });
     } catch (error) {
       return this.#refuse(error instanceof OtaError ? error.message : `the manifest cannot be checked: ${(error as Error).message}`);
     }
@@ -122,12 +140,23 @@ export class Updater {
     const manifest = this.#manifest!;
     this.#attempt++;
     let accepted = false;
+    this.#watch();
     this.#request = this.#options.http(manifest.url, this.#written, {
       onResponse: (status, rangeStart) => {
+        this.#progressAtMs = this.#options.clock.now();
         if (status === 206 && rangeStart === this.#written) accepted = true;
         else if (status === 200) {
-          // A whole image again (the server ignored Range): start over, hash included.
-          if (this.#written > 0) this.#options.log?.('ota: the server sent the whole image again; restarting the download');
+          // A whole image again (the server ignored Range): start over, hash and slot included (flash
+          // already written must be erased before it can be written again).
+          if (this.#written > 0) {
+            this.#options.log?.('ota: the server sent the whole image again; restarting the download');
+            try {
+              this.#options.slot.begin(manifest.size);
+            } catch (error) {
+              this.#fail(new OtaError('FLASH_FAILED', `the update slot cannot be prepared again: ${(error as Error).message}`));
+              return;
+            }
+          }
           this.#written = 0;
           this.#hasher = (this.#options.createHasher ?? (() => new Sha256()))();
           accepted = true;
@@ -137,6 +166,7 @@ export class Updater {
       },
       onData: (bytes) => {
         if (!accepted || !this.#manifest) return;
+        this.#progressAtMs = this.#options.clock.now();
         if (this.#written + bytes.length > manifest.size) {
           this.#fail(new OtaError('SIZE_MISMATCH', `the image is longer than the ${manifest.size} bytes the manifest promised`));
           return;
@@ -166,6 +196,22 @@ export class Updater {
     });
   }
 
+  /** A connection that neither fails nor delivers would hold the update forever: drop it and resume. */
+  #watch(): void {
+    const { stallTimeoutMs = 30_000, clock } = this.#options;
+    this.#progressAtMs = clock.now();
+    this.#watchdog ??= clock.setRepeatingTimer(() => {
+      if (!this.#request || clock.now() - this.#progressAtMs < stallTimeoutMs) return;
+      this.#request.abort();
+      this.#retry(`no data for ${Math.round(stallTimeoutMs / 1000)} s after byte ${this.#written}`);
+    }, stallTimeoutMs / 2);
+  }
+
+  #unwatch(): void {
+    if (this.#watchdog !== undefined) this.#options.clock.clearTimer(this.#watchdog);
+    this.#watchdog = undefined;
+  }
+
   #retry(reason: string): void {
     const { maxAttempts = 5, retryDelayMs = 2000, clock, log } = this.#options;
     this.#request = undefined;
@@ -179,20 +225,22 @@ export class Updater {
 
   #finish(): void {
     const manifest = this.#manifest!;
+    this.#unwatch();
     this.report('verifying');
     const hash = toHex(this.#hasher!.digest());
     if (hash !== manifest.sha256) {
       this.#fail(new OtaError('HASH_MISMATCH', `the image's SHA-256 is ${hash}, the manifest says ${manifest.sha256}`));
       return;
     }
+    const pending: PendingUpdate = { version: manifest.version, previousVersion: this.#options.device.currentVersion };
     try {
+      this.#options.store.set(PENDING_KEY, JSON.stringify(pending)); // before the commit, never after
       this.#options.slot.commit();
     } catch (error) {
+      this.#options.store.delete(PENDING_KEY);
       this.#fail(new OtaError('FLASH_FAILED', `the new image could not be made bootable: ${(error as Error).message}`));
       return;
     }
-    const pending: PendingUpdate = { version: manifest.version, previousVersion: this.#options.device.currentVersion };
-    this.#options.store.set(PENDING_KEY, JSON.stringify(pending));
     this.report('rebooting');
     this.#options.log?.(`ota: ${manifest.version} written and verified; rebooting into it`);
     this.#manifest = undefined;
@@ -200,6 +248,7 @@ export class Updater {
   }
 
   #fail(error: OtaError): void {
+    this.#unwatch();
     this.#request?.abort();
     this.#request = undefined;
     this.#manifest = undefined;
@@ -215,34 +264,40 @@ export class Updater {
   // ---- after a reboot -------------------------------------------------------------------------
 
   /**
-   * Call once at start-up. A new image starts its self-test clock; an old image that finds a
-   * pending update it is not running reports the rollback; a confirmed new image reports success.
+   * Call once at start-up. An image on trial (the bootloader says so) starts its self-test clock; an
+   * image that finds the record of an update it is not running reports why; a confirmed new image
+   * reports success.
    */
   checkAfterBoot(): void {
-    const saved = this.#options.store.get(PENDING_KEY);
-    if (saved === undefined) return;
-    const pending = JSON.parse(saved) as PendingUpdate;
-    const current = this.#options.device.currentVersion;
-    if (this.#options.boot.pendingVerify && pending.version === current) {
+    const { boot, store, device } = this.#options;
+    const saved = store.get(PENDING_KEY);
+    const pending = saved === undefined ? undefined : (JSON.parse(saved) as PendingUpdate);
+    const current = device.currentVersion;
+    if (boot.pendingVerify) {
       const { selfTestMs = 120_000, clock } = this.#options;
+      if (!pending) this.#options.log?.(`ota: ${current} is on trial but left no record of the update; self-testing anyway`);
       this.#selfTestTimer = clock.setTimer(() => this.#selfTestFailed(`no sensor reading, broker connection and info within ${selfTestMs / 1000} s`), selfTestMs);
       return;
     }
-    if (pending.version !== current) {
-      this.#options.store.delete(PENDING_KEY);
-      this.report(`rolled back from ${pending.version}: ${pending.failure ?? 'the new image did not confirm itself'}`);
-    } else {
-      this.#options.store.delete(PENDING_KEY);
-      this.report(`updated to ${current}`);
-    }
+    if (!pending) return;
+    store.delete(PENDING_KEY);
+    if (pending.version === current) this.report(`updated to ${current}`);
+    else if (boot.otherImageRejected) this.report(`rolled back from ${pending.version}: ${pending.failure ?? 'the new image did not confirm itself'}`);
+    else this.report(`update to ${pending.version} not installed: it was interrupted before the new image was made bootable; ${current} runs`);
   }
 
   /** The node is healthy (reading, connected, info published): a new image confirms itself. */
   healthy(): void {
     if (!this.#options.boot.pendingVerify) return;
+    try {
+      this.#options.boot.markValid();
+    } catch (error) {
+      // Not confirmed: the bootloader will return to the previous image at the next reset.
+      this.#options.log?.(`ota: ${this.#options.device.currentVersion} could not confirm itself: ${(error as Error).message}`);
+      return;
+    }
     if (this.#selfTestTimer !== undefined) this.#options.clock.clearTimer(this.#selfTestTimer);
     this.#selfTestTimer = undefined;
-    this.#options.boot.markValid();
     this.#options.store.delete(PENDING_KEY);
     this.#options.log?.(`ota: ${this.#options.device.currentVersion} passed its self-test and is now confirmed`);
     this.report(`updated to ${this.#options.device.currentVersion}`);
@@ -252,7 +307,11 @@ export class Updater {
     const saved = this.#options.store.get(PENDING_KEY);
     const pending: PendingUpdate = saved ? (JSON.parse(saved) as PendingUpdate) : { version: this.#options.device.currentVersion, previousVersion: '?' };
     pending.failure = `self-test failed: ${reason}`;
-    this.#options.store.set(PENDING_KEY, JSON.stringify(pending));
+    try {
+      this.#options.store.set(PENDING_KEY, JSON.stringify(pending));
+    } catch (error) {
+      this.#options.log?.(`ota: the reason for the rollback could not be stored (${(error as Error).message})`);
+    }
     this.#options.log?.(`ota: ${pending.failure}; rolling back to ${pending.previousVersion}`);
     this.#options.boot.rollback();
   }

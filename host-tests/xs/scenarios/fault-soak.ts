@@ -9,7 +9,7 @@ import { DEFAULT_CONFIG } from '../../../src/app/config';
 import { flyScenario } from '../../../src/sim/scenarios';
 import type { SimulatedBarometer } from '../../../src/sim/simulated-barometer';
 import { MemoryStore } from '../../fakes/memory-store';
-import { NorFlashChip, seededRandom } from '../../fakes/sdk-flash';
+import { NorFlashChip, seededRandom } from '../../fakes/moddable/flash-module';
 import { PowerDomain } from '../../fakes/power-domain';
 import { ScriptedBroker } from '../../fakes/scripted-broker';
 import { VirtualClock } from '../../fakes/virtual-clock';

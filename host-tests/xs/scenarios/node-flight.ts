@@ -6,7 +6,7 @@ import { flyScenario } from '../../../src/sim/scenarios';
 import { encode } from '../../../src/mqtt/codec';
 import { OUTBOX_WINDOW } from '../../../src/app/outbox';
 import { MemoryStore } from '../../fakes/memory-store';
-import { NorFlashChip } from '../../fakes/sdk-flash';
+import { NorFlashChip } from '../../fakes/moddable/flash-module';
 import { ScriptedBroker } from '../../fakes/scripted-broker';
 import { VirtualClock } from '../../fakes/virtual-clock';
 import type { Clock, StreamSocketOptions } from '../../../src/ports';

@@ -14,6 +14,8 @@ export interface BoardConfig {
   /** Hex of the uncompressed P-256 public key updates must be signed with ('' refuses updates). */
   otaPublicKey?: string;
   otaPartitionBytes?: number;
+  /** How long a new image has to pass its self-test before it rolls back (default 120 s). */
+  otaSelfTestS?: number;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { KeyValueStore } from "../../ports";
 
 const PIECE = 1800;
 /** NVS space is small (16 KB partition): refuse values that could not fit. */
-const LIMIT = 10_000;
+export const PREFERENCE_VALUE_LIMIT = 10_000;
 
 export function preferenceStore(domain: string): KeyValueStore {
   const count = (key: string) => Number(Preference.get(domain, `${key}#n`) ?? 0);
@@ -19,7 +19,7 @@ export function preferenceStore(domain: string): KeyValueStore {
       return value;
     },
     set(key, value) {
-      if (value.length > LIMIT) throw new RangeError(`value for "${key}" is ${value.length} characters; the device store holds at most ${LIMIT}`);
+      if (value.length > PREFERENCE_VALUE_LIMIT) throw new RangeError(`value for "${key}" is ${value.length} characters; the device store holds at most ${PREFERENCE_VALUE_LIMIT}`);
       this.delete(key);
       const pieces = Math.ceil(value.length / PIECE) || 1;
       for (let i = 0; i < pieces; i++) Preference.set(domain, `${key}#${i}`, value.slice(i * PIECE, (i + 1) * PIECE));

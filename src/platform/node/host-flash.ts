@@ -111,7 +111,10 @@ export class HostFlash {
         this.restart();
       },
     },
-    { pendingVerify: { get: () => this.#data.states[this.#data.running] === 'pending-verify' } },
+    {
+      pendingVerify: { get: () => this.#data.states[this.#data.running] === 'pending-verify' },
+      otherImageRejected: { get: () => this.#data.states[1 - this.#data.running] === 'aborted' },
+    },
   ) as BootState;
 
   /** What the bootloader does at a reset: boot the next image, or roll back one that never confirmed itself. */
