@@ -314,7 +314,8 @@ async function main(): Promise<number | void> {
   }
 
   let stopping = false;
-  const stop = async () => {
+  /** Stops everything; with a `failure` (the device died by itself) says why on stderr and exits 1. */
+  const stop = async (failure?: string) => {
     if (stopping) return;
     stopping = true;
     for (const t of timers) clearTimeout(t);
@@ -326,7 +327,8 @@ async function main(): Promise<number | void> {
     view.close();
     await embedded?.close();
     if (!opts.state) rmSync(storeDir, { recursive: true, force: true });
-    process.exit(0);
+    if (failure) process.stderr.write(`error: ${failure}\n`);
+    process.exit(failure ? 1 : 0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
@@ -342,8 +344,8 @@ async function main(): Promise<number | void> {
       onReading: (reading, outbox) => view.reading(reading, 'in mcsim', { size: outbox, dropped: 0 }),
       onEvent: (line) => view.event(`firmware: ${line}`),
       onExit: (why) => {
-        view.event(`${why}: the device is gone, stopping`);
-        void stop();
+        view.event(`${why.split('\n')[0]}: the device is gone, stopping`);
+        void stop(`the device is gone: ${why}`);
       },
     });
     if (stopping) await simDevice.stop(); // stopped while it was being built

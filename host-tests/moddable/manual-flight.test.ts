@@ -75,6 +75,21 @@ describe('a balloon flown by hand', () => {
     expect(flight.at(120_000).altitudeM).toBe(0);
   });
 
+  it('taken over mid-fall with a failed envelope, goes on falling: no pilot can stop it; taken over on the ground, it is a new flight', () => {
+    const falling = new ManualFlight(0, { altitudeM: 300, verticalSpeedMps: -12, envelopeFailed: true });
+    expect(falling.envelopeFailed).toBe(true);
+    falling.setTarget(300, 0);
+    falling.setBurner(true, 0);
+    const samples = fly(falling, 0, 60);
+    expect(Math.max(...samples.filter((s) => s.h > 0).map((s) => s.v))).toBeLessThan(-10); // never slowed down in the air
+    expect(samples.at(-1)!.h).toBe(0);
+    expect(samples.at(-1)!.phase).toBe('crashed');
+    const afterCrash = new ManualFlight(60_000, { altitudeM: 0, verticalSpeedMps: 0, envelopeFailed: true });
+    expect(afterCrash.envelopeFailed).toBe(false);
+    afterCrash.setTarget(50, 60_000);
+    expect(fly(afterCrash, 60_000, 120).at(-1)!.h).toBeCloseTo(50, 0);
+  });
+
   it('climbs while the burner is held: lift at most the burner\'s 0.5 m/s², climbs of at most 5 m/s', () => {
     const flight = new ManualFlight(0, { altitudeM: 0, verticalSpeedMps: 0 });
     flight.setBurner(true, 0);

@@ -31,4 +31,15 @@ describe.skipIf(!sdk)('npm start -- --device sim', () => {
     // Stopped by --duration: mcsim is closed and the broker publishes the firmware's will.
     expect(crew('status').at(-1)).toBe('offline');
   }, 1_300_000); // builds the firmware first
+
+  it('says why when mcsim cannot start (a display that is not there), and exits 1', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, MODDABLE: sdk!.dir, DISPLAY: ':987' };
+    const failed = await run('node_modules/.bin/tsx', ['host/simulate.ts', '--device', 'sim', '--json', '--duration', '120'], { env, timeout: 1_200_000 }).then(
+      () => undefined,
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain('error: the device is gone: mcsim ended (exit 1)');
+    expect(failed?.stderr).toContain('cannot open display: :987'); // mcsim's own words, not just its status
+  }, 1_300_000);
 });

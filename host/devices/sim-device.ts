@@ -28,7 +28,7 @@ export interface SimDeviceOptions {
   onReading: (reading: AltitudeReading, outbox: number) => void;
   /** A firmware trace worth showing among the events (emergencies, link changes, faults, the pane). */
   onEvent: (line: string) => void;
-  /** mcsim ended without stop() (its window was closed, or it failed): the device is gone. */
+  /** mcsim ended without stop() (its window was closed, or it failed): the device is gone; `why` ends with its last traces and stderr. */
   onExit: (why: string) => void;
 }
 
@@ -93,9 +93,11 @@ export function launchSimDevice(sdk: ModdableSdk, mcSo: string, options: SimDevi
     }
   }, 100);
   let stopping = false;
-  simulator.child.once('exit', (code, signal) => {
+  // 'close', not 'exit': mcsim's last words (why it could not start: no display, a firmware that
+  // threw) may still be in the pipe when it exits, and they are what the user needs.
+  simulator.child.once('close', (code, signal) => {
     clearInterval(pump);
-    if (!stopping) options.onExit(`mcsim ended (${signal ?? `exit ${code}`})`);
+    if (!stopping) options.onExit(`mcsim ended (${signal ?? `exit ${code}`})\n${simulator.report(5)}`);
   });
   return {
     simulator,

@@ -89,7 +89,10 @@ export class PanelBarometer implements Barometer {
     const now = this.#clock.now();
     if (choice === "manual") {
       const from = (this.#scenario ?? this.#replay ?? this.#manual)?.at(now) ?? { altitudeM: 0, verticalSpeedMps: 0 };
-      this.#manual = new ManualFlight(now, from);
+      // Taken over mid-fall, the envelope stays torn (picking "manual" is no repair); once down, a new flight.
+      const scenarioFalling = this.#scenario !== undefined && this.#scenario.failedAtS >= 0 && this.#scenario.at(now).contact === "airborne";
+      const envelopeFailed = scenarioFalling || this.#manual?.envelopeFailed === true;
+      this.#manual = new ManualFlight(now, { altitudeM: from.altitudeM, verticalSpeedMps: from.verticalSpeedMps, envelopeFailed });
       this.#scenario = undefined;
       this.#replay = undefined;
       this.#chip = new SimulatedBarometer({ clock: this.#clock, flight: new ManualSource(this.#manual), seed: this.#seed });

@@ -2,9 +2,10 @@
 // panel's slider sets, the way a pilot works the burner: vertical speed changes slowly (the air in
 // the envelope heats and cools over seconds), climbs are at most 5 m/s, and the balloon slows down
 // before the target so as not to overshoot it. The envelope can fail: the hot air escapes through
-// the tear, the lift falls away over a few seconds and the fabric drags like a poor parachute, so
-// the balloon falls towards about 15 m/s (DESIGN: 10–30 m/s with a failed envelope) until it hits
-// the ground, where it stays.
+// the tear and the lift is gone at once (a net 2.5 m/s² downwards, the basket's weight against the
+// inertia of the fabric and the air it drags), and the fabric drags like a poor parachute, so the
+// balloon falls towards about 15 m/s (DESIGN: 10–30 m/s with a failed envelope) until it hits the
+// ground, where it stays. Taken over mid-fall (the pane's picker), it goes on falling.
 //
 // Or the developer works the burner: while the pane's burner button is held the air in the envelope
 // heats and its lift grows (up to the burner's authority, 0.5 m/s² over weight:
@@ -53,13 +54,18 @@ export class ManualFlight {
   #verticalSpeedMps: number;
   readonly #state: ManualFlightState = { altitudeM: 0, verticalSpeedMps: 0, phase: "" };
 
-  /** Takes over at `nowMs` from where the balloon is (no jump when switching from a scenario). */
-  constructor(nowMs: number, from: { altitudeM: number; verticalSpeedMps: number }) {
+  /**
+   * Takes over at `nowMs` from where the balloon is (no jump when switching from a scenario). A
+   * balloon taken over while it falls with a failed envelope goes on falling: no pilot mends a torn
+   * envelope in the air. On the ground it is a new flight.
+   */
+  constructor(nowMs: number, from: { altitudeM: number; verticalSpeedMps: number; envelopeFailed?: boolean }) {
     this.startMs = nowMs;
     this.#nowMs = nowMs;
     this.#altitudeM = Math.max(0, from.altitudeM);
     this.#verticalSpeedMps = this.#altitudeM > 0 ? from.verticalSpeedMps : 0;
     this.#targetM = this.#altitudeM;
+    this.#envelopeFailed = from.envelopeFailed === true && this.#altitudeM > 0;
   }
 
   get targetM(): number {
