@@ -5,7 +5,7 @@
 // runs to sort by, hence this list; files not in it keep vitest's own order after it.
 //
 // The simulator suites share one firmware build (host-tests/moddable/shared-firmware.ts): the main
-// simulator suite starts first and builds it; the other two come after the long non-simulator files,
+// simulator suite starts first and builds it; the others come after the long non-simulator files,
 // so they do not hold workers idle while the build runs.
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
@@ -16,6 +16,7 @@ const FIRST = [
   'host-tests/ota/end-to-end.test.ts',
   'host-tests/broker/broker-config.test.ts',
   'host-tests/host/command-line.test.ts',
+  'host-tests/moddable/firmware-build.test.ts',
   'host-tests/moddable/simulator-panel.test.ts',
   'host-tests/moddable/sim-device.test.ts',
 ];

@@ -35,4 +35,12 @@ describe.skipIf(!sdk)('npm start -- --device sim', () => {
     // Stopped by --duration: mcsim is closed and the broker publishes the firmware's will.
     expect(crew('status').at(-1)).toBe('offline');
   }, 1_300_000); // waits for the run's firmware build first
+
+  it('says so when the prebuilt firmware it was given does not exist, and exits 1', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, MODDABLE: sdk!.dir, [PREBUILT_FIRMWARE_ENV]: '/nonexistent/mc.so' };
+    delete env.DISPLAY;
+    const error = (await run('node_modules/.bin/tsx', ['host/simulate.ts', '--device', 'sim', '--duration', '5'], { env, timeout: 60_000 }).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain(`error: $${PREBUILT_FIRMWARE_ENV} is /nonexistent/mc.so, which does not exist: unset it to build the firmware`);
+  });
 });
