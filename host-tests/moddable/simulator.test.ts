@@ -2,7 +2,7 @@
 // headless under xvfb-run). The simulator firmware is this test
 // run's shared build (./shared-firmware.ts); each run gets its broker, TLS, CA and device id at launch
 // (host/moddable/simulator.ts).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,6 @@ import { moddableSdkForTests } from './moddable-sdk';
 import { sharedSimulatorFirmware } from './shared-firmware';
 
 const sdk: ModdableSdk | undefined = await moddableSdkForTests();
-const outDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-moddable-'));
 let mcSo: string;
 
 // The run's one firmware build, shared with the other simulator suites: most of a minute on a 2-core
@@ -25,7 +24,6 @@ let mcSo: string;
 beforeAll(async () => {
   if (sdk) mcSo = await sharedSimulatorFirmware(sdk);
 }, 900_000);
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 
 /** A simulator run watched by a ground client: waits that fail with the traces and the broker log. */
 async function flight(broker: Mosquitto, launch: LaunchSettings & { deviceId: string }) {
