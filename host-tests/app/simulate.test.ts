@@ -95,11 +95,11 @@ describe('npm start (host/simulate.ts)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'flight-file-'));
     const file = path.join(dir, 'flight.csv');
     writeFileSync(file, content);
-    const error = await run(simulate[0], [simulate[1], '--flight', file], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
+    const [ending] = await runEach(simulate[0], [simulate[1]], [['--flight', file]]);
     rmSync(dir, { recursive: true, force: true });
-    expect((error as { code: number }).code).toBe(2);
-    expect((error as { stderr: string }).stderr).toContain(`--flight: ${file}, ${message}`);
-  });
+    expect(ending.code, describeEnding(ending)).toBe(2);
+    expect(ending.stderr, describeEnding(ending)).toContain(`--flight: ${file}, ${message}`);
+  }, timeoutFor(1));
 
   it('explains bad flight options and exits with status 2', async () => {
     const cases = [
