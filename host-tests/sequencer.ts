@@ -18,6 +18,7 @@ const FIRST = [
   'host-tests/host/command-line.test.ts',
   'host-tests/moddable/firmware-build.test.ts',
   'host-tests/moddable/simulator-panel.test.ts',
+  'host-tests/moddable/flight-replay.test.ts',
   'host-tests/moddable/sim-device.test.ts',
 ];
 

@@ -1,5 +1,6 @@
-// An Aedes broker inside this process, on a loopback port, enforcing the fleet's access policy
-// (host/broker/policy.ts) exactly as the shipped Mosquitto configuration does:
+// An Aedes broker inside this process, on loopback ports (MQTT over TCP, and MQTT over WebSocket with
+// the subprotocol "mqtt" and binary frames for the ground station page), enforcing the fleet's access
+// policy (host/broker/policy.ts) on both exactly as the shipped Mosquitto configuration does:
 //   CONNECT    only an account's own password logs in (CONNACK 5 otherwise, as Mosquitto answers);
 //              the client's id becomes its username (Mosquitto: use_username_as_clientid), so no
 //              client can take over another's session
@@ -8,11 +9,14 @@
 //              resend the same refused message after every reconnect)
 //   SUBSCRIBE  a filter that can match nothing the account may read is refused in the SUBACK (0x80)
 //   delivery   every message, retained or queued ones too, goes only to accounts that may read it
-// It can also "disappear" (the listener closes and every connection is cut) and come back on the same
-// port with its sessions intact, which is how `npm start -- --scenario outage` shows the backlog arrive.
+// It can also "disappear" (both listeners close and every connection is cut) and come back on the same
+// ports with its sessions intact, which is how `npm start -- --scenario outage` shows the node's backlog
+// arrive and the page fill its gap.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes, type AuthenticateError, type Client } from 'aedes';
+import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import { mayPublish, mayReceive, maySubscribe, rulesFor, type Account, type AclRule, type Principal } from './broker/policy';
 
 export interface Refusal {
@@ -34,6 +38,9 @@ export interface BrokerAccess {
 export interface EmbeddedBroker {
   port: number;
   url: string;
+  /** MQTT over WebSocket: ws://127.0.0.1:<wsPort>/mqtt (any path is accepted, as Mosquitto does). */
+  wsPort: number;
+  wsUrl: string;
   /** The accounts that log in here (generated per run by `npm start`). */
   accounts: readonly Account[];
   goDown(): Promise<void>;
@@ -44,9 +51,12 @@ export interface EmbeddedBroker {
 /** Where a refused publish goes: no rule of anyone starts with `$`, so nothing can receive it. */
 const SINK_TOPIC = '$refused';
 
+/** The subprotocols a client may ask for: "mqtt" (3.1.1) and the older "mqttv3.1". */
+const MQTT_SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
+
 const digest = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest();
 
-export async function startEmbeddedBroker(options: { access: BrokerAccess; port?: number }): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker(options: { access: BrokerAccess; port?: number; wsPort?: number }): Promise<EmbeddedBroker> {
   const { fleet, accounts, onRefused = () => {} } = options.access;
   const byUsername = new Map(accounts.map((account) => [account.username, account]));
   const granted = new WeakMap<Client, { principal: Principal; rules: AclRule[] }>();
@@ -93,36 +103,70 @@ export async function startEmbeddedBroker(options: { access: BrokerAccess; port?
   });
 
   const sockets = new Set<Socket>();
+  const webSockets = new Set<WebSocket>();
   let server: Server | undefined;
-  const listen = (onPort: number) =>
+  let wsServer: HttpServer | undefined;
+  const wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => MQTT_SUBPROTOCOLS.find((p) => protocols.has(p)) ?? false,
+  });
+  wss.on('connection', (ws, request) => {
+    webSockets.add(ws);
+    ws.on('close', () => webSockets.delete(ws));
+    const stream = createWebSocketStream(ws);
+    stream.on('error', () => ws.terminate()); // a cut link; Aedes sees the stream end
+    aedes.handle(stream, request);
+  });
+  const listenOn = (s: Server | HttpServer, onPort: number) =>
     new Promise<number>((resolve, reject) => {
-      const s = createServer((socket) => {
-        sockets.add(socket);
-        socket.on('close', () => sockets.delete(socket));
-        aedes.handle(socket);
-      });
       s.once('error', reject);
       s.listen(onPort, '127.0.0.1', () => resolve((s.address() as { port: number }).port));
-      server = s;
     });
-  const actualPort = await listen(options.port ?? 0);
-  const goDown = () =>
-    new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      if (!server) return resolve();
-      server.close(() => resolve());
-      server = undefined;
+  const listen = async (onPort: number, onWsPort: number) => {
+    server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      aedes.handle(socket);
     });
+    const tcpPort = await listenOn(server, onPort);
+    wsServer = createHttpServer((_request, response) => {
+      response.writeHead(426, { 'content-type': 'text/plain' }).end('This is an MQTT over WebSocket endpoint: connect with the subprotocol "mqtt".\n');
+    });
+    wsServer.on('upgrade', (request, socket, head) => {
+      const offered = String(request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+      if (!offered.some((p) => MQTT_SUBPROTOCOLS.includes(p))) {
+        socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nMQTT over WebSocket needs the subprotocol "mqtt" (MQTT 3.1.1 section 6).\n');
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    });
+    const webPort = await listenOn(wsServer, onWsPort);
+    return { tcpPort, webPort };
+  };
+  const { tcpPort, webPort } = await listen(options.port ?? 0, options.wsPort ?? 0);
+  const closeServer = (s: Server | HttpServer | undefined) => new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()));
+  const goDown = async () => {
+    for (const socket of sockets) socket.destroy();
+    for (const ws of webSockets) ws.terminate();
+    wsServer?.closeAllConnections();
+    const closing = [closeServer(server), closeServer(wsServer)];
+    server = undefined;
+    wsServer = undefined;
+    await Promise.all(closing);
+  };
   return {
-    port: actualPort,
-    url: `mqtt://127.0.0.1:${actualPort}`,
+    port: tcpPort,
+    url: `mqtt://127.0.0.1:${tcpPort}`,
+    wsPort: webPort,
+    wsUrl: `ws://127.0.0.1:${webPort}/mqtt`,
     accounts,
     goDown,
     comeBack: async () => {
-      await listen(actualPort);
+      await listen(tcpPort, webPort);
     },
     close: async () => {
       await goDown();
+      wss.close();
       await new Promise<void>((resolve) => aedes.close(() => resolve()));
     },
   };

@@ -1,11 +1,12 @@
-// The people on the ground, as separate MQTT clients, each logged in with its own account: crew, air
-// traffic control and maritime patrol subscribe to everything the node publishes; the news station
-// only to emergencies. At start the news station also tries the altitude: the broker's answer (and
-// the fact that nothing of it ever arrives) is what shows the flight is private.
+// The people on the ground, as separate MQTT clients, each logged in with its own account and
+// subscribed to what the access policy lets it read (host/broker/policy.ts): crew, air traffic
+// control and maritime patrol everything the node publishes; the news station only emergencies.
+// At start a party that may not read the altitude (the news station) tries it anyway: the broker's
+// answer (and the fact that nothing of it ever arrives) is what shows the flight is private.
 import { MqttClient, utf8Payload } from '../src/mqtt/client';
 import type { IncomingMessage } from '../src/mqtt/session';
 import type { Clock, StreamSocketFactory, TlsOptions } from '../src/ports';
-import { GROUND_ROLES, ROLE_NAMES, type Account, type GroundRole } from './broker/policy';
+import { GROUND_ROLES, mayReceive, partyRules, partySubscriptions, ROLE_NAMES, type Account, type GroundRole } from './broker/policy';
 
 export interface Subscriber {
   role: GroundRole;
@@ -30,13 +31,6 @@ export interface GroundStationOptions {
   onProbe?: (subscriber: Subscriber, filter: string, granted: boolean) => void;
 }
 
-const FILTERS: Record<GroundRole, string> = {
-  crew: '#',
-  'air-traffic-control': '#',
-  'maritime-patrol': '#',
-  'news-station': 'emergency',
-};
-
 export function startGroundStation(options: GroundStationOptions): Subscriber[] {
   return GROUND_ROLES.map((role) => {
     const account = options.accounts?.[role];
@@ -56,15 +50,16 @@ export function startGroundStation(options: GroundStationOptions): Subscriber[] 
       },
       { socket: options.socket, clock: options.clock },
     );
-    const subscriber: Subscriber = { role, name, filter: `${options.deviceId}/${FILTERS[role]}`, client, count: 0, last: undefined };
+    const filters = partySubscriptions(role, options.deviceId);
+    const subscriber: Subscriber = { role, name, filter: filters.join(' '), client, count: 0, last: undefined };
     client.on('message', (message) => {
       subscriber.count++;
       subscriber.last = message;
       options.onMessage(subscriber, message);
     });
-    client.subscribe(subscriber.filter, 1);
-    if (role === 'news-station') {
-      const probe = `${options.deviceId}/altitude`;
+    for (const filter of filters) client.subscribe(filter, 1);
+    const probe = `${options.deviceId}/altitude`;
+    if (!mayReceive(partyRules(role, options.deviceId), probe)) {
       const token = client.subscribe(probe, 1);
       client.on('subscribed', (t, granted) => {
         if (t === token) options.onProbe?.(subscriber, probe, granted[0] !== 0x80);

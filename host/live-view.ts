@@ -9,6 +9,7 @@
 import { writeSync } from 'node:fs';
 import type { AltitudeReading } from '../src/sensor/altimeter';
 import type { IncomingMessage } from '../src/mqtt/session';
+import { mayReceive, partyRules } from './broker/policy';
 import type { Subscriber } from './ground-station';
 
 export type ViewMode = 'screen' | 'lines' | 'json';
@@ -39,6 +40,7 @@ export class LiveView {
   #phase = '';
   #outbox = { size: 0, dropped: 0 };
   #broker = 'starting';
+  #groundStation = '';
   readonly #events: string[] = [];
   readonly #breaches = new Set<string>();
   readonly #probes = new Map<Subscriber, string>();
@@ -62,6 +64,11 @@ export class LiveView {
 
   watch(subscribers: Subscriber[]): void {
     this.#subscribers = subscribers;
+  }
+
+  /** The web page's address, shown on the screen (which is redrawn over anything printed before). */
+  groundStation(url: string): void {
+    this.#groundStation = url;
   }
 
   broker(state: string): void {
@@ -103,9 +110,10 @@ export class LiveView {
       process.stdout.write(`${JSON.stringify({ subscriber: subscriber.name, topic: message.topic, retain: message.retain, payload })}\n`);
       return;
     }
-    if (subscriber.role === 'news-station' && !message.topic.endsWith('/emergency')) {
+    const deviceId = message.topic.slice(0, message.topic.indexOf('/'));
+    if (!mayReceive(partyRules(subscriber.role, deviceId), message.topic)) {
       // Only an open broker (no access policy) lets this happen: say so loudly, once per topic.
-      if (!this.#breaches.has(message.topic)) this.event(`PRIVACY BREACH: the news station received ${message.topic}; this broker does not enforce the access policy`);
+      if (!this.#breaches.has(message.topic)) this.event(`PRIVACY BREACH: the ${subscriber.name} received ${message.topic}; this broker does not enforce the access policy`);
       this.#breaches.add(message.topic);
     } else if (message.topic.endsWith('/emergency') && subscriber.role === 'news-station') {
       const e = JSON.parse(text) as { kind: string; active: boolean; msg: string };
@@ -144,6 +152,7 @@ export class LiveView {
   #draw(): void {
     const lines = [
       this.#header,
+      `ground station: ${this.#groundStation}`,
       `broker: ${this.#broker}   outbox: ${this.#outbox.size} waiting, ${this.#outbox.dropped} dropped`,
       '',
       this.#statusLine(),

@@ -18,11 +18,15 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /** With persistence: save the store after every change, not only at exit (what survives kill -9). */
   saveEveryChange?: boolean;
+  /** Also listen for MQTT over WebSocket (the ground station page) on a free port. */
+  websockets?: boolean;
 }
 
 export interface Mosquitto {
   port: number;
   tlsPort: number | undefined;
+  /** The WebSocket listener's port, with `websockets`. */
+  wsPort: number | undefined;
   url: string;
   /** Stops the broker (SIGTERM: it saves its store); start() or restart() brings it back on the same port. */
   stop(): Promise<void>;
@@ -72,6 +76,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
   chmodSync(dir, 0o777);
   const port = await freePort();
   const tlsPort = options.tls ? await freePort() : undefined;
+  const wsPort = options.websockets ? await freePort() : undefined;
   const lines = [`listener ${port} 127.0.0.1`, `persistence ${options.persistence ? 'true' : 'false'}`];
   if (options.persistence) lines.push(`persistence_location ${dir}/`);
   if (options.persistence && options.saveEveryChange) lines.push('autosave_on_changes true', 'autosave_interval 1');
@@ -91,9 +96,15 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     lines.push(`listener ${tlsPort} 127.0.0.1`, `certfile ${options.tls.certFile}`, `keyfile ${options.tls.keyFile}`);
     if (!options.users) lines.push('allow_anonymous true');
   }
+  if (wsPort) {
+    // Mosquitto 2.0's WebSocket listener (libwebsockets) binds to an interface name, not an address,
+    // and only starts beside a plain listener: the README's config has the same two listeners.
+    lines.push(`listener ${wsPort} lo`, 'protocol websockets');
+    if (!options.users) lines.push('allow_anonymous true');
+  }
   const configFile = path.join(dir, 'mosquitto.conf');
   writeFileSync(configFile, `${lines.join('\n')}\n`);
-  return runMosquitto(configFile, { port, tlsPort, removeOnClose: dir });
+  return runMosquitto(configFile, { port, tlsPort, wsPort, removeOnClose: dir });
 }
 
 /**
@@ -102,18 +113,18 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
  * own user before it reads the password file: the files are handed to that user, as the README tells
  * an operator to do, so they can stay readable by their owner only.
  */
-export async function startMosquittoWithConfig(dir: string, ports: { port: number; tlsPort?: number }): Promise<Mosquitto> {
+export async function startMosquittoWithConfig(dir: string, ports: { port: number; tlsPort?: number; wsPort?: number }): Promise<Mosquitto> {
   if (process.getuid?.() === 0) {
     const uid = Number(execFileSync('id', ['-u', 'mosquitto']).toString());
     const gid = Number(execFileSync('id', ['-g', 'mosquitto']).toString());
     for (const name of ['passwd', 'acl', 'data']) chownSync(path.join(dir, name), uid, gid);
     chmodSync(dir, 0o755);
   }
-  return runMosquitto(path.join(dir, 'mosquitto.conf'), { port: ports.port, tlsPort: ports.tlsPort });
+  return runMosquitto(path.join(dir, 'mosquitto.conf'), { port: ports.port, tlsPort: ports.tlsPort, wsPort: ports.wsPort });
 }
 
-async function runMosquitto(configFile: string, where: { port: number; tlsPort?: number; removeOnClose?: string }): Promise<Mosquitto> {
-  const { port, tlsPort } = where;
+async function runMosquitto(configFile: string, where: { port: number; tlsPort?: number; wsPort?: number; removeOnClose?: string }): Promise<Mosquitto> {
+  const { port, tlsPort, wsPort } = where;
   let output = '';
   let child: ChildProcess;
   const launch = async () => {
@@ -133,6 +144,7 @@ async function runMosquitto(configFile: string, where: { port: number; tlsPort?:
   return {
     port,
     tlsPort,
+    wsPort,
     url: `mqtt://127.0.0.1:${port}`,
     stop,
     kill: () => end('SIGKILL'),

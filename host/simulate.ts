@@ -14,14 +14,15 @@ import { FileFlash } from '../src/platform/node/file-flash';
 import { nodeHttpGet } from '../src/platform/node/http';
 import { Updater } from '../src/ota/updater';
 import { isDeviceId } from '../src/app/topics';
-import { FlightFileError, parseFlightCsv, RecordedFlight } from '../src/sim/recorded-flight';
+import { FlightFileError, parseFlightCsv, RecordedFlight, type RecordedFlightData } from '../src/sim/recorded-flight';
 import { flyScenario, isScenarioName, SCENARIO_NAMES, SCENARIO_SUMMARIES, type ScenarioName } from '../src/sim/scenarios';
 import { SimulatedBarometer } from '../src/sim/simulated-barometer';
-import { accountFor, generateAccounts, readCredentials, type Credentials } from './broker/accounts';
-import { GROUND_ROLES, type Account, type GroundRole } from './broker/policy';
+import { accountFor, generateAccounts, readCredentials, SEATS, seatAccounts, type Logins } from './broker/accounts';
+import type { Account } from './broker/policy';
 import { startEmbeddedBroker, type EmbeddedBroker, type Refusal } from './embedded-broker';
 import { startGroundStation, type Subscriber } from './ground-station';
 import { LiveView } from './live-view';
+import { startWebServer, WebPortInUseError, type WebServer, type WebServerOptions } from './web/server';
 import { startSimDevice, type SimDevice } from './devices/sim-device';
 import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from './command-line';
 
@@ -52,7 +53,8 @@ ${SCENARIO_NAMES.map((name) => `                      ${name.padEnd(20)}${SCENAR
                     flies the same flight
   --flight FILE     replay a recorded flight instead: CSV with a header row t_s,altitude_m and
                     optionally temperature_c (seconds from the start, metres above the launch site);
-                    interpolated, measured by the same simulated chip; the last altitude holds
+                    interpolated, measured by the same simulated chip; the last altitude holds;
+                    with --device sim the firmware replays it (the pane's flight "replay")
   --speed N         simulated time runs N times faster than real time (default 10; --device node only)
   --duration S      stop by itself after S wall-clock seconds, as Ctrl-C would
   --json            print one JSON line per message received, nothing else
@@ -60,6 +62,10 @@ ${SCENARIO_NAMES.map((name) => `                      ${name.padEnd(20)}${SCENAR
                     the simulated device then keeps two firmware slots under its state directory
   --state DIR       keep the node's settings, its outbox log and firmware slots here across runs
                     (default: a fresh temporary directory, removed at exit)
+  --web-port N      serve the ground station page on http://127.0.0.1:N/ (default 8080, or a free
+                    port when 8080 is taken; 0 always picks a free one)
+  --ws-url URL      with --broker: the broker's MQTT-over-WebSocket listener the page connects to
+                    (default ws://HOST:9001/mqtt, wss:// for an mqtts:// broker)
   --help            this text
 `;
 
@@ -85,6 +91,8 @@ function parse() {
       username: { type: 'string' },
       password: { type: 'string' },
       state: { type: 'string' },
+      'web-port': { type: 'string' },
+      'ws-url': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -100,11 +108,10 @@ function options() {
     throw new UsageError(`unknown scenario "${scenario}": choose ${SCENARIO_NAMES.join(', ')} or outage (or manual with --device sim)`);
   }
   if (device === 'sim') {
-    // The firmware keeps its own time, has no firmware slots, and flies the model's flights.
+    // The firmware keeps its own time and has no firmware slots.
     if (values.speed !== undefined) throw new UsageError('--speed needs --device node: the firmware in the simulator runs in real time');
     if (values['ota-key'] !== undefined) throw new UsageError('--ota-key needs --device node: the desktop simulator has no firmware slots to update');
     if (values.state !== undefined) throw new UsageError('--state needs --device node: the firmware in the simulator keeps its settings in its own preferences');
-    if (values.flight !== undefined) throw new UsageError('--flight needs --device node: the firmware in the simulator flies the named scenarios (or manual) only');
   }
   if (values.flight !== undefined && values.scenario !== undefined) throw new UsageError('give --scenario or --flight, not both: a replayed flight is its own scenario');
   const seed = Number(values.seed);
@@ -128,20 +135,27 @@ function options() {
   }
   const otaKey = values['ota-key'];
   if (otaKey !== undefined && !/^04[0-9a-f]{128}$/.test(otaKey)) throw new UsageError('--ota-key must be an uncompressed P-256 public key: 130 hex digits starting 04 (ota-public.hex)');
+  const webPortText = values['web-port'];
+  const webPort = webPortText === undefined ? undefined : Number(webPortText);
+  if (webPort !== undefined && !(Number.isInteger(webPort) && webPort >= 0 && webPort <= 65535)) throw new UsageError(`--web-port must be a port number from 0 to 65535, not "${webPortText}"`);
+  const wsUrl = values['ws-url'];
+  if (wsUrl !== undefined) {
+    if (!broker) throw new UsageError('--ws-url goes with --broker: the embedded broker has its own WebSocket listener');
+    if (!/^wss?:\/\/[^/\s]+(\/\S*)?$/.test(wsUrl)) throw new UsageError(`--ws-url must look like ws://host:port/path or wss://host:port/path, not "${wsUrl}"`);
+  }
   return {
-    json: values.json!, device, id: values.id!, scenario, seed, flightFile: values.flight, speed, duration, broker, otaKey, state: values.state,
+    json: values.json!, device, id: values.id!, scenario, seed, flightFile: values.flight, speed, duration, broker, otaKey, state: values.state, webPort, wsUrl,
     credentialsFile: values.credentials,
     login: values.username === undefined ? undefined : { username: values.username, password: values.password! },
   };
 }
 
 /** Who logs in as what: the embedded broker's accounts for this run, or the ones the user gave for --broker. */
-function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | undefined): { device?: Credentials; ground: Partial<Record<GroundRole, Account>> } {
+function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | undefined): Logins {
   if (embeddedAccounts) {
-    const ground: Partial<Record<GroundRole, Account>> = {};
-    for (const role of GROUND_ROLES) ground[role] = accountFor({ accounts: embeddedAccounts }, role);
-    const device = accountFor({ accounts: embeddedAccounts }, 'device', opts.id)!;
-    return { device: { username: device.username, password: device.password }, ground };
+    const accounts = { accounts: embeddedAccounts };
+    const device = accountFor(accounts, 'device', opts.id)!;
+    return { device: { username: device.username, password: device.password }, ground: seatAccounts(accounts, SEATS.groundStation), page: seatAccounts(accounts, SEATS.page) };
   }
   if (opts.credentialsFile) {
     try {
@@ -150,17 +164,18 @@ function logins(opts: ReturnType<typeof options>, embeddedAccounts: Account[] | 
       throw new UsageError(`--credentials: ${(error as Error).message}`);
     }
   }
-  return { device: opts.login, ground: {} };
+  return { device: opts.login, ground: {}, page: {} };
 }
 
 async function main(): Promise<number | void> {
   if (wantsHelp(process.argv.slice(2))) return printHelp(HELP);
   const opts = options();
   // A recorded flight is read, and refused with the line and column of its first problem, before anything starts.
+  // The same check for both devices: the firmware in mcsim parses the same text with the same parser.
   const recording = opts.flightFile === undefined ? undefined : readFlightFile(opts.flightFile);
-  // Two seats per party: the terminal ground station takes the first; another screen (a browser, an
-  // update push) may log in on the second without cutting the first off.
-  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id], 2);
+  // The seats of this run's programs (SEATS): the terminal ground station and the page, so neither
+  // cuts the other off the broker. The accounts end with the run: no update is pushed through them.
+  const embeddedAccounts = opts.broker ? undefined : generateAccounts([opts.id], SEATS.page);
   const who = logins(opts, embeddedAccounts);
   const refusals: Refusal[] = []; // the view exists only once the broker runs
   let onRefused = (refusal: Refusal) => void refusals.push(refusal);
@@ -182,6 +197,13 @@ async function main(): Promise<number | void> {
     if (r.kind !== 'subscribe') view.event(`broker refused ${r.kind === 'login' ? `a login${r.username ? ` as ${r.username}` : ''}` : `${r.username}'s publish to ${r.topic}`}: ${r.reason}`);
   };
   for (const r of refusals) onRefused(r);
+  const web = await startWeb(opts, embedded?.wsUrl ?? opts.wsUrl ?? `${broker.tls ? 'wss' : 'ws'}://${broker.host}:9001/mqtt`, {
+    accounts: who.page,
+    accountsFrom: embedded ? 'this run of npm start (its embedded broker made them, they end with it)' : opts.credentialsFile,
+  });
+  // A script reading --json output gets only messages on stdout; the address goes to stderr then.
+  (opts.json ? process.stderr : process.stdout).write(`ground station: ${web.url}\n`);
+  view.groundStation(web.url);
 
   const storeDir = opts.state ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-'));
   const store = new JsonFileStore(path.join(storeDir, `${opts.id}.json`));
@@ -190,7 +212,7 @@ async function main(): Promise<number | void> {
   const outboxFlash = new FileFlash(path.join(storeDir, `${opts.id}-outbox.bin`));
   // The flight the simulated chip measures: a named flight of the physical model, or the recording.
   const flight = recording
-    ? new RecordedFlight(recording, startMs)
+    ? new RecordedFlight(recording.data, startMs)
     : flyScenario(opts.scenario === 'outage' || opts.scenario === 'manual' ? 'normal' : (opts.scenario as ScenarioName), clock, { seed: opts.seed, startMs }).flight;
   const barometer = new SimulatedBarometer({ clock, flight, seed: opts.seed });
   let node: SensorNode;
@@ -290,6 +312,7 @@ async function main(): Promise<number | void> {
     else await node.stop(); // publishes offline (acknowledged), then DISCONNECT
     await new Promise((r) => setTimeout(r, 200)); // let "offline" reach the subscribers
     for (const s of subscribers) s.client.end();
+    await web.close();
     view.close();
     await embedded?.close();
     if (!opts.state) rmSync(storeDir, { recursive: true, force: true });
@@ -303,6 +326,7 @@ async function main(): Promise<number | void> {
       login: who.device,
       id: opts.id,
       scenario: opts.scenario === 'outage' ? 'normal' : opts.scenario,
+      recordedFlight: recording?.text,
       seed: opts.seed,
       progress: (line) => view.event(line),
       onReading: (reading, outbox) => view.reading(reading, 'in mcsim', { size: outbox, dropped: 0 }),
@@ -318,8 +342,18 @@ async function main(): Promise<number | void> {
   if (opts.duration) timers.push(setTimeout(() => void stop(), opts.duration * 1000));
 }
 
+/** The page's server: on the port asked for, else 8080, else (8080 taken) any free port. */
+async function startWeb(opts: ReturnType<typeof options>, wsUrl: string, offer: Pick<WebServerOptions, 'accounts' | 'accountsFrom'>): Promise<WebServer> {
+  const serve = (port: number) => startWebServer({ port, deviceId: opts.id, wsUrl, ...offer });
+  if (opts.webPort !== undefined) return serve(opts.webPort);
+  return serve(8080).catch((error: Error) => {
+    if (error instanceof WebPortInUseError) return serve(0);
+    throw error;
+  });
+}
+
 /** Reads and parses a flight file; a problem is a usage error that names the file, line and column. */
-function readFlightFile(file: string) {
+function readFlightFile(file: string): { text: string; data: RecordedFlightData } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -327,7 +361,7 @@ function readFlightFile(file: string) {
     throw new UsageError(`--flight: cannot read ${file}: ${(error as Error).message}`);
   }
   try {
-    return parseFlightCsv(text);
+    return { text, data: parseFlightCsv(text) };
   } catch (error) {
     if (error instanceof FlightFileError) throw new UsageError(`--flight: ${file}, ${error.message}`);
     throw error;

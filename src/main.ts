@@ -32,6 +32,7 @@ const settings = launchSettings({
   brokerClientKey: config.brokerClientKey ?? "",
   flightScenario: config.flightScenario,
   flightSeed: config.flightSeed === undefined ? undefined : Number(config.flightSeed),
+  flightFile: config.flightFile,
 });
 log(`altimeter ${settings.deviceId} ${config.firmwareVersion} starting on ${board}`);
 
@@ -42,6 +43,7 @@ const boardConfig: BoardConfig = {
   sensorChip: config.sensorChip,
   flightScenario: settings.flightScenario,
   flightSeed: settings.flightSeed,
+  flightFile: settings.flightFile,
   wifiSsid: config.wifiSsid,
   wifiPassword: config.wifiPassword,
   otaPublicKey: config.otaPublicKey,

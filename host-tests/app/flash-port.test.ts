@@ -19,6 +19,7 @@ describe('emulated SDK flash module (ESP32)', () => {
     expect(flash.byteLength).toBe(16384);
     expect(flash.blockSize).toBe(4096);
     expect(thrown(() => chip().open('storage'), Error)).toMatchObject({ message: "can't find partition" });
+    expect(thrown(() => chip().open(Symbol('outbox') as unknown as string), TypeError)).toMatchObject({ name: 'TypeError' }); // xsmcToString
     expect('close' in flash).toBe(false); // flash.js declares no close() on the ESP32
   });
 

@@ -176,6 +176,7 @@ describe('sensor node', () => {
     await rig.fly(150);
     await broker.stop(); // the broker is gone from before the balloon starts falling until after it has crashed
     const before = crew.messages.length;
+    const lastSeqBeforeOutage = rig.node.seq;
     await rig.fly(270);
     expect(rig.log.some((line) => line.startsWith('emergency RAISED'))).toBe(true);
     const backlog = rig.node.outbox.size;
@@ -188,7 +189,10 @@ describe('sensor node', () => {
     const firstEmergency = after.findIndex((m) => m.topic === `${id}/emergency` && JSON.parse(m.body).active === true);
     expect(firstEmergency).toBeGreaterThanOrEqual(0);
     // Only what was on the wire at the cut may go first (MQTT resends it first); never the backlog.
-    expect(after.slice(0, firstEmergency).filter((m) => m.topic === `${id}/telemetry`).length).toBeLessThan(OUTBOX_WINDOW);
+    // Readings the broker took before it stopped, and still owed the crew, may also come first (on
+    // a loaded machine the crew lags): they are not the backlog, which is every seq after the cut.
+    const backlogFirst = after.slice(0, firstEmergency).filter((m) => m.topic === `${id}/telemetry` && (JSON.parse(m.body).seq as number) > lastSeqBeforeOutage);
+    expect(backlogFirst.length).toBeLessThan(OUTBOX_WINDOW);
     expect(after.slice(firstEmergency).filter((m) => m.topic === `${id}/telemetry`).length).toBeGreaterThan(250);
     // QoS 1: what was in flight at the cut may arrive twice; first arrivals are every seq, in order.
     const seqs = [...new Set(json(crew, `${id}/telemetry`).map((t) => t.seq as number))];
@@ -252,7 +256,13 @@ describe('sensor node during an over-the-air update', () => {
     });
     expect(json(crew, `${id}/reply`).at(-1)).toMatchObject({ cmd: 'ota', id: 'u1', ok: true, version: '0.2.0' });
     const progress = text(crew, `${id}/ota`);
-    expect(progress).toEqual(expect.arrayContaining(['downloading 100%', 'verifying', 'rebooting']));
+    // Progress is state, not history: the outbox lets a newer one replace one still waiting, so on a
+    // busy link "downloading 100%" or "verifying" may be replaced; the last state always arrives, and
+    // the stages never go backwards.
+    expect(progress.at(-1)).toBe('rebooting');
+    const stage = (p: string) => ['downloading', 'verifying', 'rebooting'].findIndex((s) => p.startsWith(s));
+    expect(progress.map(stage)).toEqual(progress.map(stage).slice().sort((a, b) => a - b));
+    expect(progress.map(stage)).not.toContain(-1);
     expect(progress.filter((p) => p.startsWith('downloading')).length).toBeGreaterThanOrEqual(10);
     for (let i = 0; i < 200 && json(crew, `${id}/telemetry`).length < 40; i++) await settle(10); // let the last ones arrive
     const seqs = json(crew, `${id}/telemetry`).map((t) => t.seq);

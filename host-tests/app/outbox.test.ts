@@ -2,7 +2,7 @@
 // module, against a transport that behaves like our MQTT client: a publish takes one of `window`
 // slots until its PUBACK, and is refused when none is free.
 import { describe, expect, it } from 'vitest';
-import { Outbox, type OutboxTransport } from '../../src/app/outbox';
+import { Outbox, RAM_ONLY_READINGS, type OutboxTransport } from '../../src/app/outbox';
 import { FlashLog } from '../../src/app/flash-log';
 import { topicsFor } from '../../src/app/topics';
 import type { FlashArea } from '../../src/ports';
@@ -103,6 +103,100 @@ describe('outbox: one buffering policy', () => {
     expect(seqs.at(-1)).toBe(1000);
     expect(seqs).toEqual(seqs.map((_, i) => 1000 - seqs.length + 1 + i)); // the newest kept, in order: the oldest went
     expect(seqs.length + outbox.dropped).toBe(1000);
+  });
+
+  it('never reclaims a sector holding telemetry in flight: its acknowledgement lands on that record, not on a newer one', () => {
+    // The log wraps while the two oldest readings wait for their PUBACK. Were their sector reclaimed
+    // and reused, the acknowledgement (one byte cleared at their old offset) would mark a newer
+    // reading done: lost without a count.
+    const flash = area(4 * 4096); // four sectors of 99 readings
+    const outbox = outboxOn(flash);
+    const link = new SlotTransport(2);
+    link.connected = false;
+    for (let seq = 1; seq <= 396; seq++) outbox.addTelemetry(1, seq, reading(seq)); // the log is full
+    link.connected = true;
+    outbox.pump(link); // t:1 and t:2 go out and stay unacknowledged
+    expect(link.sent).toEqual(['t:1', 't:2']);
+    link.connected = false;
+    for (let seq = 397; seq <= 1000; seq++) outbox.addTelemetry(1, seq, reading(seq)); // wraps the log again and again
+    link.connected = true;
+    link.drain(outbox); // the two in flight are acknowledged, then the rest goes
+    const seqs = link.sent.filter((l) => l.startsWith('t:')).map((l) => Number(l.slice(2)));
+    expect(seqs.slice(0, 2)).toEqual([1, 2]);
+    const rest = seqs.slice(2);
+    expect(rest.at(-1)).toBe(1000);
+    expect(rest).toEqual(rest.map((_, i) => 1000 - rest.length + 1 + i)); // the newest, without a hole
+    expect(seqs.length + outbox.dropped).toBe(1000); // every reading sent once or counted as dropped
+    expect(outbox.size).toBe(0);
+    expect(outboxOn(flash).replayed).toBe(0); // and nothing comes back after a restart
+  });
+
+  it('replays emergencies and replies not acknowledged at a power loss, first, with their payloads', () => {
+    const flash = area();
+    const first = outboxOn(flash);
+    const link = new SlotTransport(2);
+    link.connected = false;
+    first.addTelemetry(3, 1, reading(1));
+    first.add('reply', topics.reply, bytes('{"cmd":"ping","id":1,"ok":true}'), false);
+    first.add('emergency', topics.emergency, bytes('{"kind":"crash","active":true}'), true);
+    first.add('state', topics.status, bytes('online'), true); // state is not kept: each start publishes it afresh
+    first.addTelemetry(3, 2, reading(2));
+    const second = outboxOn(flash); // the power went before the link came back
+    expect(second.replayed).toBe(4);
+    link.connected = true;
+    link.drain(second);
+    expect(link.sent).toEqual(['e:{"kind":"crash","active":true}', 'r:{"cmd":"ping","id":1,"ok":true}', 't:1', 't:2']);
+    expect(outboxOn(flash).replayed).toBe(0);
+  });
+
+  it('when the flash fails, says so, keeps going in RAM with a bounded backlog (the oldest dropped, counted), and sends what the log holds', () => {
+    const chip = new NorFlashChip({ outbox: 64 * 1024 });
+    const inner = chip.open('outbox');
+    let writesLeft = 51; // a header and 50 readings, then every write fails (a worn-out chip)
+    const failing: FlashArea = {
+      byteLength: inner.byteLength,
+      blockSize: inner.blockSize,
+      erase: (sector) => inner.erase(sector),
+      read: (offset, length) => inner.read(offset, length),
+      write: (offset, length, buffer) => {
+        if (writesLeft-- <= 0) throw new Error('write failed');
+        inner.write(offset, length, buffer);
+      },
+    };
+    const notes: string[] = [];
+    const outbox = new Outbox(new FlashLog(failing), topics, { capacity: 21_600, window: 2, log: (line) => notes.push(line) });
+    const link = new SlotTransport(2);
+    link.connected = false;
+    const total = 50 + RAM_ONLY_READINGS + 300; // an outage long enough to overflow the RAM backlog
+    for (let seq = 1; seq <= total; seq++) outbox.addTelemetry(1, seq, reading(seq));
+    expect(outbox.durable).toBe(false);
+    expect(notes[0]).toBe('outbox: flash write failed (write failed): messages are kept in RAM only until a restart');
+    expect(outbox.size).toBe(50 + RAM_ONLY_READINGS); // not 21,600 messages in RAM
+    expect(outbox.dropped).toBe(300);
+    link.connected = true;
+    link.drain(outbox);
+    const seqs = link.sent.map((l) => Number(l.slice(2)));
+    const onFlash = Array.from({ length: 50 }, (_, i) => 1 + i);
+    const inRam = Array.from({ length: RAM_ONLY_READINGS }, (_, i) => total - RAM_ONLY_READINGS + 1 + i);
+    expect(seqs).toEqual([...onFlash, ...inRam]); // the log first, then the newest of those kept in RAM
+    expect(outbox.size).toBe(0);
+  });
+
+  it('when the log is full of what it must keep, keeps readings in RAM after it, and the last one on flash stays itself', () => {
+    const flash = area(2 * 4096); // two sectors: the first pinned by an emergency, the second the newest
+    const outbox = outboxOn(flash);
+    const link = new SlotTransport(2);
+    link.connected = false;
+    outbox.add('emergency', topics.emergency, bytes('early'), true);
+    // When the second sector is full there is nowhere to go: the readings of the pinned sector are
+    // dropped (the oldest go first), the log takes no more, and the newer readings wait in RAM.
+    for (let seq = 1; seq <= 250; seq++) outbox.addTelemetry(1, seq, reading(seq));
+    expect(outbox.dropped).toBe(99);
+    expect(outbox.size).toBe(1 + 250 - 99);
+    link.connected = true;
+    link.drain(outbox);
+    expect(link.sent[0]).toBe('e:early');
+    expect(link.sent.slice(1)).toEqual(Array.from({ length: 151 }, (_, i) => `t:${100 + i}`)); // each once, in order
   });
 
   it('keeps only the newest waiting value of a state topic, so a flapping link cannot pile them up; replies all stay', () => {

@@ -31,7 +31,8 @@ describe('npm start (host/simulate.ts)', () => {
     sub.stdout.on('data', (d: Buffer) => (seen += d.toString()));
     const context = () => `${lastLines('mosquitto_sub', seen)}\n${lastLines('mosquitto', broker.log())}`;
     await waitUntil('mosquitto_sub to subscribe to sensor1/#', () => /: \tsensor1\/# \(QoS 0\)/.test(broker.log()), { context });
-    await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${broker.port}`, '--speed', '60', '--duration', '5'], { timeout: 60_000 });
+    const { stdout } = await run(simulate[0], [simulate[1], '--broker', `mqtt://127.0.0.1:${broker.port}`, '--speed', '60', '--duration', '5', '--web-port', '0'], { timeout: 60_000 });
+    expect(stdout).toMatch(/^ground station: http:\/\/127\.0\.0\.1:\d+\/$/m);
     await waitUntil("the node's 'offline' at mosquitto_sub", () => seen.includes('sensor1/status offline'), { context });
     sub.kill();
     const lines = seen.trim().split('\n').map((l) => [l.slice(0, l.indexOf(' ')), l.slice(l.indexOf(' ') + 1)]);
@@ -124,6 +125,9 @@ describe('npm start (host/simulate.ts)', () => {
       [['--username', 'sensor1', '--password', 'x'], '--credentials, --username and --password go with --broker'],
       [['--broker', 'mqtt://127.0.0.1:1', '--username', 'sensor1'], '--username and --password go together'],
       [['--broker', 'mqtt://127.0.0.1:1', '--credentials', '/nonexistent/parties.json'], '--credentials: cannot read /nonexistent/parties.json: no such file'],
+      [['--web-port', '70000'], '--web-port must be a port number from 0 to 65535, not "70000"'],
+      [['--ws-url', 'ws://127.0.0.1:9001/mqtt'], '--ws-url goes with --broker'],
+      [['--broker', 'mqtt://127.0.0.1:1', '--ws-url', 'http://x'], '--ws-url must look like ws://host:port/path'],
     ] as const;
     const endings = await runEach(simulate[0], [simulate[1]], cases.map(([args]) => args));
     for (const [i, [, message]] of cases.entries()) {
@@ -153,26 +157,37 @@ describe('npm start (host/simulate.ts)', () => {
     }
   }, 120_000);
 
-  it('explains what --device sim cannot do, and a device it does not know, with status 2', async () => {
+  it('explains what --device sim cannot do, a bad flight file for it, and a device it does not know, with status 2', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'flight-file-'));
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(bad, 't_s,altitude_m\n0,0\n10,thirty\n');
     const cases = [
       [['--device', 'toaster'], '--device must be node or sim, not "toaster"'],
       [['--scenario', 'manual'], 'the manual scenario is flown from the simulator pane: add --device sim'],
       [['--device', 'sim', '--speed', '5'], '--speed needs --device node: the firmware in the simulator runs in real time'],
       [['--device', 'sim', '--ota-key', `04${'ab'.repeat(64)}`], '--ota-key needs --device node'],
       [['--device', 'sim', '--state', 'somewhere'], '--state needs --device node'],
-      [['--device', 'sim', '--flight', 'flights/morning-flight.csv'], '--flight needs --device node'],
+      // A recorded flight is checked as for --device node, before the firmware is built or mcsim starts.
+      [['--device', 'sim', '--flight', bad], `--flight: ${bad}, line 3, column 2: altitude_m "thirty" is not a number`],
+      [['--device', 'sim', '--flight', 'no-such-flight.csv'], '--flight: cannot read no-such-flight.csv'],
+      [['--device', 'sim', '--flight', 'flights/morning-flight.csv', '--scenario', 'manual'], 'give --scenario or --flight, not both'],
     ] as const;
     // One after the other: the suite above already starts many at once.
-    for (const [args, message] of cases) {
-      const error = (await run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: unknown) => e)) as { code: number; stderr: string };
-      expect(error.code).toBe(2);
-      expect(error.stderr).toContain(message);
+    try {
+      for (const [args, message] of cases) {
+        const error = (await run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: unknown) => e)) as { code: number; stdout: string; stderr: string };
+        expect(error.code).toBe(2);
+        expect(error.stderr).toContain(message);
+        expect(error.stdout).not.toContain('building the firmware'); // refused before anything started
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
 
   it('documents its options with --help', async () => {
     const { stdout } = await run(simulate[0], [simulate[1], '--help']);
-    for (const option of ['--device', '--broker', '--credentials', '--username', '--password', '--id', '--scenario', '--seed', '--flight', '--speed', '--duration', '--json', '--help']) expect(stdout).toContain(option);
+    for (const option of ['--device', '--broker', '--credentials', '--username', '--password', '--id', '--scenario', '--seed', '--flight', '--speed', '--duration', '--json', '--web-port', '--ws-url', '--help']) expect(stdout).toContain(option);
     for (const name of ['normal', 'crash', 'sensor-fault', 'outage', 'tree-landing', 'dropout-fall']) expect(stdout).toContain(name);
   });
 });

@@ -53,7 +53,12 @@ describe('credentials files', () => {
     const read = readCredentials(file(parties), 'sensor1');
     expect(read.device?.username).toBe('sensor1');
     expect(Object.keys(read.ground)).toEqual(['crew', 'air-traffic-control', 'maritime-patrol', 'news-station']);
-    expect(readCredentials(file(`{"username": "sensor1", "password": "${SECRET}"}`), 'sensor1')).toEqual({ device: { username: 'sensor1', password: SECRET }, ground: {} });
+    expect(read.page).toEqual({}); // one seat per party: none left for the page
+    // With the default seats, the terminal ground station gets each party's first, the page its second.
+    const seated = readCredentials(file(partiesJson({ fleet: ['sensor1'], accounts: generateAccounts(['sensor1'], 3) })), 'sensor1');
+    expect(Object.values(seated.ground).map((a) => a.username)).toEqual(['crew', 'air-traffic-control', 'maritime-patrol', 'news-station']);
+    expect(Object.values(seated.page).map((a) => a.username)).toEqual(['crew-2', 'air-traffic-control-2', 'maritime-patrol-2', 'news-station-2']);
+    expect(readCredentials(file(`{"username": "sensor1", "password": "${SECRET}"}`), 'sensor1')).toEqual({ device: { username: 'sensor1', password: SECRET }, ground: {}, page: {} });
     expect(refusal('null')).toMatch(/must be parties\.json \(from npm run broker -- config\) or \{"username": "\.\.\.", "password": "\.\.\."\}/);
     expect(() => readCredentials(file(parties), 'sensor7')).toThrow(/has no account for device "sensor7" \(its fleet is sensor1\)/);
   });

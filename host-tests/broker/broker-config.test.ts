@@ -83,8 +83,13 @@ describe('npm run broker -- config', () => {
     const dir = scratch();
     const { stdout } = await cli('config', dir, '--ids', 'sensor1,sensor2', '--port', '18830');
     const parties = readParties(path.join(dir, 'parties.json'));
+    // By default three seats per party: the terminal ground station's, the page's, and the update push's.
     expect(parties.accounts.map((a) => `${a.role} ${a.username}`)).toEqual([
-      'device sensor1', 'device sensor2', 'crew crew', 'air-traffic-control air-traffic-control', 'maritime-patrol maritime-patrol', 'news-station news-station',
+      'device sensor1', 'device sensor2',
+      'crew crew', 'crew crew-2', 'crew crew-3',
+      'air-traffic-control air-traffic-control', 'air-traffic-control air-traffic-control-2', 'air-traffic-control air-traffic-control-3',
+      'maritime-patrol maritime-patrol', 'maritime-patrol maritime-patrol-2', 'maritime-patrol maritime-patrol-3',
+      'news-station news-station', 'news-station news-station-2', 'news-station news-station-3',
     ]);
     const passwords = parties.accounts.map((a) => a.password);
     expect(new Set(passwords).size).toBe(passwords.length);
@@ -93,14 +98,15 @@ describe('npm run broker -- config', () => {
     expect(statSync(path.join(dir, 'passwd')).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dir, 'parties.json')).mode & 0o777).toBe(0o600);
     expect(statSync(path.join(dir, 'data')).mode & 0o777).toBe(0o700); // the broker's store: retained flight data, queued commands
-    expect(readFileSync(path.join(dir, 'acl'), 'utf8')).toBe(aclFileText(fleetPrincipals(['sensor1', 'sensor2']), ['sensor1', 'sensor2']));
+    expect(readFileSync(path.join(dir, 'acl'), 'utf8')).toBe(aclFileText(fleetPrincipals(['sensor1', 'sensor2'], 3), ['sensor1', 'sensor2']));
     const lines = readFileSync(path.join(dir, 'passwd'), 'utf8').trim().split('\n');
     expect(lines.map((l) => l.split(':')[0])).toEqual(parties.accounts.map((a) => a.username));
     for (const [i, line] of lines.entries()) expect(verifyMosquittoHash(parties.accounts[i].password, line.slice(line.indexOf(':') + 1))).toBe(true);
     const conf = readFileSync(path.join(dir, 'mosquitto.conf'), 'utf8');
     expect(conf).toMatch(/^allow_anonymous false$/m);
+    expect(conf).toMatch(/^max_queued_messages 100000$/m); // a day of telemetry for a page that was away
     expect(conf).toMatch(/^listener 18830\nuse_username_as_clientid true$/m);
-    // A second configuration has passwords of its own; --seats gives each party more accounts.
+    // A second configuration has passwords of its own; --seats sets the accounts per party.
     const other = scratch();
     await cli('config', other, '--seats', '2');
     const seated = readParties(path.join(other, 'parties.json')).accounts;

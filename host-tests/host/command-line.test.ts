@@ -44,7 +44,7 @@ const COMMANDS: { script: string; bad: string[]; reason: RegExp }[] = [
   { script: 'start', bad: ['--speed', 'fast'], reason: /^error: --speed must be a number from 0 \(exclusive\) to 1000, not "fast"$/ },
   { script: 'ota', bad: ['frobnicate'], reason: /^error: unknown command "frobnicate"$/ },
   { script: 'fuzz', bad: ['abc'], reason: /^error: SECONDS must be a number above 0 and at most 86400, not "abc"$/ },
-  { script: 'bench', bad: ['warp'], reason: /^error: unknown section "warp": choose from mqtt, node, ota, flights, build$/ },
+  { script: 'bench', bad: ['warp'], reason: /^error: unknown section "warp": choose from mqtt, node, ota, flights, build, page$/ },
   { script: 'sim', bad: ['--scenario', 'storm'], reason: /^error: unknown scenario "storm": choose normal, crash, sensor-fault, gentle-failure, .*, low-pass, low-failure, silent-impact or outage \(or manual with --device sim\)$/ },
   { script: 'broker', bad: ['config', '/tmp/x', '--port', 'high'], reason: /^error: --port must be a port number from 1 to 65535, not "high"$/ },
   { script: 'export-flight', bad: ['crash', '--every', '0'], reason: /^error: --every must be a number of seconds above 0, not "0"$/ },

@@ -74,4 +74,42 @@ describe('a balloon flown by hand', () => {
     flight.setTarget(500, 90_000);
     expect(flight.at(120_000).altitudeM).toBe(0);
   });
+
+  it('climbs while the burner is held: lift at most the burner\'s 0.5 m/s², climbs of at most 5 m/s', () => {
+    const flight = new ManualFlight(0, { altitudeM: 0, verticalSpeedMps: 0 });
+    flight.setBurner(true, 0);
+    const burning = fly(flight, 0, 90);
+    expect(burning.at(-1)!.phase).toBe('burner on');
+    expect(burning.find((s) => s.h > 0)!.t).toBeLessThan(2); // off the ground as the air heats
+    expect(Math.max(...accelerations(burning).map(Math.abs))).toBeLessThanOrEqual(0.5 + 1e-9);
+    expect(Math.max(...burning.map((s) => s.v))).toBeLessThanOrEqual(5);
+    expect(burning.at(-1)!.v).toBeGreaterThan(4.5); // at full heat it climbs briskly
+    expect(burning.at(-1)!.h).toBeGreaterThan(250);
+    // Released: the air cools, the climb slows, stops, and turns into a gentle descent.
+    flight.setBurner(false, 90_000);
+    const cooling = fly(flight, 90_000, 400);
+    expect(Math.max(...accelerations(cooling).map(Math.abs))).toBeLessThanOrEqual(0.5 + 1e-9);
+    const top = cooling.reduce((a, b) => (b.h > a.h ? b : a));
+    expect(top.t).toBeGreaterThan(100); // it coasts up for a while after the last blast
+    expect(cooling.at(-1)!.v).toBeLessThan(-1);
+    expect(cooling.at(-1)!.v).toBeGreaterThan(-3); // a cooling balloon descends at 1-3 m/s, not a fall
+    expect(cooling.at(-1)!.phase).toBe('descending');
+  });
+
+  it('hands the balloon back to the target pilot when the slider moves, and a failed envelope ignores the burner', () => {
+    const flight = new ManualFlight(0, { altitudeM: 0, verticalSpeedMps: 0 });
+    flight.setBurner(true, 0);
+    fly(flight, 0, 30);
+    flight.setTarget(100, 30_000);
+    flight.setBurner(false, 30_000); // a stray release leaves the target pilot flying
+    const held = fly(flight, 30_000, 150);
+    expect(held.at(-1)!.h).toBeCloseTo(100, 0);
+    expect(held.at(-1)!.phase).toBe('holding');
+    expect(flight.burning).toBe(false);
+    flight.failEnvelope(180_000);
+    flight.setBurner(true, 180_000);
+    const falling = fly(flight, 180_000, 30);
+    expect(Math.min(...falling.map((s) => s.v))).toBeLessThan(-10);
+    expect(falling.at(-1)!.phase).toBe('crashed');
+  });
 });

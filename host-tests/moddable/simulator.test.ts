@@ -206,7 +206,8 @@ describe.skipIf(!sdk)('firmware on the simulator, logging in to the generated Mo
     const simulator = start(tlsLaunch({ brokerClientCert: '', brokerClientKey: '', brokerPassword: passwordOf(broker, 'sensor1') }));
     try {
       // On a loaded machine an attempt may first run out of time in the handshake: wait for the refusal.
-      const line = await simulator.waitForTrace(/^disconnected: .*(TLS|TCP connection)/, { what: 'the TLS refusal', context: () => simulator.report(), timeoutMs: 120_000 });
+      const context = () => `${simulator.report()}\n${lastLines('mosquitto', broker.log())}`;
+      const line = await simulator.waitForTrace(/^disconnected: .*(TLS|TCP connection)/, { what: 'the TLS refusal', context, timeoutMs: 120_000 });
       expect(line).toMatch(/failed|closed/);
       expect(simulator.traces.some((l) => l.startsWith('connected to'))).toBe(false);
     } finally {

@@ -115,6 +115,21 @@ describe('MQTT session (sans-I/O, virtual clock)', () => {
     expect(log).toContain('event error CONNACK_TIMEOUT: no CONNACK within 5000 ms [MQTT-3.1.4]');
   });
 
+  it('takes PUBACK bytes for a PUBACK only where a packet starts, reports one nobody awaits, and restarts the response clock at each', () => {
+    expect(scenarios.pubackChunksOnlyWhereAPacketStarts()).toEqual([
+      'event message q0 t=t p=@\x02\x00\x01', // the payload of a PUBLISH split before it
+      'inflight=2',
+      'event error UNSOLICITED_ACK: the broker sent PUBACK for packet id 2, which is not awaiting it [MQTT-4.3]', // a QoS 2 publish
+      'event error UNSOLICITED_ACK: the broker sent PUBACK for packet id 3, which is not awaiting it [MQTT-4.3]',
+      'completed 1',
+      'inflight=1 awaiting=true',
+      '4999 ms after the PUBACK', // no ACK_TIMEOUT 5 s after the publish: the PUBACK restarted the clock
+      '> PUBREL id=2',
+      'completed 2',
+      'inflight=0 awaiting=false',
+    ]);
+  });
+
   it('rejects invalid topics, filters and QoS with the rule they break', () => {
     expect(scenarios.rejectsBadArguments()).toEqual([
       'INVALID_TOPIC: cannot publish to "a/+/b": a topic name must not contain the wildcards + or # [MQTT-3.3.2-2]',

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firmwareHeader } from '../../src/platform/node/host-flash';
+import { partiesJson, readParties } from '../../host/broker/accounts';
 import { manifestFor, type ReleaseFields } from '../../host/ota/signing';
 import { lastLines, waitUntil } from '../support/deadline';
 import { freePort, startMosquitto, type Mosquitto } from '../support/mosquitto';
@@ -152,15 +153,35 @@ describe('over-the-air update, end to end', () => {
       writeFileSync(file, JSON.stringify(manifestFor(new TextEncoder().encode(firmwareHeader('9.9.9')), release, key)));
       const push = (...extra: string[]) =>
         run(tsx, ['host/ota/cli.ts', 'push', file, '--broker', `mqtt://127.0.0.1:${secured.port}`, '--timeout', '20', ...extra]).catch((e: { stdout: string; stderr: string; code: number }) => e);
-      // As the crew (its last seat, crew-2, so a ground station on crew keeps its connection): the node answers.
+      // The crew's page is open (its seat, crew-2, as the browser logs in: a persistent session); the
+      // terminal ground station of the node's npm start holds crew.
+      const page = await login(secured, 'crew-2', { cleanSession: false });
+      let pageDropped = 0;
+      page.client.on('disconnect', () => pageDropped++);
+      // As the crew on its seat for pushes, crew-3: the node answers, and neither the page nor the
+      // ground station is logged off (Mosquitto would say "Client crew-2 already connected, closing old connection").
       const asCrew = (await push('--credentials', parties)) as { code: number; stdout: string };
       expect(asCrew.code).toBe(1);
       expect(asCrew.stdout).toMatch(/sensor1\/reply: .*"ok":false.*the manifest expired at 2024-06-01T00:00:00Z/);
-      expect(secured.log()).toMatch(/New client connected from .* as crew-2 \(p2, c1, k\d+, u'crew-2'\)/);
+      expect(secured.log()).toMatch(/New client connected from .* as crew-3 \(p2, c1, k\d+, u'crew-3'\)/);
+      expect(secured.log()).toMatch(/New client connected from .* as crew \(p2, c0, k\d+, u'crew'\)/); // the ground station was there (persistent session)
+      expect(secured.log()).not.toMatch(/Client crew(-2)? already connected, closing old connection/);
+      expect(pageDropped).toBe(0);
+      expect(page.client.connected).toBe(true);
+      page.client.end();
+      // A configuration without that seat (written with --seats 2): push says what to do and connects nowhere.
+      const twoSeats = path.join(work, 'two-seats.json');
+      const all = readParties(parties);
+      writeFileSync(twoSeats, partiesJson({ ...all, accounts: all.accounts.filter((a) => !a.username.endsWith('-3')) }), { mode: 0o600 });
+      const connections = (secured.log().match(/New client connected/g) ?? []).length;
+      const noSeat = (await push('--credentials', twoSeats)) as { code: number; stderr: string };
+      expect(noSeat.code).toBe(2);
+      expect(noSeat.stderr).toContain(`${twoSeats} has no crew-3, the crew's seat for pushing updates (crew is the ground station's, crew-2 the page's): write the configuration with --seats 3 or more, or name a crew seat no one is using with --as`);
+      expect((secured.log().match(/New client connected/g) ?? []).length).toBe(connections);
       // As another party: push does not even try (the broker would drop the command; access-policy.test.ts shows it).
       const asAtc = (await push('--credentials', parties, '--as', 'air-traffic-control')) as { code: number; stderr: string };
       expect(asAtc.code).toBe(2);
-      expect(asAtc.stderr).toContain('has no crew account "air-traffic-control" (the crew\'s are crew, crew-2): only the crew may command');
+      expect(asAtc.stderr).toContain('has no crew account "air-traffic-control" (the crew\'s are crew, crew-2, crew-3): only the crew may command');
       // Without credentials: refused at the door.
       const anonymous = (await push()) as { code: number; stderr: string };
       expect(anonymous.code).toBe(1);

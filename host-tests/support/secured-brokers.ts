@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { generateAccounts, readParties, type Parties } from '../../host/broker/accounts';
+import { generateAccounts, PROGRAM_SEATS, readParties, type Parties } from '../../host/broker/accounts';
 import { startEmbeddedBroker, type Refusal } from '../../host/embedded-broker';
 import type { MqttClientOptions } from '../../src/mqtt/client';
 import { ConnectionRefusedError } from '../../src/mqtt/codec';
@@ -28,20 +28,30 @@ export interface SecuredBroker {
 }
 
 export const FLEET = ['sensor1', 'sensor2'];
-// Both brokers have two seats per ground party (crew, crew-2, …), as `npm start` does.
+// Both brokers have a seat per ground party for each of our programs (crew, crew-2, crew-3: SEATS),
+// as `npm run broker -- config` writes by default.
 
-/** With `tls`, also a TLS listener (on tlsPort) that requires client certificates from `clientCaFile`. */
-export async function startGeneratedMosquitto(tls?: { certFile: string; keyFile: string; clientCaFile: string }): Promise<SecuredBroker & { dir: string; tlsPort?: number }> {
+/**
+ * With `tls`, also a TLS listener (on tlsPort) that requires client certificates from `clientCaFile`;
+ * with `websockets`, an MQTT-over-WebSocket listener (on wsPort) for the ground station page.
+ */
+export async function startGeneratedMosquitto(
+  tls?: { certFile: string; keyFile: string; clientCaFile: string },
+  options: { websockets?: boolean } = {},
+): Promise<SecuredBroker & { dir: string; tlsPort?: number; wsPort?: number }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-broker-config-'));
   const port = await freePort();
   const tlsPort = tls ? await freePort() : undefined;
+  const wsPort = options.websockets ? await freePort() : undefined;
   const tlsArgs = tls ? ['--tls-cert', tls.certFile, '--tls-key', tls.keyFile, '--tls-port', String(tlsPort), '--client-ca', tls.clientCaFile] : [];
-  await run('node_modules/.bin/tsx', ['host/broker/cli.ts', 'config', dir, '--ids', FLEET.join(','), '--seats', '2', '--port', String(port), '--bind', '127.0.0.1', ...tlsArgs]);
-  const mosquitto = await startMosquittoWithConfig(dir, { port, tlsPort });
+  const wsArgs = wsPort ? ['--websockets', String(wsPort)] : [];
+  await run('node_modules/.bin/tsx', ['host/broker/cli.ts', 'config', dir, '--ids', FLEET.join(','), '--port', String(port), '--bind', '127.0.0.1', ...tlsArgs, ...wsArgs]);
+  const mosquitto = await startMosquittoWithConfig(dir, { port, tlsPort, wsPort });
   return {
     dir,
     port,
     tlsPort,
+    wsPort,
     parties: readParties(path.join(dir, 'parties.json')),
     refusesUselessSubscriptions: false,
     refusals: [],
@@ -55,7 +65,7 @@ export async function startGeneratedMosquitto(tls?: { certFile: string; keyFile:
 
 export async function startSecuredEmbedded(): Promise<SecuredBroker> {
   const refusals: Refusal[] = [];
-  const accounts = generateAccounts(FLEET, 2);
+  const accounts = generateAccounts(FLEET, PROGRAM_SEATS);
   const broker = await startEmbeddedBroker({ access: { fleet: FLEET, accounts, onRefused: (r) => refusals.push(r) } });
   return {
     port: broker.port,

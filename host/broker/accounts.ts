@@ -3,7 +3,7 @@
 // cryptographic random source; there is no default password anywhere.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describeRights, fleetPrincipals, fleetProblem, GROUND_ROLES, type Account, type GroundRole, type Role } from './policy';
+import { describeRights, fleetPrincipals, fleetProblem, GROUND_ROLES, seatUsername, type Account, type GroundRole, type Role } from './policy';
 
 /** 144 random bits as 24 URL-safe base64 characters: no ':' (the password file's separator), no spaces. */
 export function generatePassword(): string {
@@ -107,17 +107,45 @@ export function accountFor(parties: Pick<Parties, 'accounts'>, role: Role, devic
   return parties.accounts.find((a) => a.role === role && (role !== 'device' || (a.deviceId ?? a.username) === deviceId));
 }
 
+/**
+ * Which seat of a party each of our programs logs in on. A client's id is its username (policy.ts),
+ * so two programs on one account log each other off the broker: each program has a seat of its own.
+ * `npm start`'s terminal ground station takes the first, the ground station page the second, and
+ * `npm run ota -- push` (as the crew, the only party that commands) the third.
+ */
+export const SEATS = { groundStation: 1, page: 2, otaPush: 3 } as const;
+
+/** Seats per party so that every program above has its own: `npm run broker -- config`'s default. */
+export const PROGRAM_SEATS = Math.max(...Object.values(SEATS));
+
+/** Each ground party's account on one seat (those the accounts have). */
+export function seatAccounts(parties: Pick<Parties, 'accounts'>, seat: number): Partial<Record<GroundRole, Account>> {
+  const accounts: Partial<Record<GroundRole, Account>> = {};
+  for (const role of GROUND_ROLES) {
+    const account = parties.accounts.find((a) => a.role === role && a.username === seatUsername(role, seat));
+    if (account) accounts[role] = account;
+  }
+  return accounts;
+}
+
 export interface Credentials {
   username: string;
   password: string;
 }
 
+/** Who logs in as what: the node, the terminal ground station and the page (each on its seat, SEATS). */
+export interface Logins {
+  device?: Credentials;
+  ground: Partial<Record<GroundRole, Account>>;
+  page: Partial<Record<GroundRole, Account>>;
+}
+
 /**
  * What a host program needs from a credentials file: the device's login (for the node) and the
- * ground parties' accounts. The file is parties.json (from `npm run broker -- config`) or a single
+ * ground parties' accounts (see Logins). The file is parties.json (from `npm run broker -- config`) or a single
  * login, `{"username": "...", "password": "..."}`, for the node alone.
  */
-export function readCredentials(file: string, deviceId: string): { device?: Credentials; ground: Partial<Record<GroundRole, Account>> } {
+export function readCredentials(file: string, deviceId: string): Logins {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -129,15 +157,10 @@ export function readCredentials(file: string, deviceId: string): { device?: Cred
     if (typeof value.username !== 'string' || typeof value.password !== 'string' || !value.username) {
       throw new Error(`${file} must be parties.json (from npm run broker -- config) or {"username": "...", "password": "..."}`);
     }
-    return { device: { username: value.username, password: value.password }, ground: {} };
+    return { device: { username: value.username, password: value.password }, ground: {}, page: {} };
   }
   const parties = parseParties(text, file);
   const device = accountFor(parties, 'device', deviceId);
   if (!device) throw new Error(`${file} has no account for device "${deviceId}" (its fleet is ${parties.fleet.join(', ')})`);
-  const ground: Partial<Record<GroundRole, Account>> = {};
-  for (const role of GROUND_ROLES) {
-    const account = accountFor(parties, role);
-    if (account) ground[role] = account;
-  }
-  return { device: { username: device.username, password: device.password }, ground };
+  return { device: { username: device.username, password: device.password }, ground: seatAccounts(parties, SEATS.groundStation), page: seatAccounts(parties, SEATS.page) };
 }

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseCommandLine, printHelp, runCommand, UsageError, wantsHelp } from '../command-line';
+import { PROGRAM_SEATS } from './accounts';
 import { rotatePassword, writeBrokerConfig, type BrokerConfigOptions } from './mosquitto-config';
 import { fleetProblem } from './policy';
 
@@ -31,9 +32,10 @@ config   writes a private Mosquitto configuration for a fleet into DIR:
   --tls-port N        the TLS listener's port (default 8883)
   --client-ca FILE    TLS clients must also present a certificate signed by this CA (mutual TLS)
   --websockets PORT   add an MQTT-over-WebSocket listener (wss when --tls-cert is given)
-  --seats N           accounts per ground party (default 1): crew, crew-2, … A client's id is its
-                      username, so an account has one connection at a time: a party with two
-                      screens (a ground station and an update push) needs two seats
+  --seats N           accounts per ground party (default ${PROGRAM_SEATS}): crew, crew-2, … A client's id is
+                      its username, so an account has one connection at a time; our programs
+                      each take a seat of their own: the terminal ground station (npm start) the
+                      first, the ground station page the second, npm run ota -- push the third
   --force             replace an existing configuration in DIR (every password changes)
 
 rotate   gives the account USERNAME a new generated password (parties.json and passwd), then tells
@@ -67,7 +69,7 @@ function config(args: string[]): number {
       'tls-port': { type: 'string' },
       'client-ca': { type: 'string' },
       websockets: { type: 'string' },
-      seats: { type: 'string', default: '1' },
+      seats: { type: 'string', default: String(PROGRAM_SEATS) },
       force: { type: 'boolean', default: false },
       'no-plain': { type: 'boolean', default: false },
     },

@@ -60,6 +60,9 @@ function configText(options: BrokerConfigOptions, dir: string, ports: Ports): st
     '',
     '# Retained messages (status, info, an active emergency) and sessions survive a broker restart.',
     'persistence true',
+    '# A ground station away for a while (a tablet asleep) gets the readings it missed from its session:',
+    '# up to a day of 1 Hz telemetry (the default, 1000, is under 17 minutes of it).',
+    'max_queued_messages 100000',
     `persistence_location ${path.join(dir, 'data')}/`,
     '',
   ];

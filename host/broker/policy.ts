@@ -128,6 +128,18 @@ export function rulesFor(principal: Principal, fleet: readonly string[]): AclRul
   return rules;
 }
 
+/** A ground party's rules for one device: what its screens may subscribe to and command there. */
+export function partyRules(role: GroundRole, deviceId: string): AclRule[] {
+  return rulesFor({ username: role, role }, [deviceId]);
+}
+
+/** The filters a ground party's screen subscribes to for one device: exactly what it may read there. */
+export function partySubscriptions(role: GroundRole, deviceId: string): string[] {
+  return partyRules(role, deviceId)
+    .filter((rule) => rule.access === 'read')
+    .map((rule) => rule.filter);
+}
+
 /** Mosquitto's acl_file evaluation (mosquitto_acl_check_default): a matching rule of that access allows. */
 function decide(rules: readonly AclRule[], topic: string, wanted: Access): boolean {
   for (const rule of rules) {

@@ -18,6 +18,8 @@ export interface SimDeviceOptions {
   login?: { username: string; password: string };
   id: string;
   scenario: string;
+  /** A recorded flight to replay instead of the scenario: the CSV text, already checked (parseFlightCsv). */
+  recordedFlight?: string;
   /** Seed of the flight's wind and the chip's noise. */
   seed: number;
   /** Progress of the build and launch, before the view takes the terminal. */
@@ -64,12 +66,19 @@ async function simulatorFirmware(sdk: ModdableSdk, progress: (line: string) => v
 export async function startSimDevice(options: SimDeviceOptions): Promise<SimDevice> {
   const sdk = await locateModdableSdk(options.progress);
   const mcSo = await simulatorFirmware(sdk, options.progress);
+  return launchSimDevice(sdk, mcSo, options);
+}
+
+/** Runs a simulator build (mc.so) as this run's device: what startSimDevice does once the firmware is built. */
+export function launchSimDevice(sdk: ModdableSdk, mcSo: string, options: SimDeviceOptions): SimDevice {
+  // Private (0700) from the start: the login goes in before mcsim runs.
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-sim-device-'));
   // The login goes where the device keeps it (NVS, namespace "broker": src/platform/moddable/broker-login.ts).
   writePreferenceDomain(runDir, 'broker', { username: options.login?.username, password: options.login?.password });
   const simulator = startSimulator(sdk, mcSo, {
     runDir,
     launch: { deviceId: options.id, brokerHost: options.broker.host, brokerPort: options.broker.port, brokerTls: options.broker.tls, flightScenario: options.scenario, flightSeed: options.seed },
+    recordedFlight: options.recordedFlight,
     simulators: BALLOON_SIMULATORS,
     window: { x: 0, y: 0, width: 760, height: 680 },
   });

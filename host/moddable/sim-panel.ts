@@ -12,11 +12,12 @@ import { projectRoot } from './sdk';
 /** The folder of device definitions to give mcsim: the balloon altimeter and its pane. */
 export const BALLOON_SIMULATORS = path.join(projectRoot, 'boards/sim/simulator');
 
-export type FlightChoice = 'normal' | 'crash' | 'sensor-fault' | 'manual';
+/** Some of the flights the firmware offers (its hello lists them all); 'replay' only when the launch gave a recorded flight. */
+export type FlightChoice = 'normal' | 'crash' | 'sensor-fault' | 'replay' | 'manual';
 
 /** The messages the pane sends to the firmware, one key each. */
 export type PanelMessage =
-  | { flight: { scenario?: FlightChoice; targetAltitudeM?: number; envelopeFailure?: true } }
+  | { flight: { scenario?: FlightChoice; targetAltitudeM?: number; burner?: boolean; envelopeFailure?: true } }
   | { sensor: { silent?: boolean; frozen?: boolean; spikes?: boolean } }
   | { network: { up: boolean } };
 

@@ -4,9 +4,13 @@
 // scenario) is handed to the firmware at launch. mcsim runs in its own directory, where the
 // firmware's preferences live (boards/sim/manifest.json sets the file root to "./"); before mcsim
 // starts, the launch settings are written there under the preference domain "launch", which the sim
-// board reads (src/platform/moddable/sim/launch.ts).
+// board reads (src/platform/moddable/sim/launch.ts), and a recorded flight to replay next to them.
+//
+// The preferences hold the device's login, so the run directory is its owner's only (0700, the file
+// 0600), and mcsim runs with umask 077: the SDK's Preference module deletes and re-creates the file
+// at every Preference.set (modules/files/preference/lin/preference.js), under the process's umask.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ModdableSdk } from './sdk';
@@ -27,11 +31,15 @@ export interface LaunchSettings {
   brokerClientKey?: string;
   flightScenario?: string;
   flightSeed?: number;
+  /** A recorded flight's file under mcsim's working directory, flown as "replay" (see SimulatorOptions.recordedFlight). */
+  flightFile?: string;
 }
 
 /** The preferences file of the SDK's lin Preference module, relative to the file root. */
 const PREFERENCES_FILE = 'modpreferences.json';
 const LAUNCH_DOMAIN = 'launch';
+/** Where a recorded flight is put for the firmware, in mcsim's working directory (its file root). */
+const FLIGHT_FILE = 'flight.csv';
 const DEFAULT_DEADLINE_MS = 30_000;
 
 export interface WaitOptions {
@@ -86,13 +94,25 @@ export function writePreferenceDomain(runDir: string, domain: string, values: Re
   const defined = Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined));
   if (Object.keys(defined).length) preferences[domain] = defined;
   else delete preferences[domain];
-  writeFileSync(file, JSON.stringify(preferences));
+  writePrivateFile(file, JSON.stringify(preferences));
+}
+
+/** Writes a file only its owner can read (mode 0600, also when it was there before with another mode). */
+function writePrivateFile(file: string, text: string): void {
+  writeFileSync(file, text, { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 export interface SimulatorOptions {
   /** Run under xvfb-run (default: when there is no $DISPLAY). Ignored when `display` is given. */
   headless?: boolean;
   launch?: LaunchSettings;
+  /**
+   * A recorded flight to replay (CSV text, already checked with parseFlightCsv): written into the run
+   * directory, and the launch settings say to fly it (flightScenario "replay", flightFile).
+   */
+  recordedFlight?: string;
+  /** mcsim's working directory, where the firmware's preferences live (made private, 0700). Default: a fresh temporary one, removed at stop(). */
   runDir?: string;
   /** The X display to open the window on (e.g. a VirtualDisplay's), instead of $DISPLAY or xvfb-run. */
   display?: string;
@@ -115,8 +135,14 @@ export function startSimulator(sdk: ModdableSdk, mcSo: string, options: Simulato
   const headless = options.display === undefined && (options.headless ?? !process.env.DISPLAY);
   const runDir = options.runDir ?? mkdtempSync(path.join(os.tmpdir(), 'altimeter-mcsim-'));
   const temporary = options.runDir === undefined;
-  mkdirSync(runDir, { recursive: true });
-  writeLaunchSettings(runDir, options.launch ?? {});
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  chmodSync(runDir, 0o700); // it holds the login
+  let launch = options.launch ?? {};
+  if (options.recordedFlight !== undefined) {
+    writePrivateFile(path.join(runDir, FLIGHT_FILE), options.recordedFlight);
+    launch = { ...launch, flightScenario: 'replay', flightFile: FLIGHT_FILE };
+  }
+  writeLaunchSettings(runDir, launch);
   if (options.window) {
     // mcsim's window remembers its place in <signature>.ini (modules/piu/PC/lin/piuView.c).
     const { x, y, width, height } = options.window;
@@ -124,7 +150,8 @@ export function startSimulator(sdk: ModdableSdk, mcSo: string, options: Simulato
   }
   const mcsim = path.join(sdk.binDir, 'mcsim');
   const simulators = options.simulators ?? path.join(sdk.dir, 'build/simulators');
-  const command = [...(headless ? ['xvfb-run', '-a'] : []), 'stdbuf', '-oL', mcsim, simulators, mcSo];
+  // umask 077: whatever mcsim writes there (its preferences, with the login) is its owner's only.
+  const command = ['sh', '-c', 'umask 077 && exec "$@"', 'sh', ...(headless ? ['xvfb-run', '-a'] : []), 'stdbuf', '-oL', mcsim, simulators, mcSo];
   const child = spawn(command[0], command.slice(1), {
     env: { ...sdk.env, XDG_CONFIG_HOME: runDir, ...(options.display === undefined ? {} : { DISPLAY: options.display }) },
     cwd: runDir,
@@ -154,9 +181,12 @@ export function startSimulator(sdk: ModdableSdk, mcSo: string, options: Simulato
 
   const report = (count = 20) => {
     const state = child.exitCode !== null || child.signalCode !== null ? `mcsim exited (${child.exitCode ?? child.signalCode})` : 'mcsim still running';
-    const last = traces.slice(-count);
+    // A reading a second would fill the report: what went wrong is in the other lines (connects,
+    // disconnects, errors), so the routine "reading ok" lines are left out and counted.
+    const telling = traces.filter((line) => !line.startsWith('reading ok'));
+    const last = telling.slice(-count);
     const errors = stderr.trim() ? `\nmcsim stderr:\n${stderr.trim().split('\n').slice(-10).join('\n')}` : '';
-    return `${state}; its last ${last.length} of ${traces.length} traces:\n${last.map((line) => `  | ${line}`).join('\n') || '  (none)'}${errors}`;
+    return `${state}; its last ${last.length} of ${traces.length} traces (${traces.length - telling.length} "reading ok" lines left out):\n${last.map((line) => `  | ${line}`).join('\n') || '  (none)'}${errors}`;
   };
 
   return {

@@ -8,8 +8,8 @@ import { nodeClock } from '../../src/platform/node/clock';
 import { nodeSocketFactory } from '../../src/platform/node/socket';
 import { isDeviceId } from '../../src/app/topics';
 import { utcTimeMs, utcTimeText } from '../../src/ota/manifest';
-import { accountsFor, readParties } from '../broker/accounts';
-import type { Account } from '../broker/policy';
+import { accountsFor, readParties, SEATS } from '../broker/accounts';
+import { seatUsername, type Account } from '../broker/policy';
 import { startImageServer } from './image-server';
 import { generateKeyPair, manifestFor } from './signing';
 
@@ -25,12 +25,13 @@ const USAGE = `usage: npm run ota -- <command> [options]
                                         a counter that grows (default: the time of signing, in s)
   serve DIR [--port 8080] [--host 127.0.0.1]
                                         serve the images in DIR over HTTP, with Range (resumable)
-  push MANIFEST --broker mqtt://HOST[:PORT] [--id sensor1] [--timeout 300] [--credentials parties.json [--as crew-2]]
+  push MANIFEST --broker mqtt://HOST[:PORT] [--id sensor1] [--timeout 300] [--credentials parties.json [--as crew-4]]
                                         send the manifest to <id>/cmd/ota and follow <id>/ota until
                                         the update finishes or fails (exit 0 only when it updated);
-                                        with --credentials, as the crew (the only party that may command):
-                                        its last seat, or the one --as names, so that a ground station
-                                        logged in on the first keeps its connection
+                                        with --credentials, as the crew (the only party that may command)
+                                        on the seat kept for pushes, ${seatUsername('crew', SEATS.otaPush)}, or the one --as names, so
+                                        that the crew's ground station (${seatUsername('crew', SEATS.groundStation)}) and page (${seatUsername('crew', SEATS.page)})
+                                        stay connected
   --help                                this text`;
 
 /** A number option within bounds, or a UsageError naming it. */
@@ -139,8 +140,16 @@ async function push(args: string[]): Promise<number> {
   if (values.as !== undefined && values.credentials === undefined) throw new UsageError('--as names an account of --credentials: give both');
   if (values.credentials !== undefined) {
     const seats = accountsFor(readParties(values.credentials), 'crew');
-    crew = values.as === undefined ? seats.at(-1) : seats.find((a) => a.username === values.as);
-    if (!crew) throw new UsageError(values.as === undefined ? `${values.credentials} has no crew account` : `${values.credentials} has no crew account "${values.as}" (the crew's are ${seats.map((a) => a.username).join(', ')}): only the crew may command`);
+    // Never the crew's ground station or page seat by default: logging in there would log them off.
+    const wanted = values.as ?? seatUsername('crew', SEATS.otaPush);
+    crew = seats.find((a) => a.username === wanted);
+    if (!crew && values.as === undefined) {
+      throw new UsageError(
+        `${values.credentials} has no ${wanted}, the crew's seat for pushing updates (${seatUsername('crew', SEATS.groundStation)} is the ground station's, ` +
+          `${seatUsername('crew', SEATS.page)} the page's): write the configuration with --seats ${SEATS.otaPush} or more, or name a crew seat no one is using with --as`,
+      );
+    }
+    if (!crew) throw new UsageError(`${values.credentials} has no crew account "${values.as}" (the crew's are ${seats.map((a) => a.username).join(', ')}): only the crew may command`);
   }
   const client = new MqttClient(
     {

@@ -14,8 +14,8 @@
 //   hours of queued telemetry (only the few messages already in flight at the cut go before it: MQTT
 //   resends those first [MQTT-4.4.0-1]).
 // - What may be dropped: only telemetry, the oldest first, when more than `capacity` readings wait or
-//   the flash log is full; each one is counted (`dropped`, reported in info). Emergencies, replies and
-//   state are never dropped.
+//   the flash log is full (or, after a flash failure, more than RAM_ONLY_READINGS wait in RAM); each
+//   one is counted (`dropped`, reported in info). Emergencies, replies and state are never dropped.
 // - How many in flight: at most `window` (OUTBOX_WINDOW) unacknowledged messages; the MQTT session is
 //   built with exactly that many packet-id slots.
 // - Live values (the plain altitude) never wait: they go out at once when the link is up and a slot
@@ -31,6 +31,13 @@ export type OutboxKind = 'emergency' | 'reply' | 'state' | 'telemetry';
 
 /** Unacknowledged messages at most with the MQTT client; the client's session has this many slots. */
 export const OUTBOX_WINDOW = 8;
+
+/**
+ * Readings kept in RAM at most once the flash has failed (an estimated 60 KB on XS: a message object
+ * and its JSON each, not measured). `capacity` counts readings on flash, 41 bytes each; kept in RAM, 21,600 of them would
+ * take megabytes and crash the device, so in RAM the newest few minutes are kept and older ones dropped.
+ */
+export const RAM_ONLY_READINGS = 200;
 
 export interface OutboxMessage {
   kind: OutboxKind;
@@ -85,7 +92,10 @@ export class Outbox implements LogOwner {
   readonly lastBoot: number = 0;
   /** Records recovered at start that were not done: replayed, in order. */
   readonly replayed: number = 0;
-  readonly #record = new TelemetryRecord();
+  /** The reading last appended to the log: replaying it needs no flash read (FlashLog.isLast). */
+  #lastAppended = new TelemetryRecord();
+  /** The reading being added (swapped with #lastAppended once it is on flash). */
+  #incoming = new TelemetryRecord();
   readonly #scratch = new TelemetryRecord();
   readonly #body = new Uint8Array(TELEMETRY_BODY_BYTES);
 
@@ -152,11 +162,16 @@ export class Outbox implements LogOwner {
 
   /** A reading: made durable, then it waits its turn. */
   addTelemetry(boot: number, seq: number, reading: AltitudeReading): void {
-    const record = this.#record.fromReading(boot, seq, reading);
+    const record = this.#incoming.fromReading(boot, seq, reading);
     record.encode(this.#body);
     const location = this.#append(RECORD_TELEMETRY, this.#body);
-    if (location >= 0) this.#telemetryWaiting++;
-    else this.#fallback.push(this.#message('telemetry', utf8Payload(telemetryPayload(record)), false, -1));
+    if (location >= 0) {
+      // Only a reading that made it to the log may stand for the log's last record: one kept in RAM
+      // (a flash failure, a log full of what it keeps) must not overwrite the last one appended.
+      this.#incoming = this.#lastAppended;
+      this.#lastAppended = record;
+      this.#telemetryWaiting++;
+    } else this.#fallback.push(this.#message('telemetry', utf8Payload(telemetryPayload(record)), false, -1));
     this.#trim();
   }
 
@@ -202,10 +217,13 @@ export class Outbox implements LogOwner {
     }
   }
 
-  /** Drops the oldest waiting telemetry while more than `capacity` readings wait (counted). */
+  /**
+   * Drops the oldest waiting telemetry while more than `capacity` readings wait, or more than
+   * RAM_ONLY_READINGS wait in RAM (then the oldest of those: dropping from flash frees no RAM). Counted.
+   */
   #trim(): void {
-    while (this.#telemetryWaiting + this.#fallback.length > this.#capacity) {
-      if (this.#telemetryWaiting > 0) {
+    while (this.#telemetryWaiting + this.#fallback.length > this.#capacity || this.#fallback.length > RAM_ONLY_READINGS) {
+      if (this.#telemetryWaiting > 0 && this.#fallback.length <= RAM_ONLY_READINGS) {
         let location: number;
         try {
           location = this.#flash.nextPending(RECORD_TELEMETRY);
@@ -264,7 +282,7 @@ export class Outbox implements LogOwner {
         return undefined;
       }
       this.#telemetryWaiting--;
-      let record: TelemetryRecord | undefined = this.#record;
+      let record: TelemetryRecord | undefined = this.#lastAppended;
       if (!this.#flash.isLast(location)) {
         record = bytes !== undefined && bytes.length === TELEMETRY_BODY_BYTES + 12 && this.#scratch.decode(bytes, 8) ? this.#scratch : undefined;
       }

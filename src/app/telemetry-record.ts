@@ -27,13 +27,6 @@ function readI32(bytes: Uint8Array, at: number): number {
   return bytes[at] | (bytes[at + 1] << 8) | (bytes[at + 2] << 16) | (bytes[at + 3] << 24);
 }
 
-function writeI32(bytes: Uint8Array, at: number, value: number): void {
-  bytes[at] = value & 0xff;
-  bytes[at + 1] = (value >> 8) & 0xff;
-  bytes[at + 2] = (value >> 16) & 0xff;
-  bytes[at + 3] = (value >> 24) & 0xff;
-}
-
 export class TelemetryRecord {
   boot = 0;
   seq = 0;
@@ -59,20 +52,27 @@ export class TelemetryRecord {
     return this;
   }
 
+  /** A DataView of the array last encoded into, kept: the outbox encodes into one buffer every time. */
+  #viewOf: Uint8Array | undefined;
+  #view: DataView = new DataView(new ArrayBuffer(0));
+
+  /** Writes the 29 bytes at `at`; each field is one native DataView store (cheaper on XS than byte stores). */
   encode(into: Uint8Array, at = 0): void {
-    writeI32(into, at, this.boot);
-    writeI32(into, at + 4, this.seq);
+    if (into !== this.#viewOf) {
+      this.#viewOf = into;
+      this.#view = new DataView(into.buffer, into.byteOffset, into.byteLength);
+    }
+    const view = this.#view;
+    view.setUint32(at, this.boot, true);
+    view.setUint32(at + 4, this.seq, true);
     const ts = this.tsMs === this.tsMs ? this.tsMs : NONE_TS;
     const high = Math.floor(ts / 0x1_0000_0000);
-    writeI32(into, at + 8, ts - high * 0x1_0000_0000);
-    into[at + 12] = high & 0xff;
-    into[at + 13] = (high >> 8) & 0xff;
-    writeI32(into, at + 14, this.altDm);
-    writeI32(into, at + 18, this.vsCmps);
-    writeI32(into, at + 22, this.pressureDpa);
-    const t = this.temperatureCc === NONE_I32 ? NONE_I16 : this.temperatureCc;
-    into[at + 26] = t & 0xff;
-    into[at + 27] = (t >> 8) & 0xff;
+    view.setUint32(at + 8, ts - high * 0x1_0000_0000, true);
+    view.setUint16(at + 12, high, true);
+    view.setInt32(at + 14, this.altDm, true);
+    view.setInt32(at + 18, this.vsCmps, true);
+    view.setInt32(at + 22, this.pressureDpa, true);
+    view.setInt16(at + 26, this.temperatureCc === NONE_I32 ? NONE_I16 : this.temperatureCc, true);
     into[at + 28] = QUALITIES.indexOf(this.quality);
   }
 

@@ -114,7 +114,15 @@ export class MqttClient {
     const out = session.out;
     const wakeAtMs = out.wakeAtMs;
     const done = out.completedCount === 1; // (read before the socket or a listener can call back in)
-    if (out.txLength > 0) this.#send(out.tx, out.txLength);
+    const length = out.txLength;
+    if (length > 0) {
+      // #send(), its common case inline: nothing waits and the socket has room.
+      const socket = this.#socket;
+      if (socket !== undefined && this.#pending.length === 0 && length <= this.#writable) {
+        socket.write(out.tx, length);
+        this.#writable -= length;
+      } else this.#send(out.tx, length);
+    }
     if (done) {
       const published = this.#listeners.published;
       for (let l = 0; l < published.length; l++) published[l](token);
@@ -231,7 +239,13 @@ export class MqttClient {
       },
       onReadable: () => {
         for (let bytes = socket.read(); bytes !== undefined && this.#socket === socket; bytes = socket.read()) {
-          this.#apply(session.receive(bytes, clock.now()));
+          const out = session.receive(bytes, clock.now());
+          // A PUBACK, a publisher's usual chunk: one completion and nothing else (#apply's common case).
+          if (out.completedCount === 1 && out.txLength === 0 && out.events.length === 0 && !out.closeTransport && !out.openTransport && out.wakeAtMs >= this.#timerAt) {
+            const token = out.completed[0];
+            const published = this.#listeners.published;
+            for (let l = 0; l < published.length; l++) published[l](token);
+          } else this.#apply(out);
         }
       },
       onError: (message) => {

@@ -22,6 +22,8 @@ export interface DecoderOptions {
 const ACK_TYPES: Record<number, AckPacket['type']> = { 4: 'puback', 5: 'pubrec', 6: 'pubrel', 7: 'pubcomp', 11: 'unsuback' };
 const ACK_NAMES: Record<number, string> = { 4: 'PUBACK', 5: 'PUBREC', 6: 'PUBREL', 7: 'PUBCOMP', 11: 'UNSUBACK' };
 
+const PUBACK_FIRST_BYTE = 0x40; // type 4, flags 0
+
 /** Packet types whose whole body is a packet identifier. */
 export function isAckType(type: number): boolean {
   return (type >= 4 && type <= 7) || type === 11;
@@ -290,6 +292,16 @@ export class PacketDecoder {
   /** Bytes held for a packet not yet complete. */
   get bufferedBytes(): number {
     return this.#partial ? this.#partialFilled : this.#headerLength;
+  }
+
+  /**
+   * The packet id when `chunk` is exactly one whole, well-formed PUBACK and no partial packet is
+   * held, else 0; it consumes nothing. The common chunk of a QoS 1 publisher: its receiver can act on
+   * it without a callback (see MqttSession.receive). Anything else goes to push().
+   */
+  wholePuback(chunk: Uint8Array): number {
+    if (chunk.length !== 4 || chunk[0] !== PUBACK_FIRST_BYTE || chunk[1] !== 2 || this.#headerLength !== 0 || this.#partial !== undefined) return 0;
+    return (chunk[2] << 8) | chunk[3]; // 0 is no packet id: push() names that fault
   }
 
   /** Forgets any partial packet (after a connection is closed). */

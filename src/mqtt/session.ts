@@ -33,7 +33,6 @@ import { TopicCache } from './topic';
 type State = 'idle' | 'waiting' | 'opening' | 'connecting' | 'connected' | 'ended';
 
 const EMPTY = new Uint8Array(0);
-const PUBACK = PacketType.puback;
 
 /** A publish in flight (in a packet-id slot). Pre-allocated and reused. */
 class Message {
@@ -63,6 +62,7 @@ export class MqttSession {
   #state: State = 'idle';
   readonly #decoder: PacketDecoder;
   readonly #topics = new TopicCache();
+  readonly #topicFields = this.#topics.fields;
   readonly #onPacket: (packet: Packet) => void;
   readonly #onAck: (type: number, packetId: number) => void;
   #now = 0;
@@ -172,6 +172,31 @@ export class MqttSession {
   }
 
   receive(bytes: Uint8Array, now: number): SessionOutput {
+    // The hot path, flat: a chunk that is one PUBACK for a QoS 1 publish in flight (a publisher's
+    // every answer), handled without the decoder's callbacks. Anything else, and a PUBACK that is
+    // not awaited (an error to report), takes the general path below. It needs no #finish(): an
+    // answer only moves the deadlines later, so the last wakeAtMs stays valid (at worst early, and
+    // tick() then finds nothing due).
+    const packetId = this.#decoder.wholePuback(bytes);
+    if (packetId !== 0 && this.#state === 'connected') {
+      const slot = this.#inflight[packetId - 1]; // undefined beyond the window
+      if (slot !== undefined && slot.phase === 'publish' && slot.qos === 1) {
+        const out = this.out; // #begin(now), inline
+        this.#now = now;
+        out.txLength = 0;
+        if (out.events.length > 0) out.events = [];
+        out.openTransport = false;
+        out.closeTransport = false;
+        out.completed[0] = slot.token;
+        out.completedCount = 1;
+        slot.phase = 'free'; // the slot freed as #onPublishAck does, then #answered(), inline
+        slot.payload = EMPTY;
+        const awaiting = --this.#inflightCount > 0 || this.#pingOutstanding || this.#subscriptions.pendingCount > 0;
+        this.#lastAnsweredMs = now;
+        this.#responseDeadline = awaiting ? now + this.#responseTimeoutMs : Infinity;
+        return out;
+      }
+    }
     this.#begin(now);
     if (this.#state !== 'connecting' && this.#state !== 'connected') return this.#finish();
     try {
@@ -224,7 +249,7 @@ export class MqttSession {
   publish(topic: string, payload: Uint8Array, qos: QoS, retain: boolean, now: number): number {
     // The hot path, flat on purpose: on XS every call and every argument is paid for. The topic was
     // encoded once (TopicCache); the length is computed once; the slot is filled in place.
-    const topicField = this.#topics.get(topic) ?? this.#topics.field(topic);
+    const topicField = this.#topicFields.get(topic) ?? this.#topics.field(topic);
     if (qos === 0 ? this.#state !== 'connected' : qos === 1 || qos === 2 ? this.#inflightCount === this.#inflight.length : true) {
       throw this.#refusal(topic, qos);
     }
@@ -265,7 +290,7 @@ export class MqttSession {
     if (length > out.tx.length) this.#reserve(length);
     out.txLength = encodePublishInto(out.tx, 0, (qos << 1) | (retain ? 1 : 0), remaining, topicField, packetId, payload);
     this.#lastSentMs = now;
-    if (qos !== 0) this.#expectAnswer();
+    if (qos !== 0 && this.#responseDeadline === Infinity) this.#expectAnswer();
     // No #finish(): a publish never brings a wake-up forward, except the response clock, which
     // #expectAnswer brings forward itself; the last wakeAtMs stays valid (at worst early).
     return token;
@@ -343,17 +368,6 @@ export class MqttSession {
         throw new ProtocolError('EXPECTED_CONNACK', 'MQTT-3.2.0-1', 'the broker sent an acknowledgement before CONNACK');
       }
       return; // after a failure in the same chunk: ignore the rest
-    }
-    const slot = this.#inflight[packetId - 1]; // undefined beyond the window
-    if (type === PUBACK && slot !== undefined && slot.phase === 'publish' && slot.qos === 1) {
-      // The common case, flat: a QoS 1 publish delivered; its slot is free again.
-      this.out.completed[this.out.completedCount++] = slot.token;
-      slot.phase = 'free';
-      slot.payload = EMPTY;
-      this.#inflightCount--;
-      this.#lastAnsweredMs = this.#now; // #answered(), inline
-      this.#responseDeadline = this.#inflightCount > 0 || this.#pingOutstanding || this.#subscriptions.pendingCount > 0 ? this.#now + this.#responseTimeoutMs : Infinity;
-      return;
     }
     switch (type) {
       case PacketType.pubrel:

@@ -30,9 +30,11 @@ export class Subscriptions {
     this.#nextId = firstId;
   }
 
-  get pendingCount(): number {
-    return this.#pending.size;
-  }
+  /**
+   * Requests sent and awaiting their acknowledgement (#pending.size, kept as a field: the session
+   * reads it on every answer from the broker, and a getter is a call on XS). Read it, never write it.
+   */
+  pendingCount = 0;
   get unsentCount(): number {
     return this.#unsent.length;
   }
@@ -71,6 +73,7 @@ export class Subscriptions {
     while (this.#pending.has(packetId)) packetId = packetId >= 65535 ? this.#firstId : packetId + 1;
     this.#nextId = packetId >= 65535 ? this.#firstId : packetId + 1;
     this.#pending.set(packetId, request);
+    this.pendingCount = this.#pending.size;
     return packetId;
   }
 
@@ -79,6 +82,7 @@ export class Subscriptions {
     const request = this.#pending.get(packetId);
     if (!request || (request.kind === 'subscribe') !== isSubscribe) return undefined;
     this.#pending.delete(packetId);
+    this.pendingCount = this.#pending.size;
     return request;
   }
 
@@ -87,6 +91,7 @@ export class Subscriptions {
     if (this.#pending.size === 0) return;
     this.#unsent = [...this.#pending.values(), ...this.#unsent];
     this.#pending.clear();
+    this.pendingCount = 0;
   }
 
   /**

@@ -7,9 +7,11 @@
 // (src/platform/moddable/sim/panel-link.ts), and the app's `screen.postMessage` arrives here in
 // `onJSON`. One message, one JSON object:
 //
-//   pane → app   {"flight":{"scenario":"normal"|"crash"|…|"manual"}}  restart that flight (hello lists them)
+//   pane → app   {"flight":{"scenario":"normal"|"crash"|…|"replay"|"manual"}}  restart that flight (hello
+//                                                     lists them; "replay", a recorded flight, only when given one)
 //                {"flight":{"targetAltitudeM":150}}   manual flight: the pilot climbs or descends there
-//                {"flight":{"envelopeFailure":true}}  the envelope fails now (manual flight)
+//                {"flight":{"burner":true|false}}     manual flight: the burner held down / released
+//                {"flight":{"envelopeFailure":true}}  the envelope fails now (a replay is taken over by hand first)
 //                {"sensor":{"silent":true,"frozen":false,"spikes":false}}  chip faults (any subset)
 //                {"network":{"up":false}}              cut (or restore) the node's network
 //   app → pane   {"hello":{"id","fw","broker","scenario","scenarios"}}   the firmware (re)started
@@ -62,6 +64,13 @@ class BalloonBehavior extends DeviceBehavior {
 	onTargetChanged(container, data) {
 		this.send(container, { flight: { targetAltitudeM: data.value } });
 	}
+	onBurnerDown(container) {
+		this.showManual();
+		this.send(container, { flight: { burner: true } });
+	}
+	onBurnerUp(container) {
+		this.send(container, { flight: { burner: false } });
+	}
 	onEnvelopeFailure(container) {
 		this.showManual();
 		this.send(container, { flight: { envelopeFailure: true } });
@@ -91,7 +100,7 @@ class BalloonBehavior extends DeviceBehavior {
 			this.showManual();
 			this.setSlider(this.TARGET, flight.targetAltitudeM);
 		}
-		if (flight?.envelopeFailure) this.showManual();
+		if (flight?.envelopeFailure || flight?.burner) this.showManual();
 		for (const key in sensor ?? {}) if (SENSOR_SWITCHES[key]) this.setSwitch(this[SENSOR_SWITCHES[key]], sensor[key]);
 		if (network?.up !== undefined) this.setSwitch(this.NETWORK, network.up);
 		this.send(container, message);
@@ -174,9 +183,8 @@ class BalloonBehavior extends DeviceBehavior {
 	}
 	writeReadout(status) {
 		const buttons = {};
-		if (this.ENVELOPE) {
-			const button = this.ENVELOPE;
-			buttons.envelopeFailure = { x: button.x, y: button.y, width: button.width, height: button.height };
+		for (const [name, button] of [["envelopeFailure", this.ENVELOPE], ["burner", this.BURNER]]) {
+			if (button) buttons[name] = { x: button.x, y: button.y, width: button.width, height: button.height };
 		}
 		const app = this.ENVELOPE?.application;
 		const readout = { ...this.readout, status, buttons, application: app ? { width: app.width, height: app.height } : undefined };
@@ -237,6 +245,8 @@ export default {
 				name: "TARGET", track: "onTargetChanging", event: "onTargetChanged", label: "Target altitude",
 				min: 0, max: 2000, step: 10, unit: " m", value: 0,
 			}),
+			// Held down like a blast valve: the burner burns from press to release.
+			ButtonsRow({ label: "Burner (hold)", buttons: [{ name: "BURNER", eventDown: "onBurnerDown", eventUp: "onBurnerUp", label: "Burn" }] }),
 			ButtonsRow({ label: "Envelope", buttons: [{ name: "ENVELOPE", event: "onEnvelopeFailure", label: "Fail now" }] }),
 			Heading({ title: "Sensor faults" }),
 			SwitchRow({ name: "SILENT", event: "onSilentChanged", label: "Chip silent", on: "No answer", off: "Answers", value: false }),

@@ -128,6 +128,32 @@ export function malformedInputReconnectsWithoutLoss(): string[] {
   return h.take();
 }
 
+/**
+ * The bytes of a PUBACK are a PUBACK only where a packet starts: inside a partly received PUBLISH
+ * they are its payload. A PUBACK for a QoS 2 publish or for a free id is an error to report, and the
+ * response clock restarts at every answer and stops when nothing awaits one.
+ */
+export function pubackChunksOnlyWhereAPacketStarts(): string[] {
+  const h = new SessionHarness({ keepaliveS: 60, responseTimeoutMs: 5000 }).connect();
+  h.publish('t', 'a', 1);
+  h.publish('t', 'b', 2);
+  h.take();
+  h.receiveBytes(new Uint8Array([0x30, 0x07, 0x00, 0x01, 0x74])); // a QoS 0 PUBLISH to "t", its payload still to come
+  h.receiveBytes(new Uint8Array([0x40, 0x02, 0x00, 0x01])); // its payload: PUBACK-shaped bytes
+  h.log.push(`inflight=${h.session.inflightCount}`);
+  h.receiveBytes(new Uint8Array([0x40, 0x02, 0x00, 0x02])); // PUBACK for the QoS 2 publish
+  h.receiveBytes(new Uint8Array([0x40, 0x02, 0x00, 0x03])); // PUBACK for an id nobody holds
+  h.advance(4000);
+  h.receiveBytes(new Uint8Array([0x40, 0x02, 0x00, 0x01])); // the real PUBACK for id 1
+  h.log.push(`inflight=${h.session.inflightCount} awaiting=${h.session.awaitingAnswer}`);
+  h.advance(4999); // the clock restarted at that PUBACK: 5 s from there, not from the publish
+  h.log.push('4999 ms after the PUBACK');
+  h.receive({ type: 'pubrec', packetId: 2 }, { type: 'pubcomp', packetId: 2 });
+  h.log.push(`inflight=${h.session.inflightCount} awaiting=${h.session.awaitingAnswer}`);
+  h.advance(30_000); // nothing awaits an answer: no timeout, only the ping at ¾ keepalive
+  return h.take();
+}
+
 export function packetBeforeConnackAndConnackTimeout(): string[] {
   const h = new SessionHarness({ connectTimeoutMs: 5000, reconnect: { minDelayMs: 10, jitter: 0 } });
   h.start().opened().receive({ type: 'pingresp' });

@@ -20,7 +20,9 @@ function makeNode(clock: Clock, socket: SensorNode['options']['socket'], scenari
     clock,
     socket,
     store: new MemoryStore(),
-    outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }).open('outbox'),
+    // The steady state meters the node, not the emulator: its flash programs erased bytes at about
+    // the cost of the device's native write (sdk-flash.ts, nativeCost), with the same results.
+    outboxFlash: new NorFlashChip({ outbox: 64 * 1024 }, 1, { nativeCost: replay }).open('outbox'),
     openBarometer: () => barometer,
     system: { firmwareVersion: '0.1.0', board: 'xs-test', resetReason: 'power-on', reboot: () => {} },
     defaults: DEFAULT_CONFIG,

@@ -6,10 +6,12 @@
 import { MqttClient } from '../../../src/mqtt/client';
 import { encode } from '../../../src/mqtt/codec';
 import { VirtualClock } from '../../fakes/virtual-clock';
-import { ScriptedNetwork } from '../../fakes/scripted-socket';
+import { ScriptedNetwork, type ScriptedSocket } from '../../fakes/scripted-socket';
 
 let client: MqttClient;
 let network: ScriptedNetwork;
+/** The broker's end of the connection (looked up once: the fake network's getter is not the client's cost). */
+let broker: ScriptedSocket;
 let qos: 0 | 1 = 0;
 let packetId = 0;
 const maxInflight = 16;
@@ -26,7 +28,8 @@ export function setup(level: 0 | 1, listening = true): boolean {
   for (let id = 1; id <= maxInflight; id++) pubacks.push(encode({ type: 'puback', packetId: id }));
   client.connect();
   network.last.options.onWritable(2 ** 30); // room for every publish of the run: no backpressure
-  network.last.deliver(encode({ type: 'connack', sessionPresent: false, returnCode: 0 }));
+  broker = network.last;
+  broker.deliver(encode({ type: 'connack', sessionPresent: false, returnCode: 0 }));
   return client.connected;
 }
 
@@ -35,7 +38,7 @@ export function step(): void {
   if (qos === 1) {
     // The broker acknowledges at once: the ids cycle through the window.
     packetId = (packetId % maxInflight) + 1;
-    network.last.deliver(pubacks[packetId - 1]);
+    broker.deliver(pubacks[packetId - 1]);
   }
 }
 

@@ -7,6 +7,8 @@ export interface BoardConfig {
   flightScenario?: string;
   /** Seed of the simulated flight's wind and sensor noise (the same seed flies the same flight). */
   flightSeed?: number;
+  /** The simulator only: a recorded flight (CSV, src/sim/recorded-flight.ts) under the file root, flown as "replay". */
+  flightFile?: string;
   wifiSsid?: string;
   wifiPassword?: string;
   /** Hex of the uncompressed P-256 public key updates must be signed with ('' refuses updates). */
@@ -33,4 +35,5 @@ export interface LaunchSettings {
   brokerClientKey: string;
   flightScenario?: string;
   flightSeed?: number;
+  flightFile?: string;
 }

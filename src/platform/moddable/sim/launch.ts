@@ -1,9 +1,9 @@
 // The simulator's launch settings. One simulator build serves every run: the host tools
 // (`npm run sim`, the simulator suite; host/moddable/simulator.ts) write the run's device id, broker,
-// TLS, CA, login, client certificate, flight scenario and seed into the preference domain "launch"
-// before mcsim starts (a JSON file in mcsim's working directory: boards/sim/manifest.json sets the file
-// root to "./"). A setting that is
-// not there keeps the build's value; one of the wrong type stops the start with its name.
+// TLS, CA, login, client certificate, flight scenario and seed, and the name of a recorded flight's
+// file, into the preference domain "launch" before mcsim starts (a JSON file in mcsim's working
+// directory: boards/sim/manifest.json sets the file root to "./"). A setting that is not there keeps
+// the build's value; one of the wrong type stops the start with its name.
 import Preference from "preference";
 import type { LaunchSettings } from "platform/moddable/board-config";
 
@@ -32,5 +32,6 @@ export function launchSettings(built: LaunchSettings): LaunchSettings {
     brokerClientKey: launchValue("brokerClientKey", built.brokerClientKey),
     flightScenario: launchValue("flightScenario", built.flightScenario),
     flightSeed: launchValue("flightSeed", built.flightSeed),
+    flightFile: launchValue("flightFile", built.flightFile),
   };
 }

@@ -5,6 +5,12 @@
 // the tear, the lift falls away over a few seconds and the fabric drags like a poor parachute, so
 // the balloon falls towards about 15 m/s (DESIGN: 10–30 m/s with a failed envelope) until it hits
 // the ground, where it stays.
+//
+// Or the developer works the burner: while the pane's burner button is held the air in the envelope
+// heats and its lift grows (up to the burner's authority, 0.5 m/s² over weight:
+// src/sensor/flight-limits.ts); released, the air cools and the lift sinks back towards a gentle
+// descent. Drag against the motion limits the climb to 5 m/s at full heat. Moving the slider hands
+// the balloon back to the target pilot.
 
 /** Where the balloon is (the returned object is reused). */
 export interface ManualFlightState {
@@ -24,11 +30,24 @@ const TOUCHDOWN_MPS = 0.3; // the gentle sink of a landing: the basket meets the
 const FAILURE_ACCELERATION_MPS2 = 2.5;
 const FAILURE_TERMINAL_MPS = 15;
 const STEP_MS = 100;
+/** The burner: lift gained per second of burning, up to the burner's authority. */
+const HEATING_MPS2_PER_S = 0.05;
+const MAX_LIFT_MPS2 = RESPONSE_MPS2;
+/** Unheated, the air cools towards a lift that sinks the balloon at about 2 m/s, over this time. */
+const COOLED_LIFT_MPS2 = -0.08;
+const COOLING_S = 60;
+/** Quadratic drag: at full heat the climb settles at MAX_CLIMB_MPS. */
+const DRAG_PER_M = MAX_LIFT_MPS2 / (MAX_CLIMB_MPS * MAX_CLIMB_MPS);
 
 export class ManualFlight {
   readonly startMs: number;
   #targetM: number;
   #envelopeFailed = false;
+  /** Flown with the burner (true) or by the target pilot (false). */
+  #byBurner = false;
+  #burning = false;
+  /** Lift over weight from the envelope's heat (m/s²), when flown with the burner. */
+  #liftMps2 = 0;
   #nowMs: number;
   #altitudeM: number;
   #verticalSpeedMps: number;
@@ -51,10 +70,28 @@ export class ManualFlight {
     return this.#envelopeFailed;
   }
 
+  get burning(): boolean {
+    return this.#burning;
+  }
+
   /** The pilot heads for `altitudeM` from now on. */
   setTarget(altitudeM: number, nowMs: number): void {
     this.at(nowMs);
     this.#targetM = altitudeM;
+    this.#byBurner = false;
+    this.#burning = false;
+  }
+
+  /** The burner on (held) or off (released). The first use takes over from the target pilot, with the lift that holds the balloon's speed. */
+  setBurner(on: boolean, nowMs: number): void {
+    this.at(nowMs);
+    if (!this.#byBurner) {
+      if (!on) return; // a release with nothing burning leaves the target pilot flying
+      const v = this.#verticalSpeedMps;
+      this.#liftMps2 = this.#altitudeM > 0 ? DRAG_PER_M * v * Math.abs(v) : 0;
+      this.#byBurner = true;
+    }
+    this.#burning = on;
   }
 
   /** The envelope tears now. */
@@ -82,6 +119,10 @@ export class ManualFlight {
       // Weight less what lift remains, and drag against the motion: v tends to -FAILURE_TERMINAL_MPS.
       const drag = (FAILURE_ACCELERATION_MPS2 / (FAILURE_TERMINAL_MPS * FAILURE_TERMINAL_MPS)) * v * Math.abs(v);
       v += (-FAILURE_ACCELERATION_MPS2 - drag) * dtS;
+    } else if (this.#byBurner) {
+      if (this.#burning) this.#liftMps2 = Math.min(MAX_LIFT_MPS2, this.#liftMps2 + HEATING_MPS2_PER_S * dtS);
+      else this.#liftMps2 += ((COOLED_LIFT_MPS2 - this.#liftMps2) * dtS) / COOLING_S;
+      v += (this.#liftMps2 - DRAG_PER_M * v * Math.abs(v)) * dtS;
     } else {
       const gapM = this.#targetM - this.#altitudeM;
       const distanceM = Math.abs(gapM);
@@ -102,6 +143,11 @@ export class ManualFlight {
 
   #phase(): string {
     if (this.#envelopeFailed) return this.#altitudeM > 0 ? "envelope failure" : "crashed";
+    if (this.#byBurner) {
+      if (this.#burning) return "burner on";
+      if (this.#altitudeM <= 0) return "on the ground";
+      return this.#verticalSpeedMps > 0.2 ? "climbing" : this.#verticalSpeedMps < -0.2 ? "descending" : "floating";
+    }
     if (this.#altitudeM <= 0 && this.#targetM <= 0) return "on the ground";
     if (Math.abs(this.#targetM - this.#altitudeM) < 1 && Math.abs(this.#verticalSpeedMps) < 0.2) return "holding";
     return this.#targetM > this.#altitudeM ? "climbing" : "descending";

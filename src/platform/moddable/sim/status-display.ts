@@ -7,7 +7,7 @@ import Poco from "commodetto/Poco";
 import type { BoardConfig } from "platform/moddable/board-config";
 import type { DeviceIdentity, NodeStatus, StatusDisplay } from "platform/moddable/node-status";
 import { drawText, textHeight, textWidth } from "./dot-font";
-import { FLIGHT_CHOICES } from "./barometer";
+import { flightChoices } from "./barometer";
 import { brokerUnreachable } from "./network";
 import { postToPanel } from "./panel-link";
 
@@ -16,7 +16,7 @@ const SEVERITY = ["crash", "rapid-descent", "sensor-fault", "low-altitude"];
 const MARGIN = 8;
 
 export function createStatusDisplay(config: BoardConfig, device: DeviceIdentity): StatusDisplay {
-  postToPanel({ hello: { id: device.id, fw: device.firmwareVersion, broker: device.broker, scenario: config.flightScenario ?? "normal", scenarios: FLIGHT_CHOICES } });
+  postToPanel({ hello: { id: device.id, fw: device.firmwareVersion, broker: device.broker, scenario: config.flightScenario ?? "normal", scenarios: flightChoices(config) } });
   // Each part of the screen is drawn as its own frame: a frame's display list holds every rectangle
   // of its dot-matrix text until the frame ends.
   const poco = new Poco(screen, { displayListLength: 8192 });
