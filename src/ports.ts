@@ -50,7 +50,8 @@ export interface StreamSocket {
   read(): Uint8Array | undefined;
   /**
    * Sends bytes[0, byteLength). The caller writes no more than the last onWritable count allows.
-   * The bytes are copied before write returns: the caller may reuse the buffer.
+   * The bytes are copied before write returns: the caller may reuse the buffer. It never throws: a
+   * failed send is reported later through onError.
    */
   write(bytes: Uint8Array, byteLength: number): void;
   close(): void;

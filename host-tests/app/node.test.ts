@@ -1,6 +1,7 @@
 // The sensor node end to end on loopback: our node (Node adapters, simulated flight, virtual clock)
 // publishing to a real Mosquitto, with ground clients subscribed as the crew and the news desk.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/deadline';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { nodeRig, settle, type NodeRig } from '../support/node-rig';
 import { decode, testClient, type TestClient } from '../support/test-client';
@@ -252,6 +253,10 @@ describe('sensor node during an over-the-air update', () => {
     crew.client.publish(`${id}/cmd/ota`, JSON.stringify({ id: 'u1', ...manifest }), 1);
     await settle(100);
     await rig.fly(30);
+    // The node has done it all; the last messages may still be on their way through Mosquitto.
+    await waitUntil(`'rebooting' on ${id}/ota at the crew`, () => text(crew, `${id}/ota`).includes('rebooting'), {
+      context: () => `${id}/ota so far: ${JSON.stringify(text(crew, `${id}/ota`))}`,
+    });
     expect(json(crew, `${id}/reply`).at(-1)).toMatchObject({ cmd: 'ota', id: 'u1', ok: true, version: '0.2.0' });
     const progress = text(crew, `${id}/ota`);
     // Progress is state, not history: the outbox lets a newer one replace one still waiting, so on a

@@ -8,10 +8,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastLines, waitUntil } from '../support/deadline';
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
+import { describeEnding, runEach, timeoutFor } from '../support/refusals';
 import { startGeneratedMosquitto } from '../support/secured-brokers';
 
 const run = promisify(execFile);
 const simulate = ['node_modules/.bin/tsx', 'host/simulate.ts'];
+/** Outlives runEach's deadlines for the longest list of bad options below (8). */
+const CASES_TIMEOUT = timeoutFor(8);
 let broker: Mosquitto;
 
 beforeAll(async () => {
@@ -64,9 +67,10 @@ describe('npm start (host/simulate.ts)', () => {
   });
 
   it('replays a recorded flight (--flight) through the simulated chip to a real broker: --speed, --duration, --json', async () => {
-    // The envelope fails over a hill 350 m above the launch site, about 830 s in; up to 2,400 s of
-    // flight at 200× (less on a loaded machine: what matters is that it gets past the impact).
-    const { stdout } = await run(simulate[0], [simulate[1], '--flight', 'flights/envelope-failure-over-hills.csv', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'replay1', '--speed', '200', '--duration', '12', '--json'], { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
+    // The envelope fails over a hill 350 m above the launch site, about 830 s in; up to 4,000 s of
+    // flight at 200× (far less on a loaded machine, where the node keeps up with fewer samples per
+    // second: what matters is that it gets past the impact, so the margin is wide).
+    const { stdout } = await run(simulate[0], [simulate[1], '--flight', 'flights/envelope-failure-over-hills.csv', '--broker', `mqtt://127.0.0.1:${broker.port}`, '--id', 'replay1', '--speed', '200', '--duration', '20', '--json'], { timeout: 90_000, maxBuffer: 64 * 1024 * 1024 });
     const messages = stdout.trim().split('\n').map((l) => JSON.parse(l) as { subscriber: string; topic: string; payload: unknown });
     const telemetry = messages.filter((m) => m.subscriber === 'crew' && m.topic === 'replay1/telemetry').map((m) => m.payload as { seq: number; alt: number; vs: number; q: string });
     expect(telemetry.at(-1)!.seq).toBeGreaterThan(900);
@@ -81,7 +85,7 @@ describe('npm start (host/simulate.ts)', () => {
     const news = messages.filter((m) => m.subscriber === 'news station').map((m) => m.payload as { kind: string; active: boolean });
     // (an emergency still active is published again when another clears: one retained message per topic)
     expect([...new Set(news.filter((e) => e.active).map((e) => e.kind))]).toEqual(['rapid-descent', 'crash']);
-  });
+  }, 120_000);
 
   it.each([
     ['an empty file', '', 'line 1, column 1: the file is empty'],
@@ -92,11 +96,11 @@ describe('npm start (host/simulate.ts)', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'flight-file-'));
     const file = path.join(dir, 'flight.csv');
     writeFileSync(file, content);
-    const error = await run(simulate[0], [simulate[1], '--flight', file], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e);
+    const [ending] = await runEach(simulate[0], [simulate[1]], [['--flight', file]]);
     rmSync(dir, { recursive: true, force: true });
-    expect((error as { code: number }).code).toBe(2);
-    expect((error as { stderr: string }).stderr).toContain(`--flight: ${file}, ${message}`);
-  });
+    expect(ending.code, describeEnding(ending)).toBe(2);
+    expect(ending.stderr, describeEnding(ending)).toContain(`--flight: ${file}, ${message}`);
+  }, timeoutFor(1));
 
   it('explains bad flight options and exits with status 2', async () => {
     const cases = [
@@ -104,12 +108,12 @@ describe('npm start (host/simulate.ts)', () => {
       [['--flight', 'flights/morning-flight.csv', '--scenario', 'crash'], 'give --scenario or --flight, not both'],
       [['--flight', 'no-such-flight.csv'], '--flight: cannot read no-such-flight.csv'],
     ] as const;
-    const errors = await Promise.all(cases.map(([args]) => run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e)));
+    const endings = await runEach(simulate[0], [simulate[1]], cases.map(([args]) => args));
     for (const [i, [, message]] of cases.entries()) {
-      expect((errors[i] as { code: number }).code).toBe(2);
-      expect((errors[i] as { stderr: string }).stderr).toContain(message);
+      expect(endings[i].code, describeEnding(endings[i])).toBe(2);
+      expect(endings[i].stderr, describeEnding(endings[i])).toContain(message);
     }
-  }, 120_000);
+  }, CASES_TIMEOUT);
 
   it('explains bad options and exits with status 2', async () => {
     const cases = [
@@ -125,13 +129,12 @@ describe('npm start (host/simulate.ts)', () => {
       [['--ws-url', 'ws://127.0.0.1:9001/mqtt'], '--ws-url goes with --broker'],
       [['--broker', 'mqtt://127.0.0.1:1', '--ws-url', 'http://x'], '--ws-url must look like ws://host:port/path'],
     ] as const;
-    // Each run starts tsx: run them side by side.
-    const errors = await Promise.all(cases.map(([args]) => run(simulate[0], [simulate[1], ...args], { timeout: 60_000 }).catch((e: { code: number; stderr: string }) => e)));
+    const endings = await runEach(simulate[0], [simulate[1]], cases.map(([args]) => args));
     for (const [i, [, message]] of cases.entries()) {
-      expect((errors[i] as { code: number }).code).toBe(2);
-      expect((errors[i] as { stderr: string }).stderr).toContain(message);
+      expect(endings[i].code, describeEnding(endings[i])).toBe(2);
+      expect(endings[i].stderr, describeEnding(endings[i])).toContain(message);
     }
-  }, 120_000);
+  }, CASES_TIMEOUT);
 
   it('logs the node and every party in to a broker running the generated configuration, and never prints a password', async () => {
     const secured = await startGeneratedMosquitto();

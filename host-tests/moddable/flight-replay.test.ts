@@ -9,13 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchSimDevice, type SimDevice } from '../../host/devices/sim-device';
-import { buildForSimulator } from '../../host/moddable/build';
 import { SimulatorPanel } from '../../host/moddable/sim-panel';
 import type { ModdableSdk } from '../../host/moddable/sdk';
 import { lastLines, waitUntil } from '../support/deadline';
 import { login, passwordOf, startGeneratedMosquitto, type SecuredBroker } from '../support/secured-brokers';
 import { decode, type TestClient } from '../support/test-client';
 import { moddableSdkForTests } from './moddable-sdk';
+import { sharedSimulatorFirmware } from './shared-firmware';
 
 const sdk: ModdableSdk | undefined = await moddableSdkForTests();
 const outDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-replay-'));
@@ -50,7 +50,7 @@ describe.skipIf(!sdk)('a recorded flight replayed by the firmware in the desktop
 
   beforeAll(async () => {
     // The one firmware build of this file.
-    mcSo = await buildForSimulator(sdk!, path.join(outDir, 'sim'));
+    mcSo = await sharedSimulatorFirmware(sdk!);
     broker = await startGeneratedMosquitto();
     news = await login(broker, 'news-station');
     news.client.subscribe('sensor1/emergency', 1);
@@ -58,7 +58,7 @@ describe.skipIf(!sdk)('a recorded flight replayed by the firmware in the desktop
     crew = await login(broker, 'crew');
     crew.client.subscribe('sensor1/#', 1);
     await crew.next('subscribed');
-  }, 600_000); // builds the firmware: minutes on a loaded machine
+  }, 900_000); // waits for the run's firmware build: minutes on a loaded machine
   afterAll(async () => {
     await device?.stop();
     news?.client.end();

@@ -1,16 +1,20 @@
 // `npm start -- --device sim` (npm run sim) as a user runs it without a display: the whole system
 // (embedded broker, the four parties) around the real firmware in the desktop simulator, headless.
+// It runs the test run's shared firmware build ($ALTIMETER_SIM_FIRMWARE) instead of building its own:
+// the build itself is the simulator suite's to test.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { PREBUILT_FIRMWARE_ENV } from '../../host/devices/sim-device';
 import { moddableSdkForTests } from './moddable-sdk';
+import { sharedSimulatorFirmware } from './shared-firmware';
 
 const run = promisify(execFile);
 const sdk = await moddableSdkForTests();
 
 describe.skipIf(!sdk)('npm start -- --device sim', () => {
   it('runs the firmware in mcsim with the embedded broker and the ground parties, and stops it', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, MODDABLE: sdk!.dir };
+    const env: NodeJS.ProcessEnv = { ...process.env, MODDABLE: sdk!.dir, [PREBUILT_FIRMWARE_ENV]: await sharedSimulatorFirmware(sdk!) };
     delete env.DISPLAY; // headless: under Xvfb
     const { stdout } = await run('node_modules/.bin/tsx', ['host/simulate.ts', '--device', 'sim', '--id', 'simdev', '--json', '--duration', '25'], {
       env,
@@ -30,10 +34,18 @@ describe.skipIf(!sdk)('npm start -- --device sim', () => {
     expect(new Set(messages.map((m) => m.subscriber))).toEqual(new Set(['crew', 'air traffic control', 'maritime patrol']));
     // Stopped by --duration: mcsim is closed and the broker publishes the firmware's will.
     expect(crew('status').at(-1)).toBe('offline');
-  }, 1_300_000); // builds the firmware first
+  }, 1_300_000); // waits for the run's firmware build first
+
+  it('says so when the prebuilt firmware it was given does not exist, and exits 1', async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, MODDABLE: sdk!.dir, [PREBUILT_FIRMWARE_ENV]: '/nonexistent/mc.so' };
+    delete env.DISPLAY;
+    const error = (await run('node_modules/.bin/tsx', ['host/simulate.ts', '--device', 'sim', '--duration', '5'], { env, timeout: 60_000 }).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(error.code).toBe(1);
+    expect(error.stderr).toContain(`error: $${PREBUILT_FIRMWARE_ENV} is /nonexistent/mc.so, which does not exist: unset it to build the firmware`);
+  });
 
   it('says why when mcsim cannot start (a display that is not there), and exits 1', async () => {
-    const env: NodeJS.ProcessEnv = { ...process.env, MODDABLE: sdk!.dir, DISPLAY: ':987' };
+    const env: NodeJS.ProcessEnv = { ...process.env, MODDABLE: sdk!.dir, DISPLAY: ':987', [PREBUILT_FIRMWARE_ENV]: await sharedSimulatorFirmware(sdk!) };
     const failed = await run('node_modules/.bin/tsx', ['host/simulate.ts', '--device', 'sim', '--json', '--duration', '120'], { env, timeout: 1_200_000 }).then(
       () => undefined,
       (error: { code: number; stdout: string; stderr: string }) => error,

@@ -8,11 +8,9 @@
 // fall is the README's: it is written to build/screenshots/simulator.png, and to docs/simulator.png
 // when UPDATE_SCREENSHOT=1.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildForSimulator } from '../../host/moddable/build';
 import { projectRoot, type ModdableSdk } from '../../host/moddable/sdk';
 import { BALLOON_SIMULATORS, SimulatorPanel, type PanelMessage } from '../../host/moddable/sim-panel';
 import { startSimulator, type SimulatorProcess } from '../../host/moddable/simulator';
@@ -20,9 +18,9 @@ import { startVirtualDisplay, type VirtualDisplay } from '../../host/moddable/vi
 import { startMosquitto, type Mosquitto } from '../support/mosquitto';
 import { decode, testClient, type TestClient } from '../support/test-client';
 import { moddableSdkForTests } from './moddable-sdk';
+import { sharedSimulatorFirmware } from './shared-firmware';
 
 const sdk: ModdableSdk | undefined = await moddableSdkForTests();
-const outDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-panel-'));
 const WINDOW = { x: 0, y: 0, width: 760, height: 680 };
 const ID = 'panelnode';
 /** xdotool clicks the pane's button; without it (outside CI) the test uses the scripting hook and says so. */
@@ -47,7 +45,7 @@ describe.skipIf(!sdk)('the balloon pane and status screen in the desktop simulat
 
   beforeAll(async () => {
     broker = await startMosquitto();
-    const mcSo = await buildForSimulator(sdk!, path.join(outDir, 'sim'));
+    const mcSo = await sharedSimulatorFirmware(sdk!);
     ground = testClient(broker.port);
     ground.client.connect();
     await ground.next('connect');
@@ -63,13 +61,12 @@ describe.skipIf(!sdk)('the balloon pane and status screen in the desktop simulat
     });
     panel = new SimulatorPanel(simulator.localDirectory);
     await panel.waitFor('the firmware connected to the broker', (r) => r.status.link === 'connected', 60_000);
-  }, 600_000); // builds the firmware first: minutes on a loaded machine
+  }, 900_000); // waits for the run's firmware build first: minutes on a loaded machine
   afterAll(async () => {
     ground?.client.end();
     await simulator?.stop();
     await display?.close();
     await broker?.close();
-    rmSync(outDir, { recursive: true, force: true });
   });
 
   it('flies to the altitude set on the pane, and the firmware publishes that altitude', async () => {

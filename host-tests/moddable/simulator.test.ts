@@ -1,11 +1,11 @@
 // The real firmware, built by the real Moddable toolchain and run in the desktop simulator (mcsim,
-// headless under xvfb-run), and the XS stage of the ESP32 build. The simulator firmware is built
-// once; each run gets its broker, TLS, CA and device id at launch (host/moddable/simulator.ts).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// headless under xvfb-run). The simulator firmware is this test
+// run's shared build (./shared-firmware.ts); each run gets its broker, TLS, CA and device id at launch
+// (host/moddable/simulator.ts).
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildEsp32XsStage, buildForSimulator, typecheckAgainstSdkTypings } from '../../host/moddable/build';
 import type { ModdableSdk } from '../../host/moddable/sdk';
 import { startSimulator, type LaunchSettings, type SimulatorProcess } from '../../host/moddable/simulator';
 import { lastLines, waitUntil } from '../support/deadline';
@@ -14,17 +14,16 @@ import { decode, testClient } from '../support/test-client';
 import { clientCertificate, makeTestCertificates } from '../support/tls-certs';
 import { login, passwordOf, startGeneratedMosquitto } from '../support/secured-brokers';
 import { moddableSdkForTests } from './moddable-sdk';
+import { sharedSimulatorFirmware } from './shared-firmware';
 
 const sdk: ModdableSdk | undefined = await moddableSdkForTests();
-const outDir = mkdtempSync(path.join(os.tmpdir(), 'altimeter-moddable-'));
 let mcSo: string;
 
-// The one firmware build of the suite: about 30 s on an idle 2-core machine; the limit only stops a
-// hang on a machine shared with other heavy jobs.
+// The run's one firmware build, shared with the other simulator suites: most of a minute on a 2-core
+// machine; the limit only stops a hang on a machine shared with other heavy jobs.
 beforeAll(async () => {
-  if (sdk) mcSo = await buildForSimulator(sdk, path.join(outDir, 'sim'));
-}, 600_000);
-afterAll(() => rmSync(outDir, { recursive: true, force: true }));
+  if (sdk) mcSo = await sharedSimulatorFirmware(sdk);
+}, 900_000);
 
 /** A simulator run watched by a ground client: waits that fail with the traces and the broker log. */
 async function flight(broker: Mosquitto, launch: LaunchSettings & { deviceId: string }) {
@@ -215,22 +214,4 @@ describe.skipIf(!sdk)('firmware on the simulator, logging in to the generated Mo
       await simulator.stop();
     }
   }, 150_000); // outlives the wait above, so a slow handshake fails with its own words
-});
-
-describe.skipIf(!sdk)('the ESP32 build without ESP-IDF', () => {
-  it('resolves the esp32 manifest and compiles and links every module for XS', async () => {
-    const stage = await buildEsp32XsStage(sdk!, path.join(outDir, 'esp32'));
-    expect(stage.modules).toContain('main');
-    expect(stage.modules).toContain('board/launch');
-    expect(stage.xsImageBytes).toBeGreaterThan(0);
-  }, 300_000); // a few seconds on an idle machine
-});
-
-// The builds only transpile (host/moddable/transpile.js); this is the check mcconfig's per-module tsc
-// made, against the SDK's own typings and each platform's module map, in one tsc run per platform.
-describe.skipIf(!sdk)("the firmware's TypeScript against the SDK's own typings", () => {
-  it.each(['lin', 'esp32'] as const)('type-checks every module of the %s build', async (platform) => {
-    if (platform === 'esp32' && !existsSync(path.join(outDir, 'esp32'))) await buildEsp32XsStage(sdk!, path.join(outDir, 'esp32'));
-    expect(await typecheckAgainstSdkTypings(path.join(outDir, platform === 'lin' ? 'sim' : 'esp32'), platform)).toBeGreaterThan(40);
-  }, 300_000);
 });

@@ -2,7 +2,7 @@
 // running in the desktop simulator (mcsim) with the balloon's pane, instead of the core on the Node
 // adapters. Everything around it (broker, ground parties, terminal view) stays the same. Without a
 // display mcsim runs headless under Xvfb and the firmware's traces feed the terminal view.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { AltitudeReading, Quality } from '../../src/sensor/altimeter';
@@ -42,13 +42,30 @@ const READING = /^reading (ok|degraded|fault) alt=(\S+) m vs=(\S+) m\/s outbox=(
 const FAULT = /^sensor fault ([A-Z_]+): /;
 const EVENT = /^(emergency|connected|disconnected|network|panel|no MQTT broker|sensor fault|command|altitude reference|restored)/;
 
+/**
+ * $ALTIMETER_SIM_FIRMWARE names a simulator build (mc.so) to run instead of building one: the test
+ * suites build the firmware once per run and share it (host-tests/moddable/shared-firmware.ts).
+ */
+export const PREBUILT_FIRMWARE_ENV = 'ALTIMETER_SIM_FIRMWARE';
+
+/** The firmware to run: the prebuilt one, or a type-checked build of the working tree. */
+async function simulatorFirmware(sdk: ModdableSdk, progress: (line: string) => void): Promise<string> {
+  const prebuilt = process.env[PREBUILT_FIRMWARE_ENV];
+  if (prebuilt) {
+    if (!existsSync(prebuilt)) throw new Error(`$${PREBUILT_FIRMWARE_ENV} is ${prebuilt}, which does not exist: unset it to build the firmware`);
+    progress(`running the prebuilt firmware ${prebuilt} ($${PREBUILT_FIRMWARE_ENV})`);
+    return prebuilt;
+  }
+  progress('type-checking the firmware…');
+  await typecheckFirmware();
+  progress(`building the firmware for the desktop simulator with the SDK in ${sdk.dir}…`);
+  // One build serves every run (host/moddable/build.ts): what this run needs goes in at launch.
+  return buildForSimulator(sdk, path.join(projectRoot, 'build/sim'));
+}
+
 export async function startSimDevice(options: SimDeviceOptions): Promise<SimDevice> {
   const sdk = await locateModdableSdk(options.progress);
-  options.progress('type-checking the firmware…');
-  await typecheckFirmware();
-  options.progress(`building the firmware for the desktop simulator with the SDK in ${sdk.dir}…`);
-  // One build serves every run (host/moddable/build.ts): what this run needs goes in at launch.
-  const mcSo = await buildForSimulator(sdk, path.join(projectRoot, 'build/sim'));
+  const mcSo = await simulatorFirmware(sdk, options.progress);
   return launchSimDevice(sdk, mcSo, options);
 }
 

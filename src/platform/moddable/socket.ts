@@ -5,6 +5,7 @@
 // writes more than the last count allows.
 import TCP from "embedded:io/socket/tcp";
 import Net from "net"; // Moddable's network module (Net.resolve), not Node's
+import Timer from "timer";
 import type { StreamSocket, StreamSocketFactory, StreamSocketOptions } from "../../ports";
 import { openTlsSocket } from "./tls-socket";
 
@@ -16,6 +17,12 @@ function resolve(host: string, then: (address: string | undefined) => void): voi
 }
 
 function openTcp(options: StreamSocketOptions, address: string): StreamSocket {
+  let failed = false;
+  const fail = (message: string) => {
+    if (failed) return;
+    failed = true;
+    options.onError(message);
+  };
   const tcp = new TCP({
     address,
     port: options.port,
@@ -23,7 +30,7 @@ function openTcp(options: StreamSocketOptions, address: string): StreamSocket {
     format: "buffer",
     onWritable: (count: number) => options.onWritable(count),
     onReadable: (count: number) => options.onReadable(count),
-    onError: () => options.onError(`TCP connection to ${address}:${options.port} failed or closed`),
+    onError: () => fail(`TCP connection to ${address}:${options.port} failed or closed`),
   });
   return {
     read() {
@@ -31,9 +38,21 @@ function openTcp(options: StreamSocketOptions, address: string): StreamSocket {
       return bytes === undefined ? undefined : new Uint8Array(bytes);
     },
     write(bytes, byteLength) {
-      tcp.write(byteLength === bytes.length ? bytes : bytes.subarray(0, byteLength));
+      if (failed) return;
+      try {
+        tcp.write(byteLength === bytes.length ? bytes : bytes.subarray(0, byteLength));
+      } catch (error) {
+        // A send to a peer that has gone throws ("write failed" on lin): report it as the port
+        // reports failures, through onError, and not from inside the client's write.
+        const message = (error as Error).message;
+        failed = true;
+        Timer.set(() => options.onError(`TCP connection to ${address}:${options.port} failed: ${message}`), 0);
+      }
     },
-    close: () => tcp.close(),
+    close() {
+      failed = true;
+      tcp.close();
+    },
   };
 }
 

@@ -136,12 +136,23 @@ export function openTlsSocket(options: StreamSocketOptions, address: string): St
   return {
     read: () => received.shift(),
     write(bytes, byteLength) {
-      session.write(tcp, byteLength === bytes.length ? bytes : bytes.subarray(0, byteLength));
+      if (failed) return;
+      try {
+        session.write(tcp, byteLength === bytes.length ? bytes : bytes.subarray(0, byteLength));
+      } catch (error) {
+        // The lin socket throws "write failed" when the broker has already closed (it refused the
+        // handshake); the port reports failures through onError, and never inside the client's write.
+        failed = true;
+        const message = (error as Error).message;
+        Timer.set(() => options.onError(`TLS with ${address}:${options.port} failed: ${message}`), 0);
+      }
     },
     close() {
       failed = true;
       try {
-        if (ready) session.close(tcp);
+        if (ready) session.close(tcp); // sends close_notify: it throws when the broker has gone first
+      } catch {
+        // nothing to tell: the connection is being closed anyway
       } finally {
         tcp.close();
       }
