@@ -23,9 +23,8 @@
 // message as above, exactly as if its control had been used: the control moves, and the same
 // message goes to the app. After each status it writes what its readout shows to
 // `panel-readout.json` there, with where its buttons are (for a test that clicks them).
-import { ButtonsRow, ControlsColumn, InfoRow, PopupRow, SwitchRow } from "ControlsPane";
+import { ButtonsRow, ControlsColumn, InfoRow, PopupRow, SliderRow, SwitchRow } from "ControlsPane";
 import { DeviceBehavior, DeviceContainer, DeviceScreen } from "DevicePane";
-import { HorizontalSlider, HorizontalSliderBehavior } from "piu/Sliders";
 
 // Until the firmware says which flights it has (hello.scenarios), the few every build has.
 let SCENARIOS = ["normal", "crash", "sensor-fault", "manual"].map((name) => ({ title: name, value: name }));
@@ -195,34 +194,6 @@ class BalloonBehavior extends DeviceBehavior {
 // mcsim's own skins and styles are made after device files are loaded: this file brings its own.
 const headingSkin = { fill: "#e6e6e6" };
 const headingStyle = { font: "semibold 12px Open Sans", color: "#4a56a6", horizontal: "left" };
-// The target altitude: as the SDK's SliderRow, with a shorter slider so "2000 m" fits the pane.
-const controlName = { color: "#262626", horizontal: "left", left: 10 };
-const controlValue = { font: "light", color: "#262626", horizontal: "left", left: 10 };
-class TargetSliderBehavior extends HorizontalSliderBehavior {
-	device(slider) {
-		return slider.application.behavior.DEVICE.first; // mcsim's model holds the device container
-	}
-	onDisplaying(slider) {
-		super.onDisplaying(slider);
-		this.device(slider).behavior[this.data.name] = slider;
-	}
-	onValueChanging(slider) {
-		slider.next.string = this.data.value + this.data.unit;
-		this.device(slider).delegate(this.data.track, this.data);
-	}
-	onValueChanged(slider) {
-		this.device(slider).delegate(this.data.event, this.data);
-	}
-}
-const TargetRow = Row.template(($) => ({
-	left: 0, right: 0, height: 30,
-	contents: [
-		Label($, { width: 120, style: controlName, string: $.label }),
-		HorizontalSlider($, { width: 120, Behavior: TargetSliderBehavior }),
-		Label($, { left: 0, right: 0, style: controlValue, string: $.value + $.unit }),
-	],
-}));
-
 const Heading = Row.template(($) => ({
 	left: 0, right: 0, height: 24, skin: headingSkin,
 	contents: [Label($, { left: 10, right: 0, style: headingStyle, string: $.title })],
@@ -241,9 +212,10 @@ export default {
 		contents: [
 			Heading({ title: "Flight" }),
 			PopupRow({ name: "FLIGHT", event: "onFlightChanged", label: "Flight", items: SCENARIOS, value: "normal" }),
-			TargetRow({
-				name: "TARGET", track: "onTargetChanging", event: "onTargetChanged", label: "Target altitude",
-				min: 0, max: 2000, step: 10, unit: " m", value: 0,
+			// mcsim's own slider row (ControlsPane.js), whose value column is narrow: the unit is in the label.
+			SliderRow({
+				name: "TARGET", track: "onTargetChanging", event: "onTargetChanged", label: "Target (m)",
+				min: 0, max: 2000, step: 10, unit: "", value: 0,
 			}),
 			// Held down like a blast valve: the burner burns from press to release.
 			ButtonsRow({ label: "Burner (hold)", buttons: [{ name: "BURNER", eventDown: "onBurnerDown", eventUp: "onBurnerUp", label: "Burn" }] }),
